@@ -1,0 +1,86 @@
+//! The HTTP binding of `meridian:platform`, shared by callers and servers.
+//!
+//! Every interface function is `POST /rpc/<interface>/<function>`. Arguments
+//! travel as a JSON object keyed by parameter name. A result that carries
+//! bytes (a record with a `bytes: list<u8>` field) travels as the raw body,
+//! with the rest of the record as JSON in the `meridian-meta` header, so
+//! images cross without base64 or JSON arrays. Errors travel as a JSON body
+//! `{"status", "code", "message"}` with the HTTP status fixed by the case of
+//! [`Error`]. Calls are signed: see [`Signer`].
+
+mod codec;
+mod signing;
+
+pub use codec::{
+    BindingError, BytesPayload, Reply, decode_args, decode_reply, encode_args, encode_reply, error_reply,
+};
+pub use signing::{Call, SIGNATURE_HEADER, SignatureError, Signer, TIMESTAMP_HEADER};
+
+use crate::types::{Error, Problem};
+
+/// Header holding the JSON metadata of a bytes-carrying result.
+pub const META_HEADER: &str = "meridian-meta";
+
+/// Route of `imaging.render`.
+pub const IMAGING_RENDER: &str = "/rpc/imaging/render";
+
+impl Error {
+    /// HTTP status of this case in the binding.
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::Invalid(_) => 400,
+            Error::Unauthorized(_) => 401,
+            Error::NotFound(_) => 404,
+            Error::TooLarge(_) => 413,
+            Error::Unprocessable(_) => 422,
+            Error::Unavailable(_) => 503,
+            Error::Internal(_) => 500,
+        }
+    }
+
+    /// The case for an HTTP status; statuses the binding never uses map to
+    /// `internal`, except other 5xx which a caller may retry elsewhere.
+    pub fn from_status(status: u16, problem: Problem) -> Error {
+        match status {
+            400 => Error::Invalid(problem),
+            401 | 403 => Error::Unauthorized(problem),
+            404 => Error::NotFound(problem),
+            413 => Error::TooLarge(problem),
+            422 => Error::Unprocessable(problem),
+            502..=504 => Error::Unavailable(problem),
+            _ => Error::Internal(problem),
+        }
+    }
+
+    pub fn problem(&self) -> &Problem {
+        match self {
+            Error::Invalid(p)
+            | Error::Unauthorized(p)
+            | Error::NotFound(p)
+            | Error::TooLarge(p)
+            | Error::Unprocessable(p)
+            | Error::Unavailable(p)
+            | Error::Internal(p) => p,
+        }
+    }
+
+    pub fn new(status: u16, code: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::from_status(
+            status,
+            Problem {
+                code: code.into(),
+                message: message.into(),
+            },
+        )
+    }
+}
+
+/// Argument records, one per interface function.
+pub mod imaging {
+    use crate::types::RenderRequest;
+
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct RenderArgs {
+        pub request: RenderRequest,
+    }
+}

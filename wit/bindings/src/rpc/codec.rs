@@ -1,0 +1,211 @@
+//! Encoding of arguments, results and errors in the HTTP binding.
+
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::types::{Error, ImageFormat, Problem, Rendition, RenditionMeta};
+
+/// A result record whose bytes travel as the raw HTTP body.
+pub trait BytesPayload: Sized {
+    type Meta: Serialize + DeserializeOwned;
+    fn split(self) -> (Self::Meta, Vec<u8>);
+    fn join(meta: Self::Meta, bytes: Vec<u8>) -> Self;
+    fn content_type(meta: &Self::Meta) -> &'static str;
+}
+
+impl BytesPayload for Rendition {
+    type Meta = RenditionMeta;
+    fn split(self) -> (RenditionMeta, Vec<u8>) {
+        (self.meta, self.bytes)
+    }
+    fn join(meta: RenditionMeta, bytes: Vec<u8>) -> Rendition {
+        Rendition { meta, bytes }
+    }
+    fn content_type(meta: &RenditionMeta) -> &'static str {
+        meta.format.media_type()
+    }
+}
+
+impl ImageFormat {
+    pub fn media_type(self) -> &'static str {
+        match self {
+            ImageFormat::Jpeg => "image/jpeg",
+            ImageFormat::Png => "image/png",
+            ImageFormat::Webp => "image/webp",
+        }
+    }
+
+    /// The usual file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageFormat::Jpeg => "jpg",
+            ImageFormat::Png => "png",
+            ImageFormat::Webp => "webp",
+        }
+    }
+
+    /// The format named by a file extension.
+    pub fn from_extension(ext: &str) -> Option<ImageFormat> {
+        match ext.to_ascii_lowercase().as_str() {
+            "jpg" | "jpeg" => Some(ImageFormat::Jpeg),
+            "png" => Some(ImageFormat::Png),
+            "webp" => Some(ImageFormat::Webp),
+            _ => None,
+        }
+    }
+}
+
+/// An HTTP reply in the binding, independent of any HTTP library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    /// Value of the `meridian-meta` header, for bytes-carrying results.
+    pub meta: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Why a reply could not be decoded (the caller treats the backend as
+/// unavailable).
+#[derive(Debug, thiserror::Error)]
+pub enum BindingError {
+    #[error("backend reply lacks the meridian-meta header")]
+    MissingMeta,
+    #[error("backend reply metadata is malformed: {0}")]
+    Meta(serde_json::Error),
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ErrorBody {
+    status: u16,
+    code: String,
+    message: String,
+}
+
+/// Arguments as the JSON request body.
+pub fn encode_args<A: Serialize>(args: &A) -> Vec<u8> {
+    // Generated WIT types serialize infallibly (no maps with non-string keys).
+    serde_json::to_vec(args).unwrap_or_else(|e| unreachable!("WIT types serialize: {e}"))
+}
+
+/// Arguments from a request body; malformed JSON is the caller's fault.
+pub fn decode_args<A: DeserializeOwned>(body: &[u8]) -> Result<A, Error> {
+    serde_json::from_slice(body)
+        .map_err(|e| Error::new(400, "rpc-arguments-malformed", format!("arguments do not decode: {e}")))
+}
+
+/// The reply for a call's result.
+pub fn encode_reply<T: BytesPayload>(result: Result<T, Error>) -> Reply {
+    match result {
+        Ok(value) => {
+            let (meta, bytes) = value.split();
+            let content_type = T::content_type(&meta);
+            Reply {
+                status: 200,
+                content_type,
+                meta: Some(serde_json::to_string(&meta).unwrap_or_else(|e| unreachable!("WIT types serialize: {e}"))),
+                body: bytes,
+            }
+        }
+        Err(error) => error_reply(&error),
+    }
+}
+
+/// The JSON error body every refusal carries.
+pub fn error_reply(error: &Error) -> Reply {
+    let problem = error.problem();
+    let body = ErrorBody {
+        status: error.status(),
+        code: problem.code.clone(),
+        message: problem.message.clone(),
+    };
+    Reply {
+        status: error.status(),
+        content_type: "application/json",
+        meta: None,
+        body: encode_args(&body),
+    }
+}
+
+/// A call's result from the reply's status, `meridian-meta` header and body.
+pub fn decode_reply<T: BytesPayload>(
+    status: u16,
+    meta: Option<&str>,
+    body: Vec<u8>,
+) -> Result<Result<T, Error>, BindingError> {
+    if (200..300).contains(&status) {
+        let meta = meta.ok_or(BindingError::MissingMeta)?;
+        let meta = serde_json::from_str(meta).map_err(BindingError::Meta)?;
+        return Ok(Ok(T::join(meta, body)));
+    }
+    let problem = match serde_json::from_slice::<ErrorBody>(&body) {
+        Ok(b) => Problem {
+            code: b.code,
+            message: b.message,
+        },
+        // A proxy in between may answer with its own body.
+        Err(_) => Problem {
+            code: "backend-error".into(),
+            message: format!(
+                "backend answered {status}: {}",
+                String::from_utf8_lossy(&body[..body.len().min(200)])
+            ),
+        },
+    };
+    Ok(Err(Error::from_status(status, problem)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Size;
+
+    fn rendition() -> Rendition {
+        Rendition {
+            meta: RenditionMeta {
+                size: Size { width: 2, height: 1 },
+                format: ImageFormat::Webp,
+                source_size: Size { width: 4, height: 2 },
+                engine: "cpu".into(),
+            },
+            bytes: vec![0, 159, 255, 1],
+        }
+    }
+
+    #[test]
+    fn bytes_travel_raw_and_round_trip() {
+        let reply = encode_reply(Ok(rendition()));
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.content_type, "image/webp");
+        assert_eq!(reply.body, vec![0, 159, 255, 1]);
+        let back: Rendition = decode_reply(reply.status, reply.meta.as_deref(), reply.body)
+            .expect("decodes")
+            .expect("ok");
+        assert_eq!(back, rendition());
+    }
+
+    #[test]
+    fn errors_round_trip_with_status() {
+        let err = Error::new(422, "image-corrupt", "truncated JPEG");
+        let reply = encode_reply::<Rendition>(Err(err.clone()));
+        assert_eq!(reply.status, 422);
+        let body: serde_json::Value = serde_json::from_slice(&reply.body).expect("json");
+        assert_eq!(body["code"], "image-corrupt");
+        assert_eq!(body["status"], 422);
+        let back = decode_reply::<Rendition>(422, None, reply.body).expect("decodes");
+        assert_eq!(back, Err(err));
+    }
+
+    #[test]
+    fn foreign_error_bodies_and_bad_meta() {
+        let back = decode_reply::<Rendition>(502, None, b"<html>bad gateway</html>".to_vec()).expect("decodes");
+        assert!(matches!(back, Err(Error::Unavailable(p)) if p.code == "backend-error"));
+        assert!(matches!(decode_reply::<Rendition>(200, None, vec![]), Err(BindingError::MissingMeta)));
+        assert!(matches!(decode_reply::<Rendition>(200, Some("{"), vec![]), Err(BindingError::Meta(_))));
+    }
+
+    #[test]
+    fn malformed_arguments_are_invalid() {
+        let r: Result<serde_json::Value, _> = decode_args(b"{nope");
+        assert!(matches!(r, Err(Error::Invalid(p)) if p.code == "rpc-arguments-malformed"));
+    }
+}
