@@ -89,8 +89,13 @@ pub fn encode_args<A: Serialize>(args: &A) -> Vec<u8> {
 
 /// Arguments from a request body; malformed JSON is the caller's fault.
 pub fn decode_args<A: DeserializeOwned>(body: &[u8]) -> Result<A, Error> {
-    serde_json::from_slice(body)
-        .map_err(|e| Error::new(400, "rpc-arguments-malformed", format!("arguments do not decode: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        Error::new(
+            400,
+            "rpc-arguments-malformed",
+            format!("arguments do not decode: {e}"),
+        )
+    })
 }
 
 /// The reply for a call's result.
@@ -102,7 +107,10 @@ pub fn encode_reply<T: BytesPayload>(result: Result<T, Error>) -> Reply {
             Reply {
                 status: 200,
                 content_type,
-                meta: Some(serde_json::to_string(&meta).unwrap_or_else(|e| unreachable!("WIT types serialize: {e}"))),
+                meta: Some(
+                    serde_json::to_string(&meta)
+                        .unwrap_or_else(|e| unreachable!("WIT types serialize: {e}")),
+                ),
                 body: bytes,
             }
         }
@@ -110,19 +118,24 @@ pub fn encode_reply<T: BytesPayload>(result: Result<T, Error>) -> Reply {
     }
 }
 
-/// The JSON error body every refusal carries.
+/// The JSON body every refusal in Meridian carries, at the edge, in the
+/// host and in backends: `{"status", "code", "message"}`.
+pub fn error_body(status: u16, code: &str, message: &str) -> Vec<u8> {
+    encode_args(&ErrorBody {
+        status,
+        code: code.to_owned(),
+        message: message.to_owned(),
+    })
+}
+
+/// The reply for a refusal.
 pub fn error_reply(error: &Error) -> Reply {
     let problem = error.problem();
-    let body = ErrorBody {
-        status: error.status(),
-        code: problem.code.clone(),
-        message: problem.message.clone(),
-    };
     Reply {
         status: error.status(),
         content_type: "application/json",
         meta: None,
-        body: encode_args(&body),
+        body: error_body(error.status(), &problem.code, &problem.message),
     }
 }
 
@@ -162,9 +175,15 @@ mod tests {
     fn rendition() -> Rendition {
         Rendition {
             meta: RenditionMeta {
-                size: Size { width: 2, height: 1 },
+                size: Size {
+                    width: 2,
+                    height: 1,
+                },
                 format: ImageFormat::Webp,
-                source_size: Size { width: 4, height: 2 },
+                source_size: Size {
+                    width: 4,
+                    height: 2,
+                },
                 engine: "cpu".into(),
             },
             bytes: vec![0, 159, 255, 1],
@@ -197,10 +216,17 @@ mod tests {
 
     #[test]
     fn foreign_error_bodies_and_bad_meta() {
-        let back = decode_reply::<Rendition>(502, None, b"<html>bad gateway</html>".to_vec()).expect("decodes");
+        let back = decode_reply::<Rendition>(502, None, b"<html>bad gateway</html>".to_vec())
+            .expect("decodes");
         assert!(matches!(back, Err(Error::Unavailable(p)) if p.code == "backend-error"));
-        assert!(matches!(decode_reply::<Rendition>(200, None, vec![]), Err(BindingError::MissingMeta)));
-        assert!(matches!(decode_reply::<Rendition>(200, Some("{"), vec![]), Err(BindingError::Meta(_))));
+        assert!(matches!(
+            decode_reply::<Rendition>(200, None, vec![]),
+            Err(BindingError::MissingMeta)
+        ));
+        assert!(matches!(
+            decode_reply::<Rendition>(200, Some("{"), vec![]),
+            Err(BindingError::Meta(_))
+        ));
     }
 
     #[test]

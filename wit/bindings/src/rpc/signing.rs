@@ -72,7 +72,10 @@ impl Signer {
 
     /// The `meridian-signature` header value for a call.
     pub fn sign(&self, method: &str, path: &str, timestamp: u64, body: &[u8]) -> String {
-        let tag = self.mac(method, path, timestamp, body).finalize().into_bytes();
+        let tag = self
+            .mac(method, path, timestamp, body)
+            .finalize()
+            .into_bytes();
         format!("v1={}", hex::encode(tag))
     }
 
@@ -136,16 +139,32 @@ mod tests {
         let ts = NOW.to_string();
         let later = (NOW + 1).to_string();
         let tampered = [
-            Call { method: "GET", ..call(&ts, &sig) },
-            Call { path: "/rpc/imaging/other", ..call(&ts, &sig) },
+            Call {
+                method: "GET",
+                ..call(&ts, &sig)
+            },
+            Call {
+                path: "/rpc/imaging/other",
+                ..call(&ts, &sig)
+            },
             call(&later, &sig),
-            Call { body: b"{ }", ..call(&ts, &sig) },
+            Call {
+                body: b"{ }",
+                ..call(&ts, &sig)
+            },
         ];
         for c in tampered {
-            assert_eq!(s.verify(c, NOW, 300), Err(SignatureError::Mismatch), "{c:?}");
+            assert_eq!(
+                s.verify(c, NOW, 300),
+                Err(SignatureError::Mismatch),
+                "{c:?}"
+            );
         }
         let other = Signer::new("other").sign("POST", PATH, NOW, b"{}");
-        assert_eq!(s.verify(call(&ts, &other), NOW, 300), Err(SignatureError::Mismatch));
+        assert_eq!(
+            s.verify(call(&ts, &other), NOW, 300),
+            Err(SignatureError::Mismatch)
+        );
     }
 
     #[test]
@@ -154,13 +173,53 @@ mod tests {
         let sig = s.sign("POST", PATH, NOW, b"{}");
         let ts = NOW.to_string();
         let cases = [
-            (Call { timestamp: None, ..call(&ts, &sig) }, NOW, SignatureError::Missing(TIMESTAMP_HEADER)),
-            (Call { signature: None, ..call(&ts, &sig) }, NOW, SignatureError::Missing(SIGNATURE_HEADER)),
-            (call("soon", &sig), NOW, SignatureError::Malformed(TIMESTAMP_HEADER)),
-            (call(&ts, "v2=00"), NOW, SignatureError::Malformed(SIGNATURE_HEADER)),
-            (call(&ts, "v1=zz"), NOW, SignatureError::Malformed(SIGNATURE_HEADER)),
-            (call(&ts, &sig), NOW + 301, SignatureError::Expired { skew_s: 301, window_s: 300 }),
-            (call(&ts, &sig), NOW - 301, SignatureError::Expired { skew_s: 301, window_s: 300 }),
+            (
+                Call {
+                    timestamp: None,
+                    ..call(&ts, &sig)
+                },
+                NOW,
+                SignatureError::Missing(TIMESTAMP_HEADER),
+            ),
+            (
+                Call {
+                    signature: None,
+                    ..call(&ts, &sig)
+                },
+                NOW,
+                SignatureError::Missing(SIGNATURE_HEADER),
+            ),
+            (
+                call("soon", &sig),
+                NOW,
+                SignatureError::Malformed(TIMESTAMP_HEADER),
+            ),
+            (
+                call(&ts, "v2=00"),
+                NOW,
+                SignatureError::Malformed(SIGNATURE_HEADER),
+            ),
+            (
+                call(&ts, "v1=zz"),
+                NOW,
+                SignatureError::Malformed(SIGNATURE_HEADER),
+            ),
+            (
+                call(&ts, &sig),
+                NOW + 301,
+                SignatureError::Expired {
+                    skew_s: 301,
+                    window_s: 300,
+                },
+            ),
+            (
+                call(&ts, &sig),
+                NOW - 301,
+                SignatureError::Expired {
+                    skew_s: 301,
+                    window_s: 300,
+                },
+            ),
         ];
         for (c, now, want) in cases {
             assert_eq!(s.verify(c, now, 300), Err(want));
