@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Cache-hit path through meridian-host against nginx serving the same bytes,
+# side by side on this machine, plus first-response time after a host start
+# with a warm compile cache. Expects release builds (`bash infra/run bench`).
+#
+# Env: DURATION (s, default 15), CONNECTIONS (default 32), THREADS (default 2)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+DURATION=${DURATION:-15}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+listen_url() { # logfile
+    for _ in $(seq 600); do
+        url=$(grep -o 'listening on http://[0-9.:]*' "$1" 2>/dev/null | head -n1 | cut -d' ' -f3) || true
+        [ -n "$url" ] && { echo "$url"; return 0; }
+        sleep 0.1
+    done
+    echo "no address in $1" >&2; cat "$1" >&2; return 1
+}
+
+target/release/meridian-gpu-backend --listen 127.0.0.1:0 >"$WORK/backend.out" 2>"$WORK/backend.err" &
+PIDS+=($!)
+BACKEND=$(listen_url "$WORK/backend.out")
+
+start_host() {
+    SPIN_VARIABLE_BACKEND_URL_EU=$BACKEND RUST_LOG=warn \
+        target/release/meridian-host --manifest spin.toml --listen 127.0.0.1:0 \
+        --state-dir "$WORK/state" >"$WORK/host.out" 2>"$WORK/host.err" &
+    HOST_PID=$!
+    PIDS+=($HOST_PID)
+    HOST=$(listen_url "$WORK/host.out")
+}
+start_host
+
+ASSET=$(ls gpu-backend/catalog | grep -E '\.jpg$' | head -n1)
+PATH_=/v1/media/$ASSET/product.webp
+curl -fsS -o "$WORK/miss.bin" -D "$WORK/miss.h" "$HOST$PATH_"
+curl -fsS -o "$WORK/hit.bin" -D "$WORK/hit.h" "$HOST$PATH_"
+grep -qi '^cache-status:.*hit' "$WORK/hit.h" || { echo "second request was not a hit" >&2; cat "$WORK/hit.h" >&2; exit 1; }
+BYTES=$(stat -c %s "$WORK/hit.bin")
+
+# nginx serves the identical bytes from disk with keep-alive and sendfile.
+mkdir -p "$WORK/www$(dirname "$PATH_")" "$WORK/nginx"
+cp "$WORK/hit.bin" "$WORK/www$PATH_"
+NGINX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$WORK/nginx/nginx.conf" <<CONF
+worker_processes auto;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+daemon off;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    types { image/webp webp; }
+    client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx; fastcgi_temp_path $WORK/nginx;
+    uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
+    server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; etag on; }
+}
+CONF
+nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
+PIDS+=($!)
+sleep 0.5
+curl -fsS -o /dev/null "http://127.0.0.1:$NGINX_PORT$PATH_"
+
+run_wrk() { # name url
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$2" >"$WORK/$1.wrk"
+    local rps p50 p99
+    rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$1.wrk")
+    p50=$(awk '$1=="50%" {print $2}' "$WORK/$1.wrk")
+    p99=$(awk '$1=="99%" {print $2}' "$WORK/$1.wrk")
+    echo "$rps $p50 $p99"
+}
+
+echo "warming up..."
+wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "$HOST$PATH_" >/dev/null
+read -r HOST_RPS HOST_P50 HOST_P99 < <(run_wrk host "$HOST$PATH_")
+read -r NGINX_RPS NGINX_P50 NGINX_P99 < <(run_wrk nginx "http://127.0.0.1:$NGINX_PORT$PATH_")
+RATIO=$(python3 -c "print(f'{100*$HOST_RPS/$NGINX_RPS:.0f}%')")
+
+# First response after start, compile cache warm (the host above filled it).
+kill "$HOST_PID"; wait "$HOST_PID" 2>/dev/null || true
+FIRST_MS=$(python3 - "$BACKEND" "$WORK" "$PATH_" <<'PY'
+import os, subprocess, sys, time, urllib.request, re
+backend, work, path = sys.argv[1:]
+env = dict(os.environ, SPIN_VARIABLE_BACKEND_URL_EU=backend, RUST_LOG="warn")
+t0 = time.perf_counter()
+p = subprocess.Popen(["target/release/meridian-host", "--manifest", "spin.toml", "--listen", "127.0.0.1:0",
+                      "--state-dir", os.path.join(work, "state")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+line = p.stdout.readline()
+url = re.search(r"http://[0-9.:]+", line).group(0)
+urllib.request.urlopen(url + path).read()
+t1 = time.perf_counter()
+p.kill()
+print(f"{(t1 - t0) * 1000:.1f}")
+PY
+)
+
+CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
+cat <<OUT
+
+## Cache-hit path: meridian-host vs nginx ($(date -u +%F))
+
+Machine: $(nproc) cores ($CPU), $(free -g | awk '/Mem:/ {print $2}') GiB; wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s on loopback; body $BYTES bytes ($PATH_).
+
+| server | requests/s | p50 | p99 |
+| --- | ---: | ---: | ---: |
+| meridian-host (media component, KV hit) | $HOST_RPS | $HOST_P50 | $HOST_P99 |
+| nginx (same bytes, sendfile) | $NGINX_RPS | $NGINX_P50 | $NGINX_P99 |
+
+Host throughput is $RATIO of nginx's.
+First response after host start (warm compile cache, process spawn to full response): ${FIRST_MS} ms.
+OUT

@@ -1,0 +1,226 @@
+//! Starts Meridian's real processes for end-to-end tests: the GPU backend
+//! and the edge host running `spin.toml`, each on a free loopback port.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// A binary built by `cargo test --workspace` into the same profile dir as
+/// this test executable.
+fn workspace_binary(name: &str) -> Result<PathBuf> {
+    let exe = std::env::current_exe().context("locating the test executable")?;
+    // target/<profile>/deps/<test> -> target/<profile>/<name>
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("test executable has no profile dir")?;
+    let path = dir.join(name);
+    if !path.exists() {
+        bail!(
+            "{} is missing: build it first (`cargo build -p {name}`, or run `bash infra/run test`)",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// Checks that the edge components are built, with the command that builds them.
+pub fn require_components() -> Result<()> {
+    for wasm in ["meridian_media.wasm", "meridian_pages.wasm"] {
+        let path = repo_root().join("target/wasm32-wasip2/release").join(wasm);
+        if !path.exists() {
+            bail!(
+                "{} is missing: run `cargo build --release --target wasm32-wasip2 -p meridian-media -p meridian-pages`",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A child process killed when dropped, with the URL it printed.
+pub struct Service {
+    child: Child,
+    pub url: String,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Service {
+    fn start(mut cmd: Command, what: &str) -> Result<Service> {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting {what}"))?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let stderr = child.stderr.take().context("no stderr")?;
+        let (err_tx, err_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if err_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if !sent && let Some(at) = line.find("listening on ") {
+                    sent = tx.send(line[at + "listening on ".len()..].trim().to_owned()).is_ok();
+                }
+            }
+        });
+        let mut service = Service {
+            child,
+            url: String::new(),
+            stderr: err_rx,
+        };
+        match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(url) => service.url = url,
+            Err(_) => bail!("{what} did not print its address; stderr:\n{}", service.logs()),
+        }
+        Ok(service)
+    }
+
+    /// What the process logged so far.
+    pub fn logs(&self) -> String {
+        self.stderr.try_iter().collect::<Vec<_>>().join("\n")
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub const SIGNING_KEY: &str = "e2e-signing-key";
+
+/// The backend on a free port, serving `catalog`.
+pub fn start_backend(catalog: &Path) -> Result<Service> {
+    let mut cmd = Command::new(workspace_binary("meridian-gpu-backend")?);
+    cmd.args(["--listen", "127.0.0.1:0"])
+        .env("MERIDIAN_BACKEND_CATALOG", catalog)
+        .env("MERIDIAN_BACKEND_SIGNING_KEY", SIGNING_KEY)
+        .env("MERIDIAN_BACKEND_ENGINE", "cpu");
+    Service::start(cmd, "meridian-gpu-backend")
+}
+
+/// The edge host on a free port, running `manifest` with the backend at `backend_url`.
+pub fn start_host(manifest: &Path, state_dir: &Path, backend_url: &str) -> Result<Service> {
+    require_components()?;
+    let mut cmd = Command::new(workspace_binary("meridian-host")?);
+    cmd.arg("--manifest")
+        .arg(manifest)
+        .args(["--listen", "127.0.0.1:0", "--state-dir"])
+        .arg(state_dir)
+        .env("SPIN_VARIABLE_BACKEND_URL_EU", backend_url)
+        .env("SPIN_VARIABLE_BACKEND_SIGNING_KEY", SIGNING_KEY)
+        .env("RUST_LOG", "info");
+    Service::start(cmd, "meridian-host")
+}
+
+/// A copy of the demo catalog plus broken files for refusal tests.
+pub fn test_catalog() -> Result<tempfile::TempDir> {
+    let dir = tempfile::tempdir()?;
+    let source = repo_root().join("gpu-backend/catalog");
+    for entry in std::fs::read_dir(&source).with_context(|| format!("reading {}", source.display()))? {
+        let path = entry?.path();
+        if path.is_file()
+            && let Some(name) = path.file_name()
+        {
+            std::fs::copy(&path, dir.path().join(name))?;
+        }
+    }
+    let jpeg = std::fs::read(first_catalog_jpeg()?)?;
+    std::fs::write(dir.path().join("truncated.jpg"), &jpeg[..jpeg.len() / 3])?;
+    std::fs::write(dir.path().join("not-an-image.jpg"), b"this is text, not a JPEG")?;
+    Ok(dir)
+}
+
+/// A JPEG from the shipped demo catalog.
+pub fn first_catalog_jpeg() -> Result<PathBuf> {
+    let mut jpegs: Vec<PathBuf> = std::fs::read_dir(repo_root().join("gpu-backend/catalog"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    jpegs.sort();
+    jpegs.into_iter().next().context("the demo catalog holds no JPEG")
+}
+
+/// The result of one request, whatever its status.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The `{"status", "code", "message"}` body every refusal carries.
+    pub fn error(&self) -> Result<(u16, String, String)> {
+        let v: serde_json::Value = serde_json::from_slice(&self.body)
+            .with_context(|| format!("error body is not JSON: {}", String::from_utf8_lossy(&self.body)))?;
+        let status = v["status"].as_u64().context("no status")? as u16;
+        let code = v["code"].as_str().context("no code")?.to_owned();
+        let message = v["message"].as_str().context("no message")?.to_owned();
+        Ok((status, code, message))
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(60))
+        .redirects(0)
+        .build()
+}
+
+fn into_reply(result: Result<ureq::Response, ureq::Error>) -> Result<Reply> {
+    let response = match result {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => return Err(e).context("request failed"),
+    };
+    let status = response.status();
+    let headers = response
+        .headers_names()
+        .into_iter()
+        .filter_map(|n| response.header(&n).map(|v| (n.clone(), v.to_owned())))
+        .collect();
+    let mut body = Vec::new();
+    std::io::Read::read_to_end(&mut response.into_reader(), &mut body)?;
+    Ok(Reply { status, headers, body })
+}
+
+/// `GET url` with extra headers.
+pub fn get(url: &str, headers: &[(&str, &str)]) -> Result<Reply> {
+    let mut req = agent().get(url);
+    for (n, v) in headers {
+        req = req.set(n, v);
+    }
+    into_reply(req.call())
+}
+
+/// A request with a body.
+pub fn send(method: &str, url: &str, body: &[u8]) -> Result<Reply> {
+    into_reply(agent().request(method, url).send_bytes(body))
+}
