@@ -2,7 +2,10 @@
 //! the real backend.
 
 use anyhow::{Context, Result};
-use meridian_e2e::{Reply, Service, first_catalog_jpeg, get, repo_root, send, start_backend, start_host, test_catalog};
+use meridian_e2e::{
+    Reply, Service, first_catalog_jpeg, get, repo_root, send, start_backend, start_host,
+    test_catalog,
+};
 
 struct Stack {
     _catalog: tempfile::TempDir,
@@ -40,7 +43,9 @@ fn assert_refusal(reply: &Reply, status: u16, code: &str) -> Result<()> {
     assert_eq!(body_code, code, "{message}");
     assert!(!message.is_empty());
     assert!(
-        reply.header("content-type").is_some_and(|t| t.starts_with("application/json")),
+        reply
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("application/json")),
         "refusals are JSON"
     );
     Ok(())
@@ -52,20 +57,38 @@ fn rendition_misses_then_hits_with_same_bytes_and_etag() -> Result<()> {
     let url = format!("{}/v1/media/{}/thumbnail.webp", s.host.url, asset()?);
 
     let first = get(&url, &[])?;
-    assert_eq!(first.status, 200, "{}\nhost:\n{}\nbackend:\n{}", String::from_utf8_lossy(&first.body), s.host.logs(), s.backend.logs());
+    assert_eq!(
+        first.status,
+        200,
+        "{}\nhost:\n{}\nbackend:\n{}",
+        String::from_utf8_lossy(&first.body),
+        s.host.logs(),
+        s.backend.logs()
+    );
     let status = first.header("cache-status").context("no Cache-Status")?;
     assert!(status.contains("fwd=miss"), "first is a miss: {status}");
     assert_eq!(first.header("content-type"), Some("image/webp"));
     let etag = first.header("etag").context("no ETag")?.to_owned();
-    assert!(first.header("cache-control").is_some_and(|c| c.contains("max-age")));
+    assert!(
+        first
+            .header("cache-control")
+            .is_some_and(|c| c.contains("max-age"))
+    );
 
     let image = image::load_from_memory_with_format(&first.body, image::ImageFormat::WebP)?;
-    assert_eq!((image.width(), image.height()), (160, 160), "thumbnail is a 160x160 cover");
+    assert_eq!(
+        (image.width(), image.height()),
+        (160, 160),
+        "thumbnail is a 160x160 cover"
+    );
 
     let second = get(&url, &[])?;
     assert_eq!(second.status, 200);
     let status = second.header("cache-status").context("no Cache-Status")?;
-    assert!(status.contains("hit") && !status.contains("fwd="), "second is a hit: {status}");
+    assert!(
+        status.contains("hit") && !status.contains("fwd="),
+        "second is a hit: {status}"
+    );
     assert_eq!(second.body, first.body, "a hit serves the stored bytes");
     assert_eq!(second.header("etag"), Some(etag.as_str()));
 
@@ -83,12 +106,32 @@ fn rendition_misses_then_hits_with_same_bytes_and_etag() -> Result<()> {
 fn contain_preset_fits_inside_the_box_in_every_format() -> Result<()> {
     let s = stack()?;
     let asset = asset()?;
-    for (ext, format) in [("jpg", image::ImageFormat::Jpeg), ("png", image::ImageFormat::Png), ("webp", image::ImageFormat::WebP)] {
-        let reply = get(&format!("{}/v1/media/{asset}/product.{ext}", s.host.url), &[])?;
-        assert_eq!(reply.status, 200, "{ext}: {}", String::from_utf8_lossy(&reply.body));
+    for (ext, format) in [
+        ("jpg", image::ImageFormat::Jpeg),
+        ("png", image::ImageFormat::Png),
+        ("webp", image::ImageFormat::WebP),
+    ] {
+        let reply = get(
+            &format!("{}/v1/media/{asset}/product.{ext}", s.host.url),
+            &[],
+        )?;
+        assert_eq!(
+            reply.status,
+            200,
+            "{ext}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
         let image = image::load_from_memory_with_format(&reply.body, format)?;
-        assert!(image.width() <= 800 && image.height() <= 800, "{ext}: {}x{}", image.width(), image.height());
-        assert!(image.width() == 800 || image.height() == 800, "contain touches the box on one side");
+        assert!(
+            image.width() <= 800 && image.height() <= 800,
+            "{ext}: {}x{}",
+            image.width(),
+            image.height()
+        );
+        assert!(
+            image.width() == 800 || image.height() == 800,
+            "contain touches the box on one side"
+        );
     }
     Ok(())
 }
@@ -98,9 +141,15 @@ fn storefront_page_links_renditions() -> Result<()> {
     let s = stack()?;
     let page = get(&format!("{}/", s.host.url), &[])?;
     assert_eq!(page.status, 200);
-    assert!(page.header("content-type").is_some_and(|t| t.starts_with("text/html")));
+    assert!(
+        page.header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"))
+    );
     let html = String::from_utf8(page.body)?;
-    assert!(html.contains("/v1/media/"), "the storefront shows the catalog through media URLs");
+    assert!(
+        html.contains("/v1/media/"),
+        "the storefront shows the catalog through media URLs"
+    );
     Ok(())
 }
 
@@ -109,12 +158,44 @@ fn refusals_have_status_code_and_message() -> Result<()> {
     let s = stack()?;
     let base = &s.host.url;
     let asset = asset()?;
-    assert_refusal(&get(&format!("{base}/v1/media/{asset}/no-such-preset.webp"), &[])?, 404, "preset-unknown")?;
-    assert_refusal(&get(&format!("{base}/v1/media/missing.jpg/thumbnail.webp"), &[])?, 404, "asset-not-found")?;
-    assert_refusal(&get(&format!("{base}/v1/media/../../etc/passwd/thumbnail.webp"), &[])?, 400, "asset-path-invalid")?;
-    assert_refusal(&get(&format!("{base}/v1/media/%2e%2e%2fsecret.jpg/thumbnail.webp"), &[])?, 400, "asset-path-invalid")?;
-    assert_refusal(&get(&format!("{base}/v1/media/truncated.jpg/thumbnail.webp"), &[])?, 422, "image-corrupt")?;
-    let not_image = get(&format!("{base}/v1/media/not-an-image.jpg/thumbnail.webp"), &[])?;
+    assert_refusal(
+        &get(&format!("{base}/v1/media/{asset}/no-such-preset.webp"), &[])?,
+        404,
+        "preset-unknown",
+    )?;
+    assert_refusal(
+        &get(&format!("{base}/v1/media/missing.jpg/thumbnail.webp"), &[])?,
+        404,
+        "asset-not-found",
+    )?;
+    assert_refusal(
+        &get(
+            &format!("{base}/v1/media/../../etc/passwd/thumbnail.webp"),
+            &[],
+        )?,
+        400,
+        "asset-path-invalid",
+    )?;
+    assert_refusal(
+        &get(
+            &format!("{base}/v1/media/%2e%2e%2fsecret.jpg/thumbnail.webp"),
+            &[],
+        )?,
+        400,
+        "asset-path-invalid",
+    )?;
+    assert_refusal(
+        &get(
+            &format!("{base}/v1/media/truncated.jpg/thumbnail.webp"),
+            &[],
+        )?,
+        422,
+        "image-corrupt",
+    )?;
+    let not_image = get(
+        &format!("{base}/v1/media/not-an-image.jpg/thumbnail.webp"),
+        &[],
+    )?;
     assert_eq!(not_image.status, 422);
 
     let unknown_route = get(&format!("{base}/no/such/page"), &[])?;
@@ -122,7 +203,15 @@ fn refusals_have_status_code_and_message() -> Result<()> {
     assert_eq!(unknown_route.error()?.0, 404);
 
     let oversize = vec![b'x'; 11 * 1024 * 1024];
-    assert_refusal(&send("POST", &format!("{base}/v1/media/{asset}/thumbnail.webp"), &oversize)?, 413, "body-too-large")?;
+    assert_refusal(
+        &send(
+            "POST",
+            &format!("{base}/v1/media/{asset}/thumbnail.webp"),
+            &oversize,
+        )?,
+        413,
+        "body-too-large",
+    )?;
 
     // Refusals are never cached: the next good request still renders.
     let ok = get(&format!("{base}/v1/media/{asset}/thumbnail.jpg"), &[])?;
@@ -138,7 +227,11 @@ fn unreachable_backend_is_502_and_writes_nothing() -> Result<()> {
     let path = format!("/v1/media/{asset}/thumbnail.webp");
     {
         // Nothing listens on port 9 (discard) on loopback.
-        let host = start_host(&repo_root().join("spin.toml"), state.path(), "http://127.0.0.1:9")?;
+        let host = start_host(
+            &repo_root().join("spin.toml"),
+            state.path(),
+            "http://127.0.0.1:9",
+        )?;
         let reply = get(&format!("{}{path}", host.url), &[])?;
         assert_refusal(&reply, 502, "backend-unreachable")?;
     }
@@ -148,7 +241,11 @@ fn unreachable_backend_is_502_and_writes_nothing() -> Result<()> {
     let host = start_host(&repo_root().join("spin.toml"), state.path(), &backend.url)?;
     let reply = get(&format!("{}{path}", host.url), &[])?;
     assert_eq!(reply.status, 200);
-    assert!(reply.header("cache-status").is_some_and(|c| c.contains("fwd=miss")));
+    assert!(
+        reply
+            .header("cache-status")
+            .is_some_and(|c| c.contains("fwd=miss"))
+    );
     Ok(())
 }
 
@@ -161,25 +258,39 @@ fn outbound_host_not_allowed_is_refused_and_logged() -> Result<()> {
     let narrowed: String = manifest
         .lines()
         .map(|line| {
-            if line.trim_start().starts_with("allowed_outbound_hosts") && line.contains("backend_url_eu") {
+            if line.trim_start().starts_with("allowed_outbound_hosts")
+                && line.contains("backend_url_eu")
+            {
                 "allowed_outbound_hosts = [\"http://127.0.0.1:1\"]".to_owned()
             } else {
-                line.replace("source = \"target/", &format!("source = \"{}/target/", root.display()))
+                line.replace(
+                    "source = \"target/",
+                    &format!("source = \"{}/target/", root.display()),
+                )
             }
         })
         .collect::<Vec<_>>()
         .join("\n");
-    assert!(narrowed.contains("http://127.0.0.1:1"), "spin.toml allows the backend through backend_url_eu");
+    assert!(
+        narrowed.contains("http://127.0.0.1:1"),
+        "spin.toml allows the backend through backend_url_eu"
+    );
     let path = s.state.path().join("narrowed.toml");
     std::fs::write(&path, narrowed)?;
     let state = tempfile::tempdir()?;
     let host = start_host(&path, state.path(), &s.backend.url)?;
 
-    let reply = get(&format!("{}/v1/media/{}/thumbnail.webp", host.url, asset()?), &[])?;
+    let reply = get(
+        &format!("{}/v1/media/{}/thumbnail.webp", host.url, asset()?),
+        &[],
+    )?;
     assert_eq!(reply.status, 502);
     assert_eq!(reply.error()?.0, 502);
     std::thread::sleep(std::time::Duration::from_millis(200));
     let logs = host.logs();
-    assert!(logs.to_lowercase().contains("outbound") || logs.contains("denied"), "refusal is logged:\n{logs}");
+    assert!(
+        logs.to_lowercase().contains("outbound") || logs.contains("denied"),
+        "refusal is logged:\n{logs}"
+    );
     Ok(())
 }

@@ -79,7 +79,9 @@ impl Service {
             let mut sent = false;
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if !sent && let Some(at) = line.find("listening on ") {
-                    sent = tx.send(line[at + "listening on ".len()..].trim().to_owned()).is_ok();
+                    sent = tx
+                        .send(line[at + "listening on ".len()..].trim().to_owned())
+                        .is_ok();
                 }
             }
         });
@@ -90,7 +92,10 @@ impl Service {
         };
         match rx.recv_timeout(Duration::from_secs(120)) {
             Ok(url) => service.url = url,
-            Err(_) => bail!("{what} did not print its address; stderr:\n{}", service.logs()),
+            Err(_) => bail!(
+                "{what} did not print its address; stderr:\n{}",
+                service.logs()
+            ),
         }
         Ok(service)
     }
@@ -138,7 +143,9 @@ pub fn start_host(manifest: &Path, state_dir: &Path, backend_url: &str) -> Resul
 pub fn test_catalog() -> Result<tempfile::TempDir> {
     let dir = tempfile::tempdir()?;
     let source = repo_root().join("gpu-backend/catalog");
-    for entry in std::fs::read_dir(&source).with_context(|| format!("reading {}", source.display()))? {
+    for entry in
+        std::fs::read_dir(&source).with_context(|| format!("reading {}", source.display()))?
+    {
         let path = entry?.path();
         if path.is_file()
             && let Some(name) = path.file_name()
@@ -148,7 +155,10 @@ pub fn test_catalog() -> Result<tempfile::TempDir> {
     }
     let jpeg = std::fs::read(first_catalog_jpeg()?)?;
     std::fs::write(dir.path().join("truncated.jpg"), &jpeg[..jpeg.len() / 3])?;
-    std::fs::write(dir.path().join("not-an-image.jpg"), b"this is text, not a JPEG")?;
+    std::fs::write(
+        dir.path().join("not-an-image.jpg"),
+        b"this is text, not a JPEG",
+    )?;
     Ok(dir)
 }
 
@@ -159,7 +169,10 @@ pub fn first_catalog_jpeg() -> Result<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
         .collect();
     jpegs.sort();
-    jpegs.into_iter().next().context("the demo catalog holds no JPEG")
+    jpegs
+        .into_iter()
+        .next()
+        .context("the demo catalog holds no JPEG")
 }
 
 /// The result of one request, whatever its status.
@@ -179,8 +192,12 @@ impl Reply {
 
     /// The `{"status", "code", "message"}` body every refusal carries.
     pub fn error(&self) -> Result<(u16, String, String)> {
-        let v: serde_json::Value = serde_json::from_slice(&self.body)
-            .with_context(|| format!("error body is not JSON: {}", String::from_utf8_lossy(&self.body)))?;
+        let v: serde_json::Value = serde_json::from_slice(&self.body).with_context(|| {
+            format!(
+                "error body is not JSON: {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })?;
         let status = v["status"].as_u64().context("no status")? as u16;
         let code = v["code"].as_str().context("no code")?.to_owned();
         let message = v["message"].as_str().context("no message")?.to_owned();
@@ -208,7 +225,11 @@ fn into_reply(result: Result<ureq::Response, ureq::Error>) -> Result<Reply> {
         .collect();
     let mut body = Vec::new();
     std::io::Read::read_to_end(&mut response.into_reader(), &mut body)?;
-    Ok(Reply { status, headers, body })
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// `GET url` with extra headers.
