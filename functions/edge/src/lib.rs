@@ -1,1 +1,14 @@
-//! Edge logic.
+//! Meridian's edge logic, as a plain library that compiles natively (unit
+//! tests, benchmarks) and into the Spin components (`wasm32-wasip2`).
+//!
+//! Modules follow the request path: [`request`] parses what came in,
+//! [`presets`] says what shape is wanted, [`cache`] serves or stores it,
+//! [`backend`] asks a region to render it, [`response`] says what happened.
+//! [`media`] ties them together for `GET /v1/media/...`.
+
+pub mod backend;
+pub mod cache;
+pub mod media;
+pub mod presets;
+pub mod request;
+pub mod response;
