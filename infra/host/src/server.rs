@@ -1,0 +1,598 @@
+//! The HTTP server: routes requests to components and runs each request in a
+//! fresh store created from a pre-instantiated component.
+
+use std::convert::Infallible;
+use std::hash::{BuildHasher, Hasher};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinSet;
+use wasmtime::component::Linker;
+use wasmtime::{Engine, Store, StoreLimitsBuilder, Trap, UpdateDeadline};
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+use wasmtime_wasi_http::WasiHttpView;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+
+use crate::Config;
+use crate::engine::{self, EPOCH_TICK, Origin};
+use crate::kv::KvDb;
+use crate::outbound::OutboundPolicy;
+use crate::router::Router;
+use crate::state::{self, ComponentCtx, State};
+
+struct LoadedComponent {
+    pre: ProxyPre<State>,
+    ctx: Arc<ComponentCtx>,
+    files: Vec<(PathBuf, String)>,
+    environment: Vec<(String, String)>,
+}
+
+struct TriggerInfo {
+    component: usize,
+    raw_route: HeaderValue,
+    component_route: HeaderValue,
+}
+
+struct Shared {
+    engine: Engine,
+    router: Router,
+    triggers: Vec<TriggerInfo>,
+    components: Vec<LoadedComponent>,
+    memory_limit: usize,
+    timeout: Duration,
+    max_body: usize,
+    listen: SocketAddr,
+    /// Held by `Shared` and by every running guest task; the epoch ticker runs
+    /// while any holder is alive.
+    alive: Arc<()>,
+}
+
+/// A started host. Drop or call [`RunningHost::shutdown`] to stop it.
+pub struct RunningHost {
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+    origins: Vec<(String, Origin)>,
+}
+
+impl RunningHost {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// How each component was obtained at start (compiled or from the cache).
+    pub fn origins(&self) -> &[(String, Origin)] {
+        &self.origins
+    }
+
+    /// Resolves when the server has stopped (after a shutdown request).
+    pub async fn wait(&mut self) {
+        let _ = (&mut self.task).await;
+    }
+
+    /// Stop accepting, let in-flight requests finish (up to 10 s), and stop.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        self.wait().await;
+    }
+
+    /// A handle that can request shutdown from elsewhere (signals).
+    pub fn shutdown_handle(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+impl Drop for RunningHost {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Load the manifest, compile (or load cached) components, bind, and serve.
+pub async fn start(config: Config) -> Result<RunningHost> {
+    let app = crate::manifest::load(&config.manifest, &config.variable_env)?;
+    let engine = engine::build_engine(config.memory_limit, config.max_instances)?;
+    let cache_dir = config.cache_dir();
+
+    let mut linker: Linker<State> = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+        .map_err(anyhow::Error::from)
+        .context("linking WASI")?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+        .map_err(anyhow::Error::from)
+        .context("linking wasi:http")?;
+    state::add_to_linker(&mut linker).context("linking Spin interfaces")?;
+
+    let kv = {
+        let path = config.state_dir.join("kv.redb");
+        tokio::task::spawn_blocking(move || KvDb::open(&path)).await??
+    };
+
+    let mut components = Vec::with_capacity(app.components.len());
+    let mut origins = Vec::with_capacity(app.components.len());
+    for c in &app.components {
+        let (engine2, id, source, hint, dir) = (
+            engine.clone(),
+            c.id.clone(),
+            c.source.clone(),
+            c.build_command.clone(),
+            cache_dir.clone(),
+        );
+        let (component, origin) = tokio::task::spawn_blocking(move || {
+            engine::load_component(&engine2, &id, &source, hint.as_deref(), &dir)
+        })
+        .await??;
+        let pre = linker
+            .instantiate_pre(&component)
+            .map_err(anyhow::Error::from)
+            .with_context(|| {
+                format!(
+                    "component {}: it imports something this host does not provide",
+                    c.id
+                )
+            })?;
+        let pre = ProxyPre::new(pre)
+            .map_err(anyhow::Error::from)
+            .with_context(|| {
+                format!(
+                    "component {}: it does not export wasi:http/incoming-handler",
+                    c.id
+                )
+            })?;
+        let ctx = Arc::new(ComponentCtx {
+            id: c.id.clone(),
+            kv_labels: c
+                .key_value_stores
+                .iter()
+                .map(|l| Arc::<str>::from(l.as_str()))
+                .collect(),
+            variables: c.variables.clone(),
+            outbound: OutboundPolicy::new(&c.allowed_outbound_hosts)?,
+            kv: kv.clone(),
+        });
+        origins.push((c.id.clone(), origin));
+        components.push(LoadedComponent {
+            pre,
+            ctx,
+            files: c.files.clone(),
+            environment: c.environment.clone(),
+        });
+    }
+
+    let mut router = Router::new();
+    let mut triggers = Vec::with_capacity(app.triggers.len());
+    for (i, t) in app.triggers.iter().enumerate() {
+        router
+            .add(&t.route, i)
+            .with_context(|| format!("trigger route {:?}", t.route))?;
+        let route = router
+            .routes()
+            .iter()
+            .find(|r| r.target == i)
+            .context("route just added")?;
+        triggers.push(TriggerInfo {
+            component: t.component,
+            raw_route: HeaderValue::from_str(&t.route)
+                .with_context(|| format!("route {:?} is not a valid header value", t.route))?,
+            component_route: HeaderValue::from_str(&route.component_route)
+                .with_context(|| format!("route {:?} is not a valid header value", t.route))?,
+        });
+    }
+
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+
+    let shared = Arc::new(Shared {
+        engine: engine.clone(),
+        router,
+        triggers,
+        components,
+        memory_limit: config.memory_limit,
+        timeout: config.timeout,
+        max_body: config.max_body,
+        listen: addr,
+        alive: Arc::new(()),
+    });
+
+    {
+        // Epoch ticker: drives deadlines (and cooperative yields) of running guests.
+        let alive = Arc::downgrade(&shared.alive);
+        let engine = engine.clone();
+        std::thread::Builder::new()
+            .name("meridian-epoch".into())
+            .spawn(move || {
+                while alive.strong_count() > 0 {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            })
+            .context("starting epoch ticker")?;
+    }
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let task = tokio::spawn(serve(listener, shared, shutdown_rx));
+    tracing::info!(%addr, app = %app.name, components = origins.len(), "serving");
+    Ok(RunningHost {
+        addr,
+        shutdown: shutdown_tx,
+        task,
+        origins,
+    })
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    let mut connections = JoinSet::new();
+    loop {
+        while connections.try_join_next().is_some() {}
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(x) => x,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let shared = shared.clone();
+                let mut shutdown = shutdown.clone();
+                connections.spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let shared = shared.clone();
+                        async move { Ok::<_, Infallible>(handle(shared, req, peer).await) }
+                    });
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), service);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        res = conn.as_mut() => {
+                            if let Err(e) = res {
+                                tracing::debug!(error = %e, "connection error");
+                            }
+                        }
+                        _ = shutdown.changed() => {
+                            conn.as_mut().graceful_shutdown();
+                            let _ = conn.await;
+                        }
+                    }
+                });
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+    drop(listener);
+    tracing::info!(
+        connections = connections.len(),
+        "shutting down; waiting for open connections"
+    );
+    let drain = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(10), drain)
+        .await
+        .is_err()
+    {
+        connections.abort_all();
+    }
+    tracing::info!("stopped");
+}
+
+fn error_response(status: StatusCode, code: &str, message: &str) -> Response<HyperOutgoingBody> {
+    let body = meridian_wit::rpc::error_body(status.as_u16(), code, message);
+    let mut resp = Response::new(
+        Full::new(Bytes::from(body))
+            .map_err(|never: Infallible| match never {})
+            .boxed_unsync(),
+    );
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+static ERROR_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A random, uuid-shaped error id.
+fn error_id() -> String {
+    let n = ERROR_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let state = std::collections::hash_map::RandomState::new();
+    let mut h1 = state.build_hasher();
+    h1.write_u64(n);
+    let a = h1.finish();
+    let mut h2 = state.build_hasher();
+    h2.write_u64(a ^ 0x9e37_79b9_7f4a_7c15);
+    let b = h2.finish();
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0x0fff,
+        ((b >> 48) & 0x3fff) | 0x8000,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+static SPIN_FULL_URL: HeaderName = HeaderName::from_static("spin-full-url");
+static SPIN_PATH_INFO: HeaderName = HeaderName::from_static("spin-path-info");
+static SPIN_MATCHED_ROUTE: HeaderName = HeaderName::from_static("spin-matched-route");
+static SPIN_BASE_PATH: HeaderName = HeaderName::from_static("spin-base-path");
+static SPIN_RAW_COMPONENT_ROUTE: HeaderName = HeaderName::from_static("spin-raw-component-route");
+static SPIN_COMPONENT_ROUTE: HeaderName = HeaderName::from_static("spin-component-route");
+static SPIN_CLIENT_ADDR: HeaderName = HeaderName::from_static("spin-client-addr");
+
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<HyperOutgoingBody> {
+    // Body size: refuse early on a declared length, and bound what is read.
+    if let Some(len) = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && len > shared.max_body as u64
+    {
+        return error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            &format!(
+                "request body of {len} bytes exceeds the limit of {} bytes",
+                shared.max_body
+            ),
+        );
+    }
+
+    let path = req.uri().path();
+    let Some(m) = shared.router.find(path) else {
+        return error_response(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            &format!("no route matches {path}"),
+        );
+    };
+    let trigger = &shared.triggers[m.route.target];
+    let component = &shared.components[trigger.component];
+
+    // Spin's request headers.
+    let host = req
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| shared.listen.to_string());
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let full_url = format!("http://{host}{path_and_query}");
+    let path_info = HeaderValue::from_str(m.path_info).ok();
+    let params: Vec<(HeaderName, HeaderValue)> = m
+        .params
+        .iter()
+        .filter_map(|(name, value)| {
+            let name = HeaderName::from_bytes(format!("spin-path-match-{name}").as_bytes()).ok()?;
+            Some((name, HeaderValue::from_str(value).ok()?))
+        })
+        .collect();
+
+    let (mut parts, body) = req.into_parts();
+    {
+        let h = &mut parts.headers;
+        if let Ok(v) = HeaderValue::from_str(&full_url) {
+            h.insert(SPIN_FULL_URL.clone(), v);
+        }
+        h.insert(
+            SPIN_PATH_INFO.clone(),
+            path_info.unwrap_or(HeaderValue::from_static("")),
+        );
+        h.insert(SPIN_MATCHED_ROUTE.clone(), trigger.raw_route.clone());
+        h.insert(SPIN_BASE_PATH.clone(), HeaderValue::from_static("/"));
+        h.insert(SPIN_RAW_COMPONENT_ROUTE.clone(), trigger.raw_route.clone());
+        h.insert(
+            SPIN_COMPONENT_ROUTE.clone(),
+            trigger.component_route.clone(),
+        );
+        if let Ok(v) = HeaderValue::from_str(&peer.to_string()) {
+            h.insert(SPIN_CLIENT_ADDR.clone(), v);
+        }
+        for (name, value) in params {
+            h.insert(name, value);
+        }
+        if !h.contains_key(http::header::HOST)
+            && let Ok(v) = HeaderValue::from_str(&host)
+        {
+            h.insert(http::header::HOST, v);
+        }
+    }
+
+    let body = match Limited::new(body, shared.max_body).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                return error_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body-too-large",
+                    &format!(
+                        "request body exceeds the limit of {} bytes",
+                        shared.max_body
+                    ),
+                );
+            }
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "bad-request-body",
+                &format!("could not read the request body: {e}"),
+            );
+        }
+    };
+    let req = Request::from_parts(
+        parts,
+        Full::new(body)
+            .map_err(|never: Infallible| -> wasmtime_wasi_http::Error { match never {} }),
+    );
+
+    match run_component(&shared, component, req).await {
+        Ok(resp) => resp,
+        Err(failure) => {
+            let id = error_id();
+            let (code, what) = match &failure {
+                Failure::Timeout => ("component-timeout", "the component ran past its deadline"),
+                Failure::Trapped(_) => ("component-trapped", "the component failed"),
+            };
+            match &failure {
+                Failure::Timeout => tracing::error!(
+                    component = %component.ctx.id,
+                    error_id = %id,
+                    timeout_ms = shared.timeout.as_millis() as u64,
+                    "component timed out"
+                ),
+                Failure::Trapped(e) => tracing::error!(
+                    component = %component.ctx.id,
+                    error_id = %id,
+                    error = %e,
+                    "component trapped"
+                ),
+            }
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                code,
+                &format!("{what}; error id {id}"),
+            )
+        }
+    }
+}
+
+enum Failure {
+    Timeout,
+    Trapped(String),
+}
+
+fn classify(e: wasmtime::Error) -> Failure {
+    if matches!(e.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
+        Failure::Timeout
+    } else {
+        Failure::Trapped(format!("{e:?}"))
+    }
+}
+
+async fn run_component<B>(
+    shared: &Shared,
+    component: &LoadedComponent,
+    req: Request<B>,
+) -> Result<Response<HyperOutgoingBody>, Failure>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<wasmtime_wasi_http::Error>,
+{
+    let started = Instant::now();
+    let mut wasi = WasiCtxBuilder::new();
+    wasi.inherit_stdout().inherit_stderr();
+    for (k, v) in &component.environment {
+        wasi.env(k, v);
+    }
+    for (host, guest) in &component.files {
+        let (host_dir, guest_dir) = if host.is_dir() {
+            (host.clone(), guest.clone())
+        } else {
+            // A single file: expose its directory at the destination's directory.
+            let dir = host.parent().map(PathBuf::from).unwrap_or_default();
+            let g = guest
+                .rsplit_once('/')
+                .map(|(d, _)| if d.is_empty() { "/" } else { d })
+                .unwrap_or("/")
+                .to_owned();
+            (dir, g)
+        };
+        if let Err(e) = wasi.preopened_dir(&host_dir, &guest_dir, FsPerms::ReadOnly) {
+            return Err(Failure::Trapped(format!(
+                "preopening {}: {e}",
+                host_dir.display()
+            )));
+        }
+    }
+    let limits = StoreLimitsBuilder::new()
+        .memory_size(shared.memory_limit)
+        .trap_on_grow_failure(true)
+        .build();
+    let mut store = Store::new(
+        &shared.engine,
+        State::new(component.ctx.clone(), wasi.build(), limits),
+    );
+    store.limiter(|s| s.limiter());
+    // Every epoch tick the guest yields to the executor (so a busy guest does not
+    // hold a worker thread); past the deadline it is interrupted.
+    let deadline = started + shared.timeout;
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        Ok(if Instant::now() >= deadline {
+            UpdateDeadline::Interrupt
+        } else {
+            UpdateDeadline::Yield(1)
+        })
+    });
+
+    let (tx, rx) = oneshot::channel();
+    let setup = (|| -> wasmtime::Result<_> {
+        let mut http = store.data_mut().http();
+        let req = http.new_incoming_request(Scheme::Http, req)?;
+        let out = http.new_response_outparam(tx)?;
+        Ok((req, out))
+    })();
+    let (req, out) = setup.map_err(|e| Failure::Trapped(format!("{e:?}")))?;
+
+    let pre = component.pre.clone();
+    let alive = shared.alive.clone();
+    let task = tokio::spawn(async move {
+        let _alive = alive;
+        let proxy = pre.instantiate_async(&mut store).await?;
+        proxy
+            .wasi_http_incoming_handler()
+            .call_handle(&mut store, req, out)
+            .await
+    });
+
+    let result = match tokio::time::timeout(shared.timeout, rx).await {
+        Ok(Ok(Ok(resp))) => Ok(resp),
+        Ok(Ok(Err(code))) => Err(Failure::Trapped(format!(
+            "the component answered with error code {code:?}"
+        ))),
+        Ok(Err(_)) => match task.await {
+            Ok(Ok(())) => Err(Failure::Trapped(
+                "the component returned without setting a response".to_owned(),
+            )),
+            Ok(Err(e)) => Err(classify(e)),
+            Err(join) => Err(Failure::Trapped(format!("host task failed: {join}"))),
+        },
+        Err(_) => {
+            task.abort();
+            Err(Failure::Timeout)
+        }
+    };
+    tracing::debug!(
+        component = %component.ctx.id,
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "request handled"
+    );
+    result
+}

@@ -1,0 +1,486 @@
+//! Per-request store state and the host side of the Spin / WASI interfaces
+//! that wasmtime-wasi does not provide: key-value, variables, config, and the
+//! outbound-HTTP policy hook.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use wasmtime::component::{Resource, ResourceTable};
+use wasmtime::{ResourceLimiter, StoreLimits};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+
+use crate::kv::KvDb;
+use crate::outbound::OutboundPolicy;
+
+pub mod bindings {
+    wasmtime::component::bindgen!({
+        path: "wit",
+        world: "spin-host",
+        with: {
+            "fermyon:spin/key-value.store": crate::state::SpinStore,
+            "wasi:keyvalue/store.bucket": crate::state::Bucket,
+            "wasi:keyvalue/atomics.cas": crate::state::Cas,
+        },
+    });
+}
+
+use bindings::fermyon::spin::{key_value, variables};
+use bindings::wasi::config::store as config;
+use bindings::wasi::keyvalue::{atomics, batch, store as wkv};
+
+/// A `fermyon:spin/key-value` store handle.
+pub struct SpinStore {
+    label: Arc<str>,
+}
+
+/// A `wasi:keyvalue/store` bucket handle.
+pub struct Bucket {
+    label: Arc<str>,
+}
+
+/// A `wasi:keyvalue/atomics` compare-and-swap handle.
+pub struct Cas {
+    label: Arc<str>,
+    key: String,
+    current: Option<Vec<u8>>,
+}
+
+/// What one component may do; shared by all its requests.
+pub struct ComponentCtx {
+    pub id: String,
+    pub kv_labels: Vec<Arc<str>>,
+    pub variables: HashMap<String, String>,
+    pub outbound: OutboundPolicy,
+    pub kv: KvDb,
+}
+
+/// The outbound HTTP hook: checks `allowed_outbound_hosts` before sending.
+pub struct OutboundHooks {
+    ctx: Arc<ComponentCtx>,
+}
+
+impl WasiHttpHooks for OutboundHooks {
+    fn send_request(
+        &mut self,
+        request: http::Request<wasmtime_wasi_http::WasiBody>,
+        options: Option<wasmtime_wasi_http::RequestOptions>,
+        fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+    ) -> Box<
+        dyn Future<
+                Output = wasmtime_wasi_http::Result<(
+                    http::Response<wasmtime_wasi_http::WasiBody>,
+                    Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+                )>,
+            > + Send,
+    > {
+        drop(fut);
+        if let Err(reason) = self.ctx.outbound.check(request.uri()) {
+            tracing::warn!(
+                component = %self.ctx.id,
+                host = %request.uri().authority().map(|a| a.as_str()).unwrap_or(""),
+                scheme = %request.uri().scheme_str().unwrap_or(""),
+                reason,
+                "outbound HTTP request denied"
+            );
+            return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
+        }
+        Box::new(async move {
+            use http_body_util::BodyExt;
+            let (res, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            Ok((
+                res.map(BodyExt::boxed_unsync),
+                Box::new(io) as Box<dyn Future<Output = _> + Send>,
+            ))
+        })
+    }
+}
+
+/// The data of one request's `Store`.
+pub struct State {
+    pub wasi: WasiCtx,
+    pub http: WasiHttpCtx,
+    pub table: ResourceTable,
+    pub hooks: OutboundHooks,
+    pub limits: StoreLimits,
+    pub ctx: Arc<ComponentCtx>,
+}
+
+impl State {
+    pub fn new(ctx: Arc<ComponentCtx>, wasi: WasiCtx, limits: StoreLimits) -> Self {
+        Self {
+            wasi,
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            hooks: OutboundHooks { ctx: ctx.clone() },
+            limits,
+            ctx,
+        }
+    }
+
+    pub fn limiter(&mut self) -> &mut dyn ResourceLimiter {
+        &mut self.limits
+    }
+
+    fn label_allowed(&self, label: &str) -> Option<Arc<str>> {
+        self.ctx.kv_labels.iter().find(|l| &***l == label).cloned()
+    }
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for State {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+/// Add the interfaces implemented here to the linker.
+pub fn add_to_linker(linker: &mut wasmtime::component::Linker<State>) -> anyhow::Result<()> {
+    bindings::SpinHost::add_to_linker::<State, wasmtime::component::HasSelf<State>>(linker, |s| s)?;
+    Ok(())
+}
+
+fn other<E: std::fmt::Display>(e: E) -> String {
+    format!("{e:#}")
+}
+
+// ---------------------------------------------------------------- fermyon:spin/key-value
+
+impl key_value::Host for State {}
+
+impl key_value::HostStore for State {
+    fn open(&mut self, label: String) -> Result<Resource<SpinStore>, key_value::Error> {
+        let Some(label) = self.label_allowed(&label) else {
+            tracing::debug!(component = %self.ctx.id, label, "key-value store not in key_value_stores");
+            return Err(key_value::Error::AccessDenied);
+        };
+        self.table
+            .push(SpinStore { label })
+            .map_err(|_| key_value::Error::StoreTableFull)
+    }
+
+    fn get(
+        &mut self,
+        store: Resource<SpinStore>,
+        key: String,
+    ) -> Result<Option<Vec<u8>>, key_value::Error> {
+        let label = self.spin_label(&store)?;
+        self.ctx
+            .kv
+            .get(&label, &key)
+            .map_err(|e| key_value::Error::Other(other(e)))
+    }
+
+    fn set(
+        &mut self,
+        store: Resource<SpinStore>,
+        key: String,
+        value: Vec<u8>,
+    ) -> Result<(), key_value::Error> {
+        let label = self.spin_label(&store)?;
+        self.ctx
+            .kv
+            .set(&label, &key, &value)
+            .map_err(|e| key_value::Error::Other(other(e)))
+    }
+
+    fn delete(&mut self, store: Resource<SpinStore>, key: String) -> Result<(), key_value::Error> {
+        let label = self.spin_label(&store)?;
+        self.ctx
+            .kv
+            .delete(&label, &key)
+            .map_err(|e| key_value::Error::Other(other(e)))
+    }
+
+    fn exists(
+        &mut self,
+        store: Resource<SpinStore>,
+        key: String,
+    ) -> Result<bool, key_value::Error> {
+        let label = self.spin_label(&store)?;
+        self.ctx
+            .kv
+            .exists(&label, &key)
+            .map_err(|e| key_value::Error::Other(other(e)))
+    }
+
+    fn get_keys(&mut self, store: Resource<SpinStore>) -> Result<Vec<String>, key_value::Error> {
+        let label = self.spin_label(&store)?;
+        self.ctx
+            .kv
+            .keys(&label)
+            .map_err(|e| key_value::Error::Other(other(e)))
+    }
+
+    fn drop(&mut self, store: Resource<SpinStore>) -> wasmtime::Result<()> {
+        self.table.delete(store)?;
+        Ok(())
+    }
+}
+
+impl State {
+    fn spin_label(&self, store: &Resource<SpinStore>) -> Result<Arc<str>, key_value::Error> {
+        self.table
+            .get(store)
+            .map(|s| s.label.clone())
+            .map_err(|e| key_value::Error::Other(other(e)))
+    }
+
+    fn bucket_label(&self, bucket: &Resource<Bucket>) -> Result<Arc<str>, wkv::Error> {
+        self.table
+            .get(bucket)
+            .map(|s| s.label.clone())
+            .map_err(|e| wkv::Error::Other(other(e)))
+    }
+}
+
+// ---------------------------------------------------------------- fermyon:spin/variables
+
+impl variables::Host for State {
+    fn get(&mut self, name: String) -> Result<String, variables::Error> {
+        if crate::manifest::validate_variable_name(&name).is_err() {
+            return Err(variables::Error::InvalidName(name));
+        }
+        match self.ctx.variables.get(&name) {
+            Some(v) => Ok(v.clone()),
+            None => Err(variables::Error::Undefined(format!(
+                "no variable for {:?}.{name:?}",
+                self.ctx.id
+            ))),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- wasi:config/store
+
+impl config::Host for State {
+    fn get(&mut self, key: String) -> Result<Option<String>, config::Error> {
+        Ok(self.ctx.variables.get(&key).cloned())
+    }
+
+    fn get_all(&mut self) -> Result<Vec<(String, String)>, config::Error> {
+        let mut all: Vec<(String, String)> = self
+            .ctx
+            .variables
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        all.sort();
+        Ok(all)
+    }
+}
+
+// ---------------------------------------------------------------- wasi:keyvalue
+
+impl wkv::Host for State {
+    fn open(&mut self, identifier: String) -> Result<Resource<Bucket>, wkv::Error> {
+        let Some(label) = self.label_allowed(&identifier) else {
+            return Err(wkv::Error::AccessDenied);
+        };
+        self.table
+            .push(Bucket { label })
+            .map_err(|e| wkv::Error::Other(other(e)))
+    }
+}
+
+impl wkv::HostBucket for State {
+    fn get(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+    ) -> Result<Option<Vec<u8>>, wkv::Error> {
+        let label = self.bucket_label(&bucket)?;
+        self.ctx
+            .kv
+            .get(&label, &key)
+            .map_err(|e| wkv::Error::Other(other(e)))
+    }
+
+    fn set(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+        value: Vec<u8>,
+    ) -> Result<(), wkv::Error> {
+        let label = self.bucket_label(&bucket)?;
+        self.ctx
+            .kv
+            .set(&label, &key, &value)
+            .map_err(|e| wkv::Error::Other(other(e)))
+    }
+
+    fn delete(&mut self, bucket: Resource<Bucket>, key: String) -> Result<(), wkv::Error> {
+        let label = self.bucket_label(&bucket)?;
+        self.ctx
+            .kv
+            .delete(&label, &key)
+            .map_err(|e| wkv::Error::Other(other(e)))
+    }
+
+    fn exists(&mut self, bucket: Resource<Bucket>, key: String) -> Result<bool, wkv::Error> {
+        let label = self.bucket_label(&bucket)?;
+        self.ctx
+            .kv
+            .exists(&label, &key)
+            .map_err(|e| wkv::Error::Other(other(e)))
+    }
+
+    fn list_keys(
+        &mut self,
+        bucket: Resource<Bucket>,
+        cursor: Option<String>,
+    ) -> Result<wkv::KeyResponse, wkv::Error> {
+        let label = self.bucket_label(&bucket)?;
+        let keys = self
+            .ctx
+            .kv
+            .keys(&label)
+            .map_err(|e| wkv::Error::Other(other(e)))?;
+        // One page holds everything; a cursor (from a previous page) resumes after that key.
+        let keys = match cursor {
+            Some(after) => keys.into_iter().filter(|k| *k > after).collect(),
+            None => keys,
+        };
+        Ok(wkv::KeyResponse { keys, cursor: None })
+    }
+
+    fn drop(&mut self, bucket: Resource<Bucket>) -> wasmtime::Result<()> {
+        self.table.delete(bucket)?;
+        Ok(())
+    }
+}
+
+impl atomics::Host for State {
+    fn increment(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+        delta: i64,
+    ) -> Result<i64, wkv::Error> {
+        let label = self.bucket_label(&bucket)?;
+        self.ctx
+            .kv
+            .increment(&label, &key, delta)
+            .map_err(|e| wkv::Error::Other(other(e)))
+    }
+
+    fn swap(&mut self, cas: Resource<Cas>, value: Vec<u8>) -> Result<(), atomics::CasError> {
+        let c = self
+            .table
+            .delete(cas)
+            .map_err(|e| atomics::CasError::StoreError(wkv::Error::Other(other(e))))?;
+        let swapped = self
+            .ctx
+            .kv
+            .swap_if(&c.label, &c.key, c.current.as_deref(), &value)
+            .map_err(|e| atomics::CasError::StoreError(wkv::Error::Other(other(e))))?;
+        if swapped {
+            return Ok(());
+        }
+        let current = self
+            .ctx
+            .kv
+            .get(&c.label, &c.key)
+            .map_err(|e| atomics::CasError::StoreError(wkv::Error::Other(other(e))))?;
+        let fresh = self
+            .table
+            .push(Cas {
+                label: c.label,
+                key: c.key,
+                current,
+            })
+            .map_err(|e| atomics::CasError::StoreError(wkv::Error::Other(other(e))))?;
+        Err(atomics::CasError::CasFailed(fresh))
+    }
+}
+
+impl atomics::HostCas for State {
+    fn new(&mut self, bucket: Resource<Bucket>, key: String) -> Result<Resource<Cas>, wkv::Error> {
+        let label = self.bucket_label(&bucket)?;
+        let current = self
+            .ctx
+            .kv
+            .get(&label, &key)
+            .map_err(|e| wkv::Error::Other(other(e)))?;
+        self.table
+            .push(Cas {
+                label,
+                key,
+                current,
+            })
+            .map_err(|e| wkv::Error::Other(other(e)))
+    }
+
+    fn current(&mut self, cas: Resource<Cas>) -> Result<Option<Vec<u8>>, wkv::Error> {
+        self.table
+            .get(&cas)
+            .map(|c| c.current.clone())
+            .map_err(|e| wkv::Error::Other(other(e)))
+    }
+
+    fn drop(&mut self, cas: Resource<Cas>) -> wasmtime::Result<()> {
+        self.table.delete(cas)?;
+        Ok(())
+    }
+}
+
+impl batch::Host for State {
+    fn get_many(
+        &mut self,
+        bucket: Resource<Bucket>,
+        keys: Vec<String>,
+    ) -> Result<Vec<(String, Option<Vec<u8>>)>, wkv::Error> {
+        let label = self.bucket_label(&bucket)?;
+        keys.into_iter()
+            .map(|k| {
+                let v = self
+                    .ctx
+                    .kv
+                    .get(&label, &k)
+                    .map_err(|e| wkv::Error::Other(other(e)))?;
+                Ok((k, v))
+            })
+            .collect()
+    }
+
+    fn set_many(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key_values: Vec<(String, Vec<u8>)>,
+    ) -> Result<(), wkv::Error> {
+        let label = self.bucket_label(&bucket)?;
+        let pairs: Vec<(&str, &[u8])> = key_values
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
+            .collect();
+        self.ctx
+            .kv
+            .set_many(&label, &pairs)
+            .map_err(|e| wkv::Error::Other(other(e)))
+    }
+
+    fn delete_many(
+        &mut self,
+        bucket: Resource<Bucket>,
+        keys: Vec<String>,
+    ) -> Result<(), wkv::Error> {
+        let label = self.bucket_label(&bucket)?;
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        self.ctx
+            .kv
+            .delete_many(&label, &keys)
+            .map_err(|e| wkv::Error::Other(other(e)))
+    }
+}
