@@ -44,7 +44,9 @@ fn components_import_only_wasi_and_spin() -> Result<()> {
             );
         }
         assert!(
-            exports.iter().any(|e| e.starts_with("wasi:http/incoming-handler@0.2")),
+            exports
+                .iter()
+                .any(|e| e.starts_with("wasi:http/incoming-handler@0.2")),
             "{name} exports the HTTP handler: {exports:?}"
         );
     }

@@ -3,8 +3,8 @@
 
 use anyhow::{Context, Result};
 use meridian_e2e::{
-    Reply, Service, first_catalog_jpeg, get, repo_root, send, start_backend, start_host,
-    test_catalog,
+    Reply, Service, first_catalog_jpeg, get, raw_get, raw_request, repo_root, start_backend,
+    start_host, test_catalog,
 };
 
 struct Stack {
@@ -168,22 +168,14 @@ fn refusals_have_status_code_and_message() -> Result<()> {
         404,
         "asset-not-found",
     )?;
-    assert_refusal(
-        &get(
-            &format!("{base}/v1/media/../../etc/passwd/thumbnail.webp"),
-            &[],
-        )?,
-        400,
-        "asset-path-invalid",
-    )?;
-    assert_refusal(
-        &get(
-            &format!("{base}/v1/media/%2e%2e%2fsecret.jpg/thumbnail.webp"),
-            &[],
-        )?,
-        400,
-        "asset-path-invalid",
-    )?;
+    for traversal in [
+        "/v1/media/../../etc/passwd/thumbnail.webp",
+        "/v1/media/%2e%2e%2fsecret.jpg/thumbnail.webp",
+        "/v1/media/a/../../../etc/passwd/thumbnail.webp",
+        "/v1/media/..%5c..%5cwin.ini/thumbnail.webp",
+    ] {
+        assert_refusal(&raw_get(base, traversal)?, 400, "asset-path-invalid")?;
+    }
     assert_refusal(
         &get(
             &format!("{base}/v1/media/truncated.jpg/thumbnail.webp"),
@@ -202,16 +194,13 @@ fn refusals_have_status_code_and_message() -> Result<()> {
     assert_eq!(unknown_route.status, 404);
     assert_eq!(unknown_route.error()?.0, 404);
 
-    let oversize = vec![b'x'; 11 * 1024 * 1024];
-    assert_refusal(
-        &send(
-            "POST",
-            &format!("{base}/v1/media/{asset}/thumbnail.webp"),
-            &oversize,
-        )?,
-        413,
-        "body-too-large",
+    let oversize = raw_request(
+        base,
+        "POST",
+        &format!("/v1/media/{asset}/thumbnail.webp"),
+        "Content-Length: 11534336\r\n",
     )?;
+    assert_refusal(&oversize, 413, "body-too-large")?;
 
     // Refusals are never cached: the next good request still renders.
     let ok = get(&format!("{base}/v1/media/{asset}/thumbnail.jpg"), &[])?;

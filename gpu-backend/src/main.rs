@@ -1,1 +1,76 @@
-fn main() {}
+//! `meridian-gpu-backend [--config FILE] [--listen ADDR]`
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use meridian_gpu_backend::config::Config;
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let mut config_path = None;
+    let mut listen = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--config" => {
+                config_path = Some(PathBuf::from(args.next().context("--config needs a file")?))
+            }
+            "--listen" => listen = Some(args.next().context("--listen needs an address")?),
+            "-h" | "--help" => {
+                println!(
+                    "meridian-gpu-backend [--config FILE] [--listen ADDR]\nEnvironment: MERIDIAN_BACKEND_LISTEN, _REGION, _ENGINE (auto|gpu|cpu), _SIGNING_KEY, _CATALOG"
+                );
+                return Ok(());
+            }
+            other => bail!("unknown argument `{other}` (see --help)"),
+        }
+    }
+    let mut config = Config::load(config_path.as_deref(), |k| std::env::var(k).ok())?;
+    if let Some(listen) = listen {
+        config.listen = listen
+            .parse()
+            .with_context(|| format!("--listen {listen}"))?;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let running = meridian_gpu_backend::start(config).await?;
+        let mut stdout = std::io::stdout();
+        writeln!(
+            stdout,
+            "meridian-gpu-backend listening on http://{}",
+            running.addr
+        )?;
+        stdout.flush()?;
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        running.stop().await
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -241,7 +241,71 @@ pub fn get(url: &str, headers: &[(&str, &str)]) -> Result<Reply> {
     into_reply(req.call())
 }
 
-/// A request with a body.
-pub fn send(method: &str, url: &str, body: &[u8]) -> Result<Reply> {
-    into_reply(agent().request(method, url).send_bytes(body))
+/// `GET` with the path sent exactly as given (HTTP clients normalise
+/// `..` away; attackers do not).
+pub fn raw_get(base: &str, path: &str) -> Result<Reply> {
+    raw_request(base, "GET", path, "")
+}
+
+/// A request written by hand: `extra` is more header lines, each ending
+/// in CRLF. A body announced there but not sent lets a test check that a
+/// server refuses by the declared length alone.
+pub fn raw_request(base: &str, method: &str, path: &str, extra: &str) -> Result<Reply> {
+    use std::io::{Read, Write};
+    let authority = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(authority)
+        .with_context(|| format!("connecting {authority}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n{extra}\r\n"
+    )?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .context("no end of headers")?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .context("no status line")?;
+    let headers = lines
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        })
+        .collect::<Vec<_>>();
+    let mut body = raw[split + 4..].to_vec();
+    if headers
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
+    {
+        body = dechunk(&body)?;
+    }
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .context("bad chunk")?;
+        let size = usize::from_str_radix(std::str::from_utf8(&data[..line_end])?.trim(), 16)?;
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return Ok(out);
+        }
+        out.extend_from_slice(data.get(..size).context("short chunk")?);
+        data = data.get(size + 2..).context("short chunk")?;
+    }
 }

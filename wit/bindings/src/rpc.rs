@@ -13,7 +13,7 @@ mod signing;
 
 pub use codec::{
     BindingError, BytesPayload, Reply, decode_args, decode_reply, encode_args, encode_reply,
-    error_body, error_reply,
+    error_body, error_body_reply, error_reply,
 };
 pub use signing::{Call, SIGNATURE_HEADER, SignatureError, Signer, TIMESTAMP_HEADER};
 

@@ -131,11 +131,16 @@ pub fn error_body(status: u16, code: &str, message: &str) -> Vec<u8> {
 /// The reply for a refusal.
 pub fn error_reply(error: &Error) -> Reply {
     let problem = error.problem();
+    error_body_reply(error.status(), &problem.code, &problem.message)
+}
+
+/// The reply for a refusal the binding itself makes (401, 413, ...).
+pub fn error_body_reply(status: u16, code: &str, message: &str) -> Reply {
     Reply {
-        status: error.status(),
+        status,
         content_type: "application/json",
         meta: None,
-        body: error_body(error.status(), &problem.code, &problem.message),
+        body: error_body(status, code, message),
     }
 }
 

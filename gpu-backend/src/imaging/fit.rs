@@ -1,0 +1,76 @@
+//! Where the source lands in the target box for each fit.
+
+use meridian_wit::types::Fit;
+
+/// A resize job's geometry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Geometry {
+    /// Source region, in source pixels: x, y, width, height.
+    pub crop: [f64; 4],
+    /// Size of the resized image.
+    pub out: (u32, u32),
+    /// For `pad`: canvas size and where the resized image sits on it.
+    pub canvas: Option<(u32, u32, u32, u32)>,
+}
+
+pub fn geometry(src: (u32, u32), target: (u32, u32), fit: Fit) -> Geometry {
+    let (sw, sh) = (f64::from(src.0), f64::from(src.1));
+    let (tw, th) = (f64::from(target.0), f64::from(target.1));
+    let full = [0.0, 0.0, sw, sh];
+    let inside = || {
+        let s = (tw / sw).min(th / sh);
+        (
+            ((sw * s).round() as u32).clamp(1, target.0),
+            ((sh * s).round() as u32).clamp(1, target.1),
+        )
+    };
+    match fit {
+        Fit::Contain => Geometry {
+            crop: full,
+            out: inside(),
+            canvas: None,
+        },
+        Fit::Pad => {
+            let out = inside();
+            Geometry {
+                crop: full,
+                out,
+                canvas: Some((
+                    target.0,
+                    target.1,
+                    (target.0 - out.0) / 2,
+                    (target.1 - out.1) / 2,
+                )),
+            }
+        }
+        Fit::Cover => {
+            let s = (tw / sw).max(th / sh);
+            let (cw, ch) = (tw / s, th / s);
+            Geometry {
+                crop: [(sw - cw) / 2.0, (sh - ch) / 2.0, cw, ch],
+                out: target,
+                canvas: None,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fits() {
+        let c = geometry((1600, 1200), (800, 800), Fit::Contain);
+        assert_eq!((c.out, c.canvas), ((800, 600), None));
+        let p = geometry((1600, 1200), (800, 800), Fit::Pad);
+        assert_eq!((p.out, p.canvas), ((800, 600), Some((800, 800, 0, 100))));
+        let v = geometry((1600, 1200), (160, 160), Fit::Cover);
+        assert_eq!(v.out, (160, 160));
+        assert_eq!(v.crop, [200.0, 0.0, 1200.0, 1200.0]);
+        let tall = geometry((1000, 500), (1080, 1920), Fit::Cover);
+        assert!((tall.crop[2] - 281.25).abs() < 1e-9 && tall.crop[3] == 500.0);
+        let tiny = geometry((4000, 10), (100, 100), Fit::Contain);
+        assert_eq!(tiny.out, (100, 1), "never zero-sized");
+    }
+}

@@ -1,0 +1,57 @@
+//! Meridian's regional GPU backend: implements the `meridian:platform`
+//! interfaces (`imaging` today) behind the signed HTTP binding.
+//!
+//! Request path: [`server`] (signature, limits) → [`service`] (the WIT
+//! `Guest` implementation) → [`catalog`] (the source asset) → [`imaging`]
+//! (decode, resize on the GPU or CPU, encode).
+
+pub mod catalog;
+pub mod config;
+pub mod imaging;
+pub mod metrics;
+pub mod server;
+pub mod service;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+/// A started backend: its address and a handle to stop it.
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.task.await.context("server task")?.context("server")
+    }
+}
+
+/// Binds, installs the imaging service and serves in the background.
+pub async fn start(config: config::Config) -> anyhow::Result<Running> {
+    let imaging = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || service::Imaging::new(&config)).await??
+    };
+    let imaging = service::install(imaging);
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, engine = imaging.engine(), catalog = %config.catalog.display(), "backend ready");
+    let app = Arc::new(server::App {
+        signer: meridian_wit::rpc::Signer::new(&config.signing_key),
+        config,
+        imaging,
+        metrics: metrics::Metrics::default(),
+    });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve(listener, app, async {
+        let _ = stopped.await;
+    }));
+    Ok(Running { addr, stop, task })
+}
