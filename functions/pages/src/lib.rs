@@ -5,6 +5,7 @@
 
 use meridian_edge::presets::Presets;
 use meridian_edge::response::Refusal;
+use meridian_wit::types::Fit;
 use serde::Deserialize;
 use spin_sdk::http::{IntoResponse, Method, Request, Response};
 use spin_sdk::http_component;
@@ -73,11 +74,15 @@ fn storefront() -> Result<String, Refusal> {
         .filter_map(|n| presets.get(n).ok())
         .map(|p| {
             format!(
-                "      <tr><td>{name} ({w}×{h}, {fit:?})</td><td><a href=\"/v1/media/{example}/{name}.webp\">/v1/media/{example}/{name}.webp</a></td></tr>\n",
+                "      <tr><td>{name} ({w}×{h}, {fit})</td><td><a href=\"/v1/media/{example}/{name}.webp\">/v1/media/{example}/{name}.webp</a></td></tr>\n",
                 name = escape(&p.name),
                 w = p.width,
                 h = p.height,
-                fit = p.fit,
+                fit = match p.fit {
+                    Fit::Cover => "cover",
+                    Fit::Contain => "contain",
+                    Fit::Pad => "pad",
+                },
             )
         })
         .collect();
