@@ -8,7 +8,9 @@
 
 pub mod backend;
 pub mod cache;
+pub mod market;
 pub mod media;
+pub mod policy;
 pub mod presets;
 pub mod request;
 pub mod response;

@@ -1,0 +1,837 @@
+//! Consent: may this request process personal data for its purpose?
+//!
+//! - `Render` uses no personal data: no consent is needed.
+//! - `Personalize` (personalised content) follows the market's framework:
+//!   - `tcf`: a valid TC string (policy version ≥ 4) with consent for
+//!     purposes **1** (store/access information on a device), **5** (create
+//!     profiles to personalise content) and **6** (use profiles to select
+//!     personalised content), consent for the merchant's vendor id, and no
+//!     publisher restriction against it. These purposes cannot rest on
+//!     legitimate interest (TCF 2.2 removed LI for 3-6; 1 is consent only).
+//!   - `opt-in`: the site's own explicit opt-in signal.
+//!   - `opt-out`: allowed unless the shopper opted out.
+//!
+//!   In every framework, where the pack makes GPC binding, `Sec-GPC: 1`
+//!   is an opt-out of sale/sharing and turns personalisation off.
+//! - `TryOn` (biometric: face geometry) needs the explicit biometric
+//!   opt-in where the pack requires it; else the page must ask
+//!   ([`ConsentOutcome::Required`]).
+
+mod bits;
+pub mod tcf;
+#[cfg(test)]
+pub(crate) mod tcf_encode;
+
+use serde::Serialize;
+
+use self::tcf::{RestrictionType, TcString, TcfError};
+use super::decision::Purpose;
+use super::locale;
+use super::merchant::MerchantPolicy;
+use super::pack::{Framework, MarketPack};
+use super::reason::Reason;
+
+/// TCF purposes personalised content needs: 1, 5 and 6.
+pub const PERSONALIZE_PURPOSES: [u8; 3] = [1, 5, 6];
+
+/// TCF purposes that may rest on legitimate interest (2, 7-11); never 1
+/// or 3-6.
+pub const LI_PURPOSES: [u8; 6] = [2, 7, 8, 9, 10, 11];
+
+/// The try-on prompt when a pack has no text for the shopper's language.
+pub const DEFAULT_BIOMETRIC_PROMPT: &str = "Virtual try-on maps the geometry of your face from your camera. \
+     We process it only for this try-on, only with your explicit consent, and do not keep it. Allow?";
+
+/// The name of the cookie CMPs store TC strings in.
+pub const TCF_COOKIE: &str = "euconsent-v2";
+
+/// The TC string from a `Cookie` header (`euconsent-v2=...`).
+pub fn tc_string_from_cookie(cookie_header: &str) -> Option<&str> {
+    cookie_header.split(';').find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name.trim() == TCF_COOKIE)
+            .then(|| value.trim().trim_matches('"'))
+            .filter(|v| !v.is_empty())
+    })
+}
+
+/// The TC string from a query string (`gdpr_consent=...`).
+pub fn tc_string_from_query(query: &str) -> Option<&str> {
+    query.trim_start_matches('?').split('&').find_map(|pair| {
+        let (name, value) = pair.split_once('=')?;
+        (name == "gdpr_consent")
+            .then_some(value)
+            .filter(|v| !v.is_empty())
+    })
+}
+
+/// The TC string of a request: the `x-tcf-consent` header, then
+/// `?gdpr_consent=`, then the `euconsent-v2` cookie.
+pub fn tc_string<'a>(
+    header: Option<&'a str>,
+    query: Option<&'a str>,
+    cookie: Option<&'a str>,
+) -> Option<&'a str> {
+    header
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .or_else(|| query.and_then(tc_string_from_query))
+        .or_else(|| cookie.and_then(tc_string_from_cookie))
+}
+
+/// Whether a `Sec-GPC` header value signals an opt-out (it must be `1`).
+pub fn gpc_signal(header: Option<&str>) -> bool {
+    header.is_some_and(|v| v.trim() == "1")
+}
+
+/// How a TCF purpose was allowed for a vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LegalBasis {
+    Consent,
+    LegitimateInterest,
+}
+
+/// Why a TCF purpose is not allowed for a vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcfDenial {
+    /// No purpose consent (nor legitimate interest where allowed).
+    PurposeMissing(u8),
+    /// The purpose is there but not for this vendor.
+    VendorMissing,
+    /// A publisher restriction rules the vendor out.
+    Restricted(u8),
+}
+
+/// Whether `vendor` may process for `purpose` under this TC string:
+/// purpose consent + vendor consent, or, for [`LI_PURPOSES`], purpose LI +
+/// vendor LI; publisher restrictions apply (0 forbids, 1 forbids the LI
+/// path, 2 forbids the consent path).
+pub fn tcf_purpose_allowed(
+    tc: &TcString,
+    vendor: u16,
+    purpose: u8,
+) -> Result<LegalBasis, TcfDenial> {
+    let restriction = tc.restriction(purpose, vendor);
+    if restriction == Some(RestrictionType::NotAllowed) {
+        return Err(TcfDenial::Restricted(purpose));
+    }
+    let consent_path = restriction != Some(RestrictionType::RequireLegitimateInterest);
+    let li_path =
+        LI_PURPOSES.contains(&purpose) && restriction != Some(RestrictionType::RequireConsent);
+    if consent_path && tc.purpose_consent(purpose) && tc.vendor_consent(vendor) {
+        return Ok(LegalBasis::Consent);
+    }
+    if li_path && tc.purpose_li(purpose) && tc.vendor_legitimate_interest(vendor) {
+        return Ok(LegalBasis::LegitimateInterest);
+    }
+    if !consent_path && !li_path {
+        return Err(TcfDenial::Restricted(purpose));
+    }
+    let purpose_there =
+        (consent_path && tc.purpose_consent(purpose)) || (li_path && tc.purpose_li(purpose));
+    if purpose_there {
+        Err(TcfDenial::VendorMissing)
+    } else {
+        Err(TcfDenial::PurposeMissing(purpose))
+    }
+}
+
+const PURPOSE_MISSING: [&str; 11] = [
+    "consent-tcf-purpose-1-missing",
+    "consent-tcf-purpose-2-missing",
+    "consent-tcf-purpose-3-missing",
+    "consent-tcf-purpose-4-missing",
+    "consent-tcf-purpose-5-missing",
+    "consent-tcf-purpose-6-missing",
+    "consent-tcf-purpose-7-missing",
+    "consent-tcf-purpose-8-missing",
+    "consent-tcf-purpose-9-missing",
+    "consent-tcf-purpose-10-missing",
+    "consent-tcf-purpose-11-missing",
+];
+
+fn purpose_missing_code(purpose: u8) -> &'static str {
+    usize::from(purpose)
+        .checked_sub(1)
+        .and_then(|i| PURPOSE_MISSING.get(i))
+        .copied()
+        .unwrap_or("consent-tcf-purpose-missing")
+}
+
+/// What the TC string says, without personal data: no raw string, no
+/// timestamps, no other vendors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TcfSummary {
+    pub cmp_id: u16,
+    pub cmp_version: u16,
+    pub policy_version: u8,
+    pub vendor_list_version: u16,
+    pub publisher_cc: String,
+    /// Purposes with consent.
+    pub purposes: Vec<u8>,
+    /// Purposes with legitimate interest established.
+    pub purposes_li: Vec<u8>,
+    /// Consent for the merchant's vendor id.
+    pub vendor_consent: bool,
+    pub vendor_li: bool,
+    /// Purposes a publisher restriction touches for the merchant's vendor.
+    pub restricted_purposes: Vec<u8>,
+}
+
+impl TcfSummary {
+    fn new(tc: &TcString, vendor: Option<u16>) -> TcfSummary {
+        let restricted_purposes = match vendor {
+            Some(v) => {
+                let mut p: Vec<u8> = tc
+                    .pub_restrictions
+                    .iter()
+                    .filter(|r| r.applies_to(v))
+                    .map(|r| r.purpose_id)
+                    .collect();
+                p.sort_unstable();
+                p.dedup();
+                p
+            }
+            None => Vec::new(),
+        };
+        TcfSummary {
+            cmp_id: tc.cmp_id,
+            cmp_version: tc.cmp_version,
+            policy_version: tc.policy_version,
+            vendor_list_version: tc.vendor_list_version,
+            publisher_cc: tc.publisher_cc.clone(),
+            purposes: tc.purposes_with_consent(),
+            purposes_li: tc.purposes_with_li(),
+            vendor_consent: vendor.is_some_and(|v| tc.vendor_consent(v)),
+            vendor_li: vendor.is_some_and(|v| tc.vendor_legitimate_interest(v)),
+            restricted_purposes,
+        }
+    }
+}
+
+/// The consent signals of a request, summarised for audit records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsentSummary {
+    pub framework: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcf: Option<TcfSummary>,
+    /// The decoder's error code when a TC string was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcf_error: Option<&'static str>,
+    pub gpc: bool,
+    pub gpc_binding: bool,
+    pub personalization_opt_in: bool,
+    pub biometric_opt_in: bool,
+}
+
+/// What the page must ask before it may go on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsentRequired {
+    /// `biometric`.
+    pub kind: &'static str,
+    /// The language tag of `prompt`.
+    pub locale: String,
+    pub prompt: String,
+    /// The law that requires asking.
+    pub basis: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum ConsentOutcome {
+    /// The purpose uses no personal data.
+    NotNeeded,
+    /// Personal data may be processed for the purpose.
+    Granted,
+    /// Not allowed: serve without personal data (render only).
+    Denied,
+    /// Not allowed until the shopper answers the prompt.
+    Required(ConsentRequired),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsentDecision {
+    #[serde(flatten)]
+    pub outcome: ConsentOutcome,
+    pub reason: Reason,
+    pub summary: ConsentSummary,
+}
+
+/// The consent signals a request carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConsentSignals<'a> {
+    /// Raw TC string (`euconsent-v2`, `x-tcf-consent`, `?gdpr_consent=`).
+    pub tcf: Option<&'a str>,
+    /// `Sec-GPC: 1`.
+    pub gpc: bool,
+    /// The site's own opt-in to personalisation (opt-in markets).
+    pub personalization_opt_in: bool,
+    /// Explicit opt-in to biometric processing for try-on.
+    pub biometric_opt_in: bool,
+    /// For the prompt text; the market's default language when absent.
+    pub locale: Option<&'a str>,
+}
+
+pub fn decide(
+    purpose: Purpose,
+    pack: &MarketPack,
+    merchant: &MerchantPolicy,
+    signals: &ConsentSignals<'_>,
+) -> ConsentDecision {
+    let vendor = merchant.tcf_vendor_id;
+    let decoded: Option<Result<TcString, TcfError>> = signals
+        .tcf
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(tcf::decode);
+    let summary = ConsentSummary {
+        framework: pack.consent.framework.as_str(),
+        tcf: match &decoded {
+            Some(Ok(tc)) => Some(TcfSummary::new(tc, vendor)),
+            _ => None,
+        },
+        tcf_error: match &decoded {
+            Some(Err(e)) => Some(e.code()),
+            _ => None,
+        },
+        gpc: signals.gpc,
+        gpc_binding: pack.consent.gpc_binding,
+        personalization_opt_in: signals.personalization_opt_in,
+        biometric_opt_in: signals.biometric_opt_in,
+    };
+    let (outcome, reason) = match purpose {
+        Purpose::Render => (
+            ConsentOutcome::NotNeeded,
+            Reason::new("no-personal-data", "rendering uses no personal data"),
+        ),
+        Purpose::TryOn => try_on(pack, signals),
+        Purpose::Personalize => personalize(pack, vendor, signals, decoded.as_ref()),
+    };
+    ConsentDecision {
+        outcome,
+        reason,
+        summary,
+    }
+}
+
+fn try_on(pack: &MarketPack, signals: &ConsentSignals<'_>) -> (ConsentOutcome, Reason) {
+    let basis = &pack.consent.biometric_basis;
+    if !pack.consent.biometric_opt_in {
+        return (
+            ConsentOutcome::Granted,
+            Reason::new(
+                "biometric-notice-only",
+                format!("no explicit opt-in is required for try-on here ({basis}); notice applies"),
+            ),
+        );
+    }
+    if signals.biometric_opt_in {
+        return (
+            ConsentOutcome::Granted,
+            Reason::new(
+                "biometric-opt-in-given",
+                format!("explicit opt-in given ({basis})"),
+            ),
+        );
+    }
+    let wanted = signals
+        .locale
+        .filter(|l| !l.trim().is_empty())
+        .unwrap_or_else(|| pack.default_language());
+    let (locale, prompt) = match locale::pick(&pack.consent.biometric_prompt, wanted) {
+        Some((key, text))
+            if locale::language_of(key) == locale::language_of(wanted) || key == "en" =>
+        {
+            (key.to_owned(), text.to_owned())
+        }
+        _ => ("en".to_owned(), DEFAULT_BIOMETRIC_PROMPT.to_owned()),
+    };
+    (
+        ConsentOutcome::Required(ConsentRequired {
+            kind: "biometric",
+            locale,
+            prompt,
+            basis: basis.clone(),
+        }),
+        Reason::new(
+            "biometric-opt-in-required",
+            format!("try-on processes biometric data; explicit opt-in is required ({basis})"),
+        ),
+    )
+}
+
+fn personalize(
+    pack: &MarketPack,
+    vendor: Option<u16>,
+    signals: &ConsentSignals<'_>,
+    decoded: Option<&Result<TcString, TcfError>>,
+) -> (ConsentOutcome, Reason) {
+    let denied = |code, detail: String| (ConsentOutcome::Denied, Reason::new(code, detail));
+    if signals.gpc && pack.consent.gpc_binding {
+        return denied(
+            "gpc-opt-out",
+            format!(
+                "Sec-GPC: 1 is an opt-out of sale/sharing ({}); personalisation is off",
+                pack.consent.gpc_basis
+            ),
+        );
+    }
+    match pack.consent.framework {
+        Framework::OptOut => {
+            let detail = if signals.gpc {
+                "no opt-out with legal force (GPC received but not binding here)".to_owned()
+            } else {
+                "no opt-out received".to_owned()
+            };
+            (
+                ConsentOutcome::Granted,
+                Reason::new(
+                    "consent-opt-out-not-exercised",
+                    format!("{detail} ({})", pack.consent.basis),
+                ),
+            )
+        }
+        Framework::OptIn => {
+            if signals.personalization_opt_in {
+                (
+                    ConsentOutcome::Granted,
+                    Reason::new(
+                        "consent-opt-in-given",
+                        format!("opt-in given ({})", pack.consent.basis),
+                    ),
+                )
+            } else {
+                denied(
+                    "consent-opt-in-missing",
+                    format!("personalisation needs an opt-in ({})", pack.consent.basis),
+                )
+            }
+        }
+        Framework::Tcf => match decoded {
+            None => denied(
+                "consent-tcf-missing",
+                "no TC string: personalisation needs TCF consent".to_owned(),
+            ),
+            Some(Err(e @ TcfError::PolicyVersionTooOld { .. })) => {
+                denied("consent-tcf-outdated", format!("TC string refused: {e}"))
+            }
+            Some(Err(e)) => denied("consent-tcf-malformed", format!("TC string refused: {e}")),
+            Some(Ok(tc)) => {
+                let Some(vendor) = vendor else {
+                    return denied(
+                        "consent-tcf-no-vendor-id",
+                        "the merchant has no TCF vendor id to check consent for".to_owned(),
+                    );
+                };
+                // A missing purpose is reported before a restriction, and
+                // both before a missing vendor: the shopper's choice first.
+                let denials: Vec<TcfDenial> = PERSONALIZE_PURPOSES
+                    .iter()
+                    .filter_map(|p| tcf_purpose_allowed(tc, vendor, *p).err())
+                    .collect();
+                let first = |want: fn(&TcfDenial) -> bool| denials.iter().copied().find(want);
+                let denial = first(|d| matches!(d, TcfDenial::PurposeMissing(_)))
+                    .or_else(|| first(|d| matches!(d, TcfDenial::Restricted(_))))
+                    .or_else(|| denials.first().copied());
+                match denial {
+                    None => {}
+                    Some(TcfDenial::PurposeMissing(p)) => {
+                        return denied(
+                            purpose_missing_code(p),
+                            format!("no consent for TCF purpose {p}"),
+                        );
+                    }
+                    Some(TcfDenial::Restricted(p)) => {
+                        return denied(
+                            "consent-tcf-restricted",
+                            format!(
+                                "a publisher restriction rules out vendor {vendor} for purpose {p}"
+                            ),
+                        );
+                    }
+                    Some(TcfDenial::VendorMissing) => {
+                        return denied(
+                            "consent-tcf-vendor-missing",
+                            format!("purposes 1, 5 and 6 have consent, but not vendor {vendor}"),
+                        );
+                    }
+                }
+                (
+                    ConsentOutcome::Granted,
+                    Reason::new(
+                        "consent-tcf-granted",
+                        format!("TCF consent for purposes 1, 5, 6 and vendor {vendor}"),
+                    ),
+                )
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tcf::{PubRestriction, VendorSet};
+    use super::tcf_encode::{VendorEncoding, base, encode, purposes};
+    use super::*;
+    use crate::policy::pack::tests::pack_toml;
+
+    const VENDOR: u16 = 4040;
+
+    fn pack(edit: impl Fn(String) -> String) -> MarketPack {
+        MarketPack::parse("markets/DE.toml", &edit(pack_toml("DE"))).expect("valid")
+    }
+
+    fn merchant() -> MerchantPolicy {
+        MerchantPolicy {
+            tcf_vendor_id: Some(VENDOR),
+            ..MerchantPolicy::none()
+        }
+    }
+
+    fn tc(consent: &[u8], vendors: &[u16]) -> String {
+        let mut tc = base();
+        tc.purposes_consent = purposes(consent);
+        tc.vendor_consents = VendorSet::from_ids(vendors.iter().copied(), 0);
+        encode(&tc, VendorEncoding::Auto)
+    }
+
+    fn personalize_with(tcf: Option<&str>) -> ConsentDecision {
+        let signals = ConsentSignals {
+            tcf,
+            ..ConsentSignals::default()
+        };
+        decide(Purpose::Personalize, &pack(|t| t), &merchant(), &signals)
+    }
+
+    #[test]
+    fn tcf_purposes_1_5_6_and_the_vendor_grant_personalisation() {
+        let s = tc(&[1, 5, 6], &[VENDOR]);
+        let d = personalize_with(Some(&s));
+        assert_eq!(d.outcome, ConsentOutcome::Granted);
+        assert_eq!(d.reason.code, "consent-tcf-granted");
+        let summary = d.summary.tcf.expect("summary");
+        assert_eq!(summary.purposes, vec![1, 5, 6]);
+        assert!(summary.vendor_consent);
+        assert_eq!(summary.cmp_id, 300);
+    }
+
+    #[test]
+    fn each_missing_purpose_is_named() {
+        for (given, code) in [
+            (&[5u8, 6][..], "consent-tcf-purpose-1-missing"),
+            (&[1, 6], "consent-tcf-purpose-5-missing"),
+            (&[1, 5], "consent-tcf-purpose-6-missing"),
+            (&[1, 3, 4], "consent-tcf-purpose-5-missing"),
+        ] {
+            let d = personalize_with(Some(&tc(given, &[VENDOR])));
+            assert_eq!((d.outcome, d.reason.code), (ConsentOutcome::Denied, code));
+        }
+        let d = personalize_with(Some(&tc(&[1, 5, 6], &[1, 2, 3])));
+        assert_eq!(d.reason.code, "consent-tcf-vendor-missing");
+    }
+
+    #[test]
+    fn missing_malformed_and_outdated_strings_deny_without_panicking() {
+        assert_eq!(personalize_with(None).reason.code, "consent-tcf-missing");
+        assert_eq!(
+            personalize_with(Some("  ")).reason.code,
+            "consent-tcf-missing"
+        );
+        let d = personalize_with(Some("not a tc string"));
+        assert_eq!(
+            (d.outcome, d.reason.code),
+            (ConsentOutcome::Denied, "consent-tcf-malformed")
+        );
+        assert_eq!(d.summary.tcf_error, Some("tcf-not-base64url"));
+        assert!(!d.reason.detail.contains("not a tc string"));
+        let d = personalize_with(Some("CPXxRfAPXxRfA"));
+        assert_eq!(d.reason.code, "consent-tcf-malformed");
+        assert_eq!(d.summary.tcf_error, Some("tcf-truncated"));
+        let mut old = base();
+        old.policy_version = 2;
+        old.purposes_consent = purposes(&[1, 5, 6]);
+        old.vendor_consents = VendorSet::from_ids([VENDOR], 0);
+        let d = personalize_with(Some(&encode(&old, VendorEncoding::Auto)));
+        assert_eq!(d.reason.code, "consent-tcf-outdated");
+    }
+
+    #[test]
+    fn legitimate_interest_never_covers_personalisation() {
+        let mut t = base();
+        t.purposes_consent = purposes(&[1]);
+        t.purposes_li = purposes(&[5, 6]);
+        t.vendor_consents = VendorSet::from_ids([VENDOR], 0);
+        t.vendor_li = VendorSet::from_ids([VENDOR], 0);
+        let d = personalize_with(Some(&encode(&t, VendorEncoding::Auto)));
+        assert_eq!(d.reason.code, "consent-tcf-purpose-5-missing");
+    }
+
+    #[test]
+    fn li_purposes_allow_legitimate_interest() {
+        let mut t = base();
+        t.purposes_li = purposes(&[2, 7, 5]);
+        t.vendor_li = VendorSet::from_ids([VENDOR], 0);
+        assert_eq!(
+            tcf_purpose_allowed(&t, VENDOR, 2),
+            Ok(LegalBasis::LegitimateInterest)
+        );
+        assert_eq!(
+            tcf_purpose_allowed(&t, VENDOR, 7),
+            Ok(LegalBasis::LegitimateInterest)
+        );
+        assert_eq!(
+            tcf_purpose_allowed(&t, VENDOR, 5),
+            Err(TcfDenial::PurposeMissing(5))
+        );
+        assert_eq!(tcf_purpose_allowed(&t, 1, 2), Err(TcfDenial::VendorMissing));
+        // Require consent (type 1) closes the LI path.
+        t.pub_restrictions = vec![PubRestriction {
+            purpose_id: 2,
+            restriction: RestrictionType::RequireConsent,
+            vendors: vec![(VENDOR, VENDOR)],
+        }];
+        assert_eq!(
+            tcf_purpose_allowed(&t, VENDOR, 2),
+            Err(TcfDenial::PurposeMissing(2))
+        );
+    }
+
+    #[test]
+    fn publisher_restrictions_apply() {
+        let mut t = base();
+        t.purposes_consent = purposes(&[1, 5, 6]);
+        t.vendor_consents = VendorSet::from_ids([VENDOR], 0);
+        t.pub_restrictions = vec![PubRestriction {
+            purpose_id: 5,
+            restriction: RestrictionType::NotAllowed,
+            vendors: vec![(4000, 4100)],
+        }];
+        let d = personalize_with(Some(&encode(&t, VendorEncoding::Auto)));
+        assert_eq!(d.reason.code, "consent-tcf-restricted");
+        assert_eq!(d.summary.tcf.map(|s| s.restricted_purposes), Some(vec![5]));
+        t.pub_restrictions[0].restriction = RestrictionType::RequireLegitimateInterest;
+        assert_eq!(
+            tcf_purpose_allowed(&t, VENDOR, 5),
+            Err(TcfDenial::Restricted(5))
+        );
+        t.pub_restrictions[0].restriction = RestrictionType::RequireConsent;
+        assert_eq!(tcf_purpose_allowed(&t, VENDOR, 5), Ok(LegalBasis::Consent));
+    }
+
+    #[test]
+    fn no_vendor_id_means_no_tcf_personalisation() {
+        let s = tc(&[1, 5, 6], &[VENDOR]);
+        let signals = ConsentSignals {
+            tcf: Some(&s),
+            ..ConsentSignals::default()
+        };
+        let d = decide(
+            Purpose::Personalize,
+            &pack(|t| t),
+            &MerchantPolicy::none(),
+            &signals,
+        );
+        assert_eq!(d.reason.code, "consent-tcf-no-vendor-id");
+    }
+
+    fn opt_out_pack(gpc_binding: bool) -> MarketPack {
+        pack(|t| {
+            t.replace("framework = \"tcf\"", "framework = \"opt-out\"")
+                .replace(
+                    "gpc_binding = false",
+                    &format!("gpc_binding = {gpc_binding}\ngpc_basis = \"CCPA regs §7025\""),
+                )
+        })
+    }
+
+    #[test]
+    fn gpc_opts_out_where_binding() {
+        let signals = ConsentSignals {
+            gpc: true,
+            ..ConsentSignals::default()
+        };
+        let d = decide(
+            Purpose::Personalize,
+            &opt_out_pack(true),
+            &merchant(),
+            &signals,
+        );
+        assert_eq!(
+            (d.outcome, d.reason.code),
+            (ConsentOutcome::Denied, "gpc-opt-out")
+        );
+        assert!(d.reason.detail.contains("§7025"));
+        let d = decide(
+            Purpose::Personalize,
+            &opt_out_pack(false),
+            &merchant(),
+            &signals,
+        );
+        assert_eq!(
+            (d.outcome, d.reason.code),
+            (ConsentOutcome::Granted, "consent-opt-out-not-exercised")
+        );
+        let d = decide(
+            Purpose::Personalize,
+            &opt_out_pack(true),
+            &merchant(),
+            &ConsentSignals::default(),
+        );
+        assert_eq!(d.outcome, ConsentOutcome::Granted);
+        // GPC wins even over a valid TC string where it is binding.
+        let s = tc(&[1, 5, 6], &[VENDOR]);
+        let tcf_gpc = pack(|t| {
+            t.replace(
+                "gpc_binding = false",
+                "gpc_binding = true\ngpc_basis = \"test\"",
+            )
+        });
+        let d = decide(
+            Purpose::Personalize,
+            &tcf_gpc,
+            &merchant(),
+            &ConsentSignals {
+                tcf: Some(&s),
+                gpc: true,
+                ..ConsentSignals::default()
+            },
+        );
+        assert_eq!(d.reason.code, "gpc-opt-out");
+    }
+
+    #[test]
+    fn opt_in_markets_need_the_site_opt_in() {
+        let p = pack(|t| t.replace("framework = \"tcf\"", "framework = \"opt-in\""));
+        let d = decide(
+            Purpose::Personalize,
+            &p,
+            &merchant(),
+            &ConsentSignals::default(),
+        );
+        assert_eq!(
+            (d.outcome, d.reason.code),
+            (ConsentOutcome::Denied, "consent-opt-in-missing")
+        );
+        let yes = ConsentSignals {
+            personalization_opt_in: true,
+            ..ConsentSignals::default()
+        };
+        let d = decide(Purpose::Personalize, &p, &merchant(), &yes);
+        assert_eq!(
+            (d.outcome, d.reason.code),
+            (ConsentOutcome::Granted, "consent-opt-in-given")
+        );
+    }
+
+    #[test]
+    fn try_on_requires_biometric_opt_in_with_a_prompt() {
+        let p = pack(|t| {
+            t.replace(
+                "biometric_basis = \"GDPR Art. 9(2)(a)\"",
+                "biometric_basis = \"GDPR Art. 9(2)(a)\"\nbiometric_prompt = { \"de-DE\" = \"Darf die Anprobe dein Gesicht vermessen?\", en = \"May try-on map your face?\" }",
+            )
+        });
+        let d = decide(Purpose::TryOn, &p, &merchant(), &ConsentSignals::default());
+        assert_eq!(d.reason.code, "biometric-opt-in-required");
+        match &d.outcome {
+            ConsentOutcome::Required(r) => {
+                assert_eq!((r.kind, r.locale.as_str()), ("biometric", "de-DE"));
+                assert!(r.prompt.starts_with("Darf"));
+                assert!(r.basis.contains("Art. 9"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let fr = ConsentSignals {
+            locale: Some("fr-FR"),
+            ..ConsentSignals::default()
+        };
+        match decide(Purpose::TryOn, &p, &merchant(), &fr).outcome {
+            ConsentOutcome::Required(r) => assert_eq!(r.locale, "en"),
+            other => panic!("{other:?}"),
+        }
+        let yes = ConsentSignals {
+            biometric_opt_in: true,
+            ..ConsentSignals::default()
+        };
+        let d = decide(Purpose::TryOn, &p, &merchant(), &yes);
+        assert_eq!(
+            (d.outcome, d.reason.code),
+            (ConsentOutcome::Granted, "biometric-opt-in-given")
+        );
+    }
+
+    #[test]
+    fn try_on_without_prompt_texts_uses_the_default_prompt() {
+        let d = decide(
+            Purpose::TryOn,
+            &pack(|t| t),
+            &merchant(),
+            &ConsentSignals::default(),
+        );
+        match d.outcome {
+            ConsentOutcome::Required(r) => assert_eq!(
+                (r.locale.as_str(), r.prompt.as_str()),
+                ("en", DEFAULT_BIOMETRIC_PROMPT)
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn try_on_where_no_opt_in_is_required() {
+        let p = pack(|t| t.replace("biometric_opt_in = true", "biometric_opt_in = false"));
+        let d = decide(Purpose::TryOn, &p, &merchant(), &ConsentSignals::default());
+        assert_eq!(
+            (d.outcome, d.reason.code),
+            (ConsentOutcome::Granted, "biometric-notice-only")
+        );
+    }
+
+    #[test]
+    fn render_needs_nothing() {
+        let d = decide(
+            Purpose::Render,
+            &pack(|t| t),
+            &merchant(),
+            &ConsentSignals::default(),
+        );
+        assert_eq!(
+            (d.outcome, d.reason.code),
+            (ConsentOutcome::NotNeeded, "no-personal-data")
+        );
+    }
+
+    #[test]
+    fn request_helpers_find_the_signals() {
+        assert_eq!(
+            tc_string_from_cookie("a=1; euconsent-v2=CQabc; b=2"),
+            Some("CQabc")
+        );
+        assert_eq!(
+            tc_string_from_cookie("euconsent-v2=\"CQabc\""),
+            Some("CQabc")
+        );
+        assert_eq!(tc_string_from_cookie("euconsent-v2="), None);
+        assert_eq!(tc_string_from_cookie("xeuconsent-v2=CQ"), None);
+        assert_eq!(tc_string_from_query("?a=1&gdpr_consent=CQx&b"), Some("CQx"));
+        assert_eq!(
+            tc_string(
+                Some(" CQh "),
+                Some("gdpr_consent=CQq"),
+                Some("euconsent-v2=CQc")
+            ),
+            Some("CQh")
+        );
+        assert_eq!(
+            tc_string(None, Some("gdpr_consent=CQq"), Some("euconsent-v2=CQc")),
+            Some("CQq")
+        );
+        assert_eq!(
+            tc_string(Some(""), None, Some("euconsent-v2=CQc")),
+            Some("CQc")
+        );
+        assert!(gpc_signal(Some("1")) && gpc_signal(Some(" 1 ")));
+        assert!(!gpc_signal(Some("0")) && !gpc_signal(None) && !gpc_signal(Some("true")));
+    }
+}
