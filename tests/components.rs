@@ -32,7 +32,7 @@ fn interface_names(wasm: &[u8]) -> Result<(Vec<String>, Vec<String>)> {
 #[test]
 fn components_import_only_wasi_and_spin() -> Result<()> {
     require_components()?;
-    for name in ["meridian_media", "meridian_pages"] {
+    for name in ["meridian_media", "meridian_pages", "meridian_market"] {
         let path = repo_root().join(format!("target/wasm32-wasip2/release/{name}.wasm"));
         let wasm = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         let (imports, exports) = interface_names(&wasm)?;

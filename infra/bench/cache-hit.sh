@@ -24,7 +24,7 @@ listen_url() { # logfile
     echo "no address in $1" >&2; cat "$1" >&2; return 1
 }
 
-target/release/meridian-gpu-backend --listen 127.0.0.1:0 >"$WORK/backend.out" 2>"$WORK/backend.err" &
+MERIDIAN_BACKEND_CATALOG="$ROOT/gpu-backend/catalog" target/release/meridian-gpu-backend --listen 127.0.0.1:0 >"$WORK/backend.out" 2>"$WORK/backend.err" &
 PIDS+=($!)
 BACKEND=$(listen_url "$WORK/backend.out")
 
@@ -39,15 +39,13 @@ start_host() {
 start_host
 
 ASSET=$(ls gpu-backend/catalog | grep -E '\.jpg$' | head -n1)
-PATH_=/v1/media/$ASSET/product.webp
-curl -fsS -o "$WORK/miss.bin" -D "$WORK/miss.h" "$HOST$PATH_"
-curl -fsS -o "$WORK/hit.bin" -D "$WORK/hit.h" "$HOST$PATH_"
-grep -qi '^cache-status:.*hit' "$WORK/hit.h" || { echo "second request was not a hit" >&2; cat "$WORK/hit.h" >&2; exit 1; }
-BYTES=$(stat -c %s "$WORK/hit.bin")
+# A small widget thumbnail and the large product-page image.
+PRESETS=${PRESETS:-thumbnail product}
 
 # nginx serves the identical bytes from disk with keep-alive and sendfile.
-mkdir -p "$WORK/www$(dirname "$PATH_")" "$WORK/nginx"
-cp "$WORK/hit.bin" "$WORK/www$PATH_"
+# Its workers drop root, so the tree they read must be world-readable.
+chmod 755 "$WORK"
+mkdir -p "$WORK/www" "$WORK/nginx"
 NGINX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$WORK/nginx/nginx.conf" <<CONF
 worker_processes auto;
@@ -66,10 +64,19 @@ http {
     server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; etag on; }
 }
 CONF
+
+for PRESET in $PRESETS; do
+    PATH_=/v1/media/$ASSET/$PRESET.webp
+    curl -fsS -o "$WORK/miss.bin" -D "$WORK/miss.h" "$HOST$PATH_"
+    curl -fsS -o "$WORK/hit.bin" -D "$WORK/hit.h" "$HOST$PATH_"
+    grep -qi '^cache-status:.*hit' "$WORK/hit.h" || { echo "second request was not a hit" >&2; cat "$WORK/hit.h" >&2; exit 1; }
+    mkdir -p "$WORK/www$(dirname "$PATH_")"
+    cp "$WORK/hit.bin" "$WORK/www$PATH_"
+    chmod -R a+rX "$WORK/www"
+done
 nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
 PIDS+=($!)
 sleep 0.5
-curl -fsS -o /dev/null "http://127.0.0.1:$NGINX_PORT$PATH_"
 
 run_wrk() { # name url
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$2" >"$WORK/$1.wrk"
@@ -80,11 +87,18 @@ run_wrk() { # name url
     echo "$rps $p50 $p99"
 }
 
-echo "warming up..."
-wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "$HOST$PATH_" >/dev/null
-read -r HOST_RPS HOST_P50 HOST_P99 < <(run_wrk host "$HOST$PATH_")
-read -r NGINX_RPS NGINX_P50 NGINX_P99 < <(run_wrk nginx "http://127.0.0.1:$NGINX_PORT$PATH_")
-RATIO=$(python3 -c "print(f'{100*$HOST_RPS/$NGINX_RPS:.0f}%')")
+ROWS=""
+for PRESET in $PRESETS; do
+    PATH_=/v1/media/$ASSET/$PRESET.webp
+    curl -fsS -o /dev/null "http://127.0.0.1:$NGINX_PORT$PATH_"
+    BYTES=$(stat -c %s "$WORK/www$PATH_")
+    echo "warming up ($PRESET, $BYTES bytes)..."
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "$HOST$PATH_" >/dev/null
+    read -r HOST_RPS HOST_P50 HOST_P99 < <(run_wrk "host-$PRESET" "$HOST$PATH_")
+    read -r NGINX_RPS NGINX_P50 NGINX_P99 < <(run_wrk "nginx-$PRESET" "http://127.0.0.1:$NGINX_PORT$PATH_")
+    RATIO=$(python3 -c "print(f'{100*$HOST_RPS/$NGINX_RPS:.0f}%')")
+    ROWS+="| \`$PATH_\` | $BYTES | $HOST_RPS | $HOST_P50 | $HOST_P99 | $NGINX_RPS | $NGINX_P50 | $NGINX_P99 | $RATIO |"$'\n'
+done
 
 # First response after start, compile cache warm (the host above filled it).
 kill "$HOST_PID"; wait "$HOST_PID" 2>/dev/null || true
@@ -109,13 +123,10 @@ cat <<OUT
 
 ## Cache-hit path: meridian-host vs nginx ($(date -u +%F))
 
-Machine: $(nproc) cores ($CPU), $(free -g | awk '/Mem:/ {print $2}') GiB; wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s on loopback; body $BYTES bytes ($PATH_).
+Machine: $(nproc) cores ($CPU), $(free -g | awk '/Mem:/ {print $2}') GiB; wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s on loopback, the same machine as both servers.
 
-| server | requests/s | p50 | p99 |
-| --- | ---: | ---: | ---: |
-| meridian-host (media component, KV hit) | $HOST_RPS | $HOST_P50 | $HOST_P99 |
-| nginx (same bytes, sendfile) | $NGINX_RPS | $NGINX_P50 | $NGINX_P99 |
-
-Host throughput is $RATIO of nginx's.
+| path | bytes | host req/s | host p50 | host p99 | nginx req/s | nginx p50 | nginx p99 | host / nginx |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+$ROWS
 First response after host start (warm compile cache, process spawn to full response): ${FIRST_MS} ms.
 OUT

@@ -38,11 +38,11 @@ fn workspace_binary(name: &str) -> Result<PathBuf> {
 
 /// Checks that the edge components are built, with the command that builds them.
 pub fn require_components() -> Result<()> {
-    for wasm in ["meridian_media.wasm", "meridian_pages.wasm"] {
+    for wasm in ["meridian_media.wasm", "meridian_pages.wasm", "meridian_market.wasm"] {
         let path = repo_root().join("target/wasm32-wasip2/release").join(wasm);
         if !path.exists() {
             bail!(
-                "{} is missing: run `cargo build --release --target wasm32-wasip2 -p meridian-media -p meridian-pages`",
+                "{} is missing: run `cargo build --release --target wasm32-wasip2 -p meridian-media -p meridian-pages -p meridian-market`",
                 path.display()
             );
         }
@@ -127,6 +127,16 @@ pub fn start_backend(catalog: &Path) -> Result<Service> {
 
 /// The edge host on a free port, running `manifest` with the backend at `backend_url`.
 pub fn start_host(manifest: &Path, state_dir: &Path, backend_url: &str) -> Result<Service> {
+    start_host_with(manifest, state_dir, backend_url, &[])
+}
+
+/// [`start_host`] with more environment, such as `SPIN_VARIABLE_*` overrides.
+pub fn start_host_with(
+    manifest: &Path,
+    state_dir: &Path,
+    backend_url: &str,
+    env: &[(&str, &str)],
+) -> Result<Service> {
     require_components()?;
     let mut cmd = Command::new(workspace_binary("meridian-host")?);
     cmd.arg("--manifest")
@@ -135,7 +145,8 @@ pub fn start_host(manifest: &Path, state_dir: &Path, backend_url: &str) -> Resul
         .arg(state_dir)
         .env("SPIN_VARIABLE_BACKEND_URL_EU", backend_url)
         .env("SPIN_VARIABLE_BACKEND_SIGNING_KEY", SIGNING_KEY)
-        .env("RUST_LOG", "info");
+        .env("RUST_LOG", "info")
+        .envs(env.iter().copied());
     Service::start(cmd, "meridian-host")
 }
 

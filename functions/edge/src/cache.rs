@@ -34,6 +34,8 @@ pub struct EntryMeta {
     pub height: u32,
     /// Unix seconds.
     pub stored_at: u64,
+    /// Body bytes; a value whose body differs is not an entry.
+    pub length: u64,
 }
 
 /// A cache entry: written whole with one `set`, read whole or not at all.
@@ -43,10 +45,10 @@ pub struct Entry {
     pub body: Vec<u8>,
 }
 
-const MAGIC: &[u8; 4] = b"MRC1";
+const MAGIC: &[u8; 4] = b"MRC2";
 
 impl Entry {
-    /// `MRC1`, meta length (u32 BE), meta JSON, body.
+    /// `MRC2`, meta length (u32 BE), meta JSON, body.
     pub fn encode(&self) -> Vec<u8> {
         let meta = serde_json::to_vec(&self.meta).unwrap_or_default();
         let mut out = Vec::with_capacity(8 + meta.len() + self.body.len());
@@ -57,20 +59,22 @@ impl Entry {
         out
     }
 
-    /// `None` for anything that is not a whole entry; the caller treats it as a miss.
-    pub fn decode(bytes: &[u8]) -> Option<Entry> {
+    /// `None` for anything that is not a whole entry; the caller treats it
+    /// as a miss. Checks the body length the meta records, not a digest:
+    /// the store writes a value atomically (one `set`) and checks its own
+    /// integrity, so what can go wrong is a foreign or cut value, and
+    /// hashing the body on every hit would cost more than serving it.
+    pub fn decode(mut bytes: Vec<u8>) -> Option<Entry> {
         let rest = bytes.strip_prefix(MAGIC.as_slice())?;
         let (len, rest) = rest.split_first_chunk::<4>()?;
         let len = u32::from_be_bytes(*len) as usize;
-        if rest.len() < len {
+        let meta: EntryMeta = serde_json::from_slice(rest.get(..len)?).ok()?;
+        let header = MAGIC.len() + 4 + len;
+        if bytes.len().checked_sub(header)? as u64 != meta.length {
             return None;
         }
-        let (meta, body) = rest.split_at(len);
-        let meta: EntryMeta = serde_json::from_slice(meta).ok()?;
-        (etag_of(body) == meta.etag).then(|| Entry {
-            meta,
-            body: body.to_vec(),
-        })
+        bytes.drain(..header);
+        Some(Entry { meta, body: bytes })
     }
 }
 
@@ -116,6 +120,7 @@ mod tests {
                 width: 2,
                 height: 3,
                 stored_at: 7,
+                length: body.len() as u64,
             },
             body,
         }
@@ -125,20 +130,21 @@ mod tests {
     fn entries_round_trip_and_partial_ones_are_misses() {
         let e = entry();
         let bytes = e.encode();
-        assert_eq!(Entry::decode(&bytes), Some(e));
+        assert_eq!(Entry::decode(bytes.clone()), Some(e));
         for cut in [0, 3, 7, 20, bytes.len() - 1] {
-            assert_eq!(Entry::decode(&bytes[..cut]), None, "cut at {cut}");
+            assert_eq!(Entry::decode(bytes[..cut].to_vec()), None, "cut at {cut}");
         }
-        let mut flipped = bytes.clone();
-        if let Some(last) = flipped.last_mut() {
-            *last ^= 1;
-        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(Entry::decode(longer), None, "a body longer than recorded");
+        assert_eq!(Entry::decode(b"garbage".to_vec()), None);
+        let mut old = bytes;
+        old[..4].copy_from_slice(b"MRC1");
         assert_eq!(
-            Entry::decode(&flipped),
+            Entry::decode(old),
             None,
-            "bytes that do not match their ETag"
+            "entries of another layout are misses"
         );
-        assert_eq!(Entry::decode(b"garbage"), None);
     }
 
     #[test]

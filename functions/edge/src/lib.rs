@@ -8,9 +8,12 @@
 
 pub mod backend;
 pub mod cache;
+pub mod catalog;
+pub mod gate;
 pub mod market;
 pub mod media;
 pub mod policy;
 pub mod presets;
 pub mod request;
 pub mod response;
+pub mod storefront;

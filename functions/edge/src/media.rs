@@ -4,6 +4,8 @@ use meridian_wit::types::{RenderRequest, Size};
 
 use crate::backend::{BackendClient, Transport};
 use crate::cache::{self, Entry, EntryMeta, Kv};
+use crate::catalog::Catalog;
+use crate::gate::{Admission, Ask};
 use crate::presets::Presets;
 use crate::request::parse_media_path;
 use crate::response::{Refusal, Response};
@@ -16,23 +18,33 @@ pub struct MediaRequest<'a> {
     pub if_none_match: Option<&'a str>,
 }
 
-/// Answers a media request: from the cache, else from the backend (and
-/// then stores the whole entry). Refusals write nothing.
+/// Answers a media request: the gate first (an asset inherits its
+/// product's territorial rights), then the cache, else the backend (and
+/// then stores the whole entry). Refusals write nothing. `admit` runs the
+/// gate for the request ([`crate::gate::admit`] with the host's inputs).
 pub async fn handle<K: Kv, T: Transport>(
     request: MediaRequest<'_>,
+    admit: impl FnOnce(Ask<'_>) -> Result<Admission, Refusal>,
     presets: &Presets,
     kv: &K,
     backend: &BackendClient<T>,
     now: u64,
 ) -> Response {
-    match serve(request, presets, kv, backend, now).await {
+    let mut admission = None;
+    let response = match serve(request, admit, &mut admission, presets, kv, backend, now).await {
         Ok(response) => response,
         Err(refusal) => refusal.into_response(),
+    };
+    match admission {
+        Some(a) => a.stamp(response),
+        None => response,
     }
 }
 
 async fn serve<K: Kv, T: Transport>(
     request: MediaRequest<'_>,
+    admit: impl FnOnce(Ask<'_>) -> Result<Admission, Refusal>,
+    admission: &mut Option<Admission>,
     presets: &Presets,
     kv: &K,
     backend: &BackendClient<T>,
@@ -50,6 +62,15 @@ async fn serve<K: Kv, T: Transport>(
         }
     };
     let path = parse_media_path(request.path)?;
+    let catalog = Catalog::shipped()?;
+    let sku = catalog.by_asset(&path.asset).map(|p| p.sku.as_str());
+    let admitted = admission.insert(admit(Ask {
+        sku,
+        ..Ask::default()
+    })?);
+    if let Some(refusal) = admitted.decision.refusal() {
+        return Ok(refusal.into_response());
+    }
     let preset = presets.get(&path.preset)?;
     if !preset.offers(path.format) {
         return Err(Refusal::new(
@@ -61,11 +82,7 @@ async fn serve<K: Kv, T: Transport>(
     let key = cache::media_key(&path, preset);
 
     // A store that cannot be read is a miss, never an error for the shopper.
-    let cached = kv
-        .get(&key)
-        .ok()
-        .flatten()
-        .and_then(|bytes| Entry::decode(&bytes));
+    let cached = kv.get(&key).ok().flatten().and_then(Entry::decode);
     let (entry, cache_status) = match cached {
         Some(entry) => (entry, cache::status_hit()),
         None => {
@@ -93,6 +110,7 @@ async fn serve<K: Kv, T: Transport>(
                     width: rendition.meta.size.width,
                     height: rendition.meta.size.height,
                     stored_at: now,
+                    length: rendition.bytes.len() as u64,
                 },
                 body: rendition.bytes,
             };
@@ -164,9 +182,21 @@ mod tests {
     }
 
     fn run(req: MediaRequest<'_>, kv: &MapKv, fake: &FakeBackend) -> Response {
+        run_in(req, "DE", kv, fake)
+    }
+
+    /// Runs a request as if a trusted CDN said it came from `country`.
+    fn run_in(req: MediaRequest<'_>, country: &str, kv: &MapKv, fake: &FakeBackend) -> Response {
         let presets = Presets::load(None).expect("presets");
         let client = BackendClient::new("http://b", "k", fake);
-        futures_executor::block_on(handle(req, &presets, kv, &client, NOW))
+        let config = crate::market::MarketConfig::from_toml("trusted_proxies = [\"10.0.0.0/8\"]")
+            .expect("config");
+        let packs = crate::policy::CompiledPacks::embedded().expect("packs");
+        let headers = [("cf-ipcountry", country)];
+        let admit = |ask: Ask<'_>| {
+            crate::gate::admit(&headers, Some("10.0.0.1:1"), "", ask, &config, None, &packs)
+        };
+        futures_executor::block_on(handle(req, admit, &presets, kv, &client, NOW))
     }
 
     fn code(r: &Response) -> String {
@@ -309,5 +339,37 @@ mod tests {
             Some("meridian-edge; fwd=miss; stored")
         );
         assert_eq!(*fake.calls.borrow(), 2);
+    }
+
+    #[test]
+    fn a_product_image_outside_its_licensed_territory_is_451_and_never_rendered() {
+        let kv = MapKv::default();
+        let fake = FakeBackend::answering(Ok(Ok(rendition())));
+        // dragonfly.jpg shows MRD-ORBIT-TITANIUM, licensed for the EEA and the UK.
+        let r = run_in(
+            get("/v1/media/dragonfly.jpg/thumbnail.webp"),
+            "US",
+            &kv,
+            &fake,
+        );
+        assert_eq!(r.status, 451);
+        assert_eq!(code(&r), "territory-not-licensed");
+        assert!(
+            r.get("link")
+                .is_some_and(|l| l.contains("rel=\"blocked-by\""))
+        );
+        assert_eq!(r.get("meridian-market"), Some("US"));
+        assert_eq!(*fake.calls.borrow(), 0, "a block never reaches the backend");
+        assert!(kv.map.borrow().is_empty(), "nor the cache");
+
+        let r = run_in(
+            get("/v1/media/dragonfly.jpg/thumbnail.webp"),
+            "FR",
+            &kv,
+            &fake,
+        );
+        assert_eq!(r.status, 200);
+        assert_eq!(r.get("meridian-market"), Some("FR"));
+        assert_eq!(r.get("meridian-locale"), Some("fr-FR"));
     }
 }

@@ -99,7 +99,8 @@ pub struct CountryResolution {
     pub rejected_geo_header: Option<String>,
     /// The client's address (the peer, or what trusted proxies say it is),
     /// also when a geo header answered; `None` if there was none. Personal
-    /// data: log it through [`super::truncate_ip`].
+    /// data: log it through [`super::truncate_ip`]; never serialized.
+    #[serde(skip)]
     pub client_ip: Option<IpAddr>,
 }
 

@@ -103,6 +103,9 @@ pub enum PackProblem {
     MissingDefault,
     #[error("file is not a market pack, `merchant.toml` or `embargo.toml` (names end in `.toml`)")]
     UnknownFileKind,
+    /// A set decoded for one country cannot be the base of a new set.
+    #[error("this set was decoded for one country; load the whole set to replace a file")]
+    PartialSet,
     #[error("more than one {0} file")]
     DuplicateFile(&'static str),
 }

@@ -147,6 +147,9 @@ impl PackSet {
     /// A new set with one file replaced (or added). On error the caller
     /// keeps `self`: the previous set stays in force.
     pub fn with_replaced(&self, name: &str, text: &str) -> Result<PackSet, PackError> {
+        if self.sources.is_empty() {
+            return Err(PackError::new(name, PackProblem::PartialSet));
+        }
         let mut sources = self.sources.clone();
         sources.insert(name.to_owned(), text.to_owned());
         PackSet::from_sources(sources)
@@ -211,6 +214,26 @@ impl PackSet {
 
     pub fn embargo(&self) -> &EmbargoList {
         &self.embargo
+    }
+
+    /// A set decoded for one country from the compiled form
+    /// ([`super::compiled::CompiledPacks::for_country`]): it decides like
+    /// the whole set for that country but has no sources to republish.
+    pub(crate) fn partial(
+        markets: Vec<MarketPack>,
+        default: MarketPack,
+        merchant: MerchantPolicy,
+        embargo: EmbargoList,
+        version: String,
+    ) -> PackSet {
+        PackSet {
+            markets: markets.into_iter().map(|p| (p.market.clone(), p)).collect(),
+            default,
+            merchant,
+            embargo,
+            sources: BTreeMap::new(),
+            version,
+        }
     }
 
     /// The file names in the set.

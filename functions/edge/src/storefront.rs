@@ -1,0 +1,209 @@
+//! The demo storefront page, rendered for one admission: the shopper's
+//! language and currency, products the market may be offered (the rest
+//! shown as unavailable with the reason, never silently dropped), copy with
+//! the market's banned advertising terms masked, and AI-generated copy
+//! labelled where the market's law asks for it.
+
+use crate::catalog::{Catalog, Product};
+use crate::gate::Admission;
+use crate::policy::pack::TaxDisplay;
+use crate::policy::scrub_copy;
+use crate::presets::Presets;
+use meridian_wit::types::Fit;
+
+const TEMPLATE: &str = include_str!("../../pages/src/storefront.html");
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn card(p: &Product, a: &Admission) -> String {
+    let decision = a.product(&p.sku, None);
+    let name = escape(&p.name);
+    let sku = escape(&p.sku);
+    if decision.territory.blocked {
+        return format!(
+            r#"    <article class="card blocked" data-sku="{sku}" data-reason="{code}">
+      <div class="unavailable"><strong>Not available in your market</strong><span>{detail}</span><a href="{url}" rel="blocked-by">Why?</a></div>
+      <div class="info"><h2>{name}</h2></div>
+    </article>
+"#,
+            code = escape(decision.territory.reason.code),
+            detail = escape(&decision.territory.reason.detail),
+            url = escape(&decision.policy_url),
+        );
+    }
+    let asset = escape(&p.asset);
+    let price = match p.price_in(&a.currency) {
+        Some(price) => format!(r#"<span class="price">{}</span>"#, escape(price)),
+        None => r#"<span class="price missing">Price on request</span>"#.to_owned(),
+    };
+    let (copy, ai) = match p.copy_for(&a.locale.locale) {
+        Some((lang, text)) => {
+            let scrubbed = scrub_copy(text, a.pack());
+            let label = if p.ai_generated && a.ai_label.visible {
+                format!(
+                    r#" <span class="ai-label">{}</span>"#,
+                    escape(&a.ai_label.text)
+                )
+            } else {
+                String::new()
+            };
+            let marker = if p.ai_generated && a.ai_label.machine_readable {
+                r#" data-ai-generated="true""#
+            } else {
+                ""
+            };
+            (
+                format!(
+                    r#"<p class="copy" lang="{lang}" data-masked-terms="{hits}"{marker}>{text}</p>"#,
+                    lang = escape(lang),
+                    hits = scrubbed.hits.len(),
+                    text = escape(&scrubbed.text),
+                ),
+                label,
+            )
+        }
+        None => (String::new(), String::new()),
+    };
+    format!(
+        r#"    <article class="card" data-sku="{sku}">
+      <img src="/v1/media/{asset}/product.webp" srcset="/v1/media/{asset}/thumbnail.webp 160w, /v1/media/{asset}/product.webp 800w" sizes="(max-width: 600px) 90vw, 280px" alt="{name}" width="800" height="800">
+      <div class="info"><h2>{name}</h2>{price}</div>
+      {copy}{ai}
+      <div class="formats"><a href="/v1/media/{asset}/square-1080.jpg">1080 square</a><a href="/v1/media/{asset}/story.webp">story</a><a href="/v1/media/{asset}/product.png">PNG</a></div>
+    </article>
+"#
+    )
+}
+
+fn fit_name(fit: Fit) -> &'static str {
+    match fit {
+        Fit::Cover => "cover",
+        Fit::Contain => "contain",
+        Fit::Pad => "pad",
+    }
+}
+
+/// The page for this admission.
+pub fn render(a: &Admission, catalog: &Catalog, presets: &Presets) -> String {
+    let products: String = catalog.product.iter().map(|p| card(p, a)).collect();
+    let example = catalog
+        .product
+        .iter()
+        .find(|p| !a.product(&p.sku, None).territory.blocked)
+        .map(|p| escape(&p.asset))
+        .unwrap_or_default();
+    let presets: String = presets
+        .names()
+        .into_iter()
+        .filter_map(|n| presets.get(n).ok())
+        .map(|p| {
+            format!(
+                "      <tr><td>{name} ({w}×{h}, {fit})</td><td><a href=\"/v1/media/{example}/{name}.webp\">/v1/media/{example}/{name}.webp</a></td></tr>\n",
+                name = escape(&p.name),
+                w = p.width,
+                h = p.height,
+                fit = fit_name(p.fit),
+            )
+        })
+        .collect();
+    let tax = match a.tax_display {
+        TaxDisplay::Inclusive => "prices include tax",
+        TaxDisplay::Exclusive => "prices exclude tax",
+    };
+    let market = format!(
+        "{} ({}) · {} · {} · {tax} · policy {}",
+        escape(&a.pack().name),
+        escape(&a.decision.market),
+        escape(&a.locale.locale),
+        escape(&a.currency),
+        escape(&a.decision.policy_version),
+    );
+    TEMPLATE
+        .replace("{{lang}}", &escape(&a.locale.locale))
+        .replace("{{market}}", &market)
+        .replace("{{products}}", &products)
+        .replace("{{presets}}", &presets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gate::{Ask, admit};
+    use crate::market::MarketConfig;
+    use crate::policy::CompiledPacks;
+
+    fn page(country: &str, accept_language: &str) -> String {
+        let headers = [
+            ("cf-ipcountry", country),
+            ("accept-language", accept_language),
+        ];
+        let config = MarketConfig::from_toml("trusted_proxies = [\"10.0.0.0/8\"]").expect("config");
+        let packs = CompiledPacks::embedded().expect("packs");
+        let a = admit(
+            &headers,
+            Some("10.0.0.1:1"),
+            "",
+            Ask::default(),
+            &config,
+            None,
+            &packs,
+        )
+        .expect("admits");
+        render(
+            &a,
+            &Catalog::shipped().expect("catalog"),
+            &Presets::load(None).expect("presets"),
+        )
+    }
+
+    #[test]
+    fn germany_sees_german_euro_prices_and_labelled_ai_copy() {
+        let html = page("DE", "de-DE,de;q=0.9");
+        assert!(html.contains(r#"<html lang="de-DE">"#));
+        assert!(html.contains("€ 189"), "EEA-licensed frames are offered");
+        assert!(html.contains(r#"<span class="ai-label">KI-generiert</span>"#));
+        assert!(html.contains(r#"data-ai-generated="true""#));
+    }
+
+    #[test]
+    fn china_masks_absolute_terms_and_blocks_unlicensed_products() {
+        let html = page("CN", "zh-CN");
+        assert!(!html.contains("最佳"), "Advertising Law Art. 9 term masked");
+        assert!(!html.contains("国家级"));
+        assert!(
+            html.contains(r#"data-sku="MRD-SOLSTICE-SUN" data-reason="territory-"#)
+                || html.contains(r#"class="card blocked" data-sku="MRD-SOLSTICE-SUN""#)
+        );
+        assert!(html.contains(r#"class="card blocked" data-sku="MRD-ORBIT-TITANIUM""#));
+        assert!(html.contains("¥ 3,199"), "the watch is offered in CNY");
+    }
+
+    #[test]
+    fn saudi_arabia_shows_alcohol_as_unavailable_with_the_reason() {
+        let html = page("SA", "ar");
+        assert!(html.contains(r#"class="card blocked" data-sku="MRD-RIESLING-2023" data-reason="category-restricted""#), "{html}");
+        assert!(html.contains(r#"rel="blocked-by""#));
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! What every Meridian Spin component shares: Spin's key-value store,
+//! variables and outbound HTTP behind `meridian-edge`'s traits, and the
+//! gate with the inputs Spin provides.
+// No unsafe here; the components' `#[http_component]` glue is theirs.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use meridian_edge::backend::{InboundResponse, OutboundRequest, Transport, TransportError};
+use meridian_edge::cache::Kv;
+use meridian_edge::gate::{self, Admission, Ask};
+use meridian_edge::market::{CountryDb, MarketConfig};
+use meridian_edge::policy::CompiledPacks;
+use meridian_edge::policy::compiled::EMBEDDED_COMPILED;
+use meridian_edge::response::{Refusal, Response};
+use meridian_wit::rpc::META_HEADER;
+use spin_sdk::http::{self, Method, Request};
+use spin_sdk::key_value::Store;
+use spin_sdk::variables;
+
+/// Where a published policy set lives in the `default` store.
+pub const POLICY_KEY: &str = "policy/compiled";
+
+/// Spin's `default` key-value store.
+pub struct SpinKv(pub Store);
+
+impl SpinKv {
+    pub fn open_default() -> Result<SpinKv, Refusal> {
+        Store::open_default().map(SpinKv).map_err(|e| {
+            Refusal::new(
+                500,
+                "store-unavailable",
+                format!("key-value store `default`: {e}"),
+            )
+        })
+    }
+}
+
+impl Kv for SpinKv {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        self.0.get(key).map_err(|e| e.to_string())
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
+        self.0.set(key, value).map_err(|e| e.to_string())
+    }
+}
+
+/// Spin's outbound HTTP; the host enforces `allowed_outbound_hosts`.
+pub struct SpinHttp;
+
+impl Transport for SpinHttp {
+    async fn send(&self, request: OutboundRequest) -> Result<InboundResponse, TransportError> {
+        let mut builder = Request::builder();
+        builder.method(Method::Post).uri(request.url);
+        for (name, value) in request.headers {
+            builder.header(name, value);
+        }
+        let response: http::Response = http::send(builder.body(request.body).build())
+            .await
+            .map_err(|e| TransportError(e.to_string()))?;
+        Ok(InboundResponse {
+            status: *response.status(),
+            meta: response
+                .header(META_HEADER)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+            body: response.into_body(),
+        })
+    }
+}
+
+/// A Spin variable, or a 500 that names it.
+pub fn variable(name: &str) -> Result<String, Refusal> {
+    variables::get(name).map_err(|e| {
+        Refusal::new(
+            500,
+            "configuration-missing",
+            format!("variable `{name}`: {e}"),
+        )
+    })
+}
+
+/// An edge response as Spin's.
+pub fn into_spin(response: Response) -> http::Response {
+    let mut builder = http::Response::builder();
+    builder.status(response.status);
+    for (name, value) in response.headers {
+        builder.header(name, value);
+    }
+    builder.body(response.body).build()
+}
+
+/// Unix seconds now.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// The gate's inputs for one request: market configuration, the country
+/// database and the policy packs in force.
+pub struct Gate {
+    config: MarketConfig,
+    db: Option<CountryDb>,
+    packs: Vec<u8>,
+    published: bool,
+}
+
+impl Gate {
+    /// Reads `market_config` (TOML; empty keeps the defaults) and the
+    /// published packs from `store`, falling back to the shipped ones.
+    pub fn load(store: &SpinKv) -> Result<Gate, Refusal> {
+        let text = variables::get("market_config").unwrap_or_default();
+        let config = if text.trim().is_empty() {
+            MarketConfig::default()
+        } else {
+            MarketConfig::from_toml(&text)
+                .map_err(|e| Refusal::new(500, "market-config-invalid", e.to_string()))?
+        };
+        // Embedded: opening it only reads its metadata.
+        let db = CountryDb::embedded()
+            .inspect_err(|e| eprintln!("meridian: country database unusable: {e}"))
+            .ok();
+        let (packs, published) = match store.get(POLICY_KEY) {
+            Ok(Some(bytes)) => (bytes, true),
+            Ok(None) => (Vec::new(), false),
+            Err(e) => {
+                // The shipped packs are the law's floor: serve under them.
+                eprintln!("meridian: reading {POLICY_KEY}: {e}; using the shipped packs");
+                (Vec::new(), false)
+            }
+        };
+        Ok(Gate {
+            config,
+            db,
+            packs,
+            published,
+        })
+    }
+
+    /// The packs in force.
+    pub fn packs(&self) -> Result<CompiledPacks<'_>, Refusal> {
+        let bytes = if self.published {
+            &self.packs[..]
+        } else {
+            EMBEDDED_COMPILED
+        };
+        CompiledPacks::decode(bytes)
+            .map_err(|e| Refusal::new(500, "policy-unavailable", e.to_string()))
+    }
+
+    /// Runs the gate for `req` and writes its audit line.
+    pub fn admit(&self, req: &Request, ask: Ask<'_>) -> Result<Admission, Refusal> {
+        let headers: Vec<(&str, &[u8])> = req.headers().map(|(n, v)| (n, v.as_bytes())).collect();
+        let peer = req.header("spin-client-addr").and_then(|v| v.as_str());
+        let admission = gate::admit(
+            &headers,
+            peer,
+            req.query(),
+            ask,
+            &self.config,
+            self.db.as_ref(),
+            &self.packs()?,
+        )?;
+        for notice in admission.notices() {
+            eprintln!("meridian: {notice}");
+        }
+        eprintln!("meridian-audit {}", admission.audit_line(now(), ask.sku));
+        Ok(admission)
+    }
+}
