@@ -38,7 +38,11 @@ fn workspace_binary(name: &str) -> Result<PathBuf> {
 
 /// Checks that the edge components are built, with the command that builds them.
 pub fn require_components() -> Result<()> {
-    for wasm in ["meridian_media.wasm", "meridian_pages.wasm", "meridian_market.wasm"] {
+    for wasm in [
+        "meridian_media.wasm",
+        "meridian_pages.wasm",
+        "meridian_market.wasm",
+    ] {
         let path = repo_root().join("target/wasm32-wasip2/release").join(wasm);
         if !path.exists() {
             bail!(

@@ -2,54 +2,77 @@
 //!
 //! `cargo bench -p meridian-edge --bench decision`
 //!
-//! `pack_set_load` is what a component pays when it builds the policy set
-//! from the embedded TOML; `full_decision_*` is the per-request work once
-//! the set is loaded.
+//! - `pack_set_load_embedded`: parsing and validating every TOML pack,
+//!   which is why components read the compiled set instead.
+//! - `admit_*`: what a component does per request: decode the compiled
+//!   packs for the shopper's country, resolve country and locale, decide.
+//! - `decide_only`: the decision with the packs already decoded.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use meridian_edge::market::{CountryDb, MarketConfig, negotiate_locale, resolve_country};
-use meridian_edge::policy::{PackSet, PolicyInput, Purpose, decide};
+use meridian_edge::gate::{Ask, admit};
+use meridian_edge::market::{CountryDb, MarketConfig};
+use meridian_edge::policy::{CompiledPacks, PackSet, PolicyInput, Purpose, decide};
 
 fn bench(c: &mut Criterion) {
     c.bench_function("pack_set_load_embedded", |b| {
         b.iter(|| PackSet::embedded().expect("shipped packs validate"))
     });
 
-    let packs = PackSet::embedded().expect("shipped packs validate");
-    let db = CountryDb::embedded().expect("embedded database opens");
     let cfg = MarketConfig::from_toml("trusted_proxies = [\"10.0.0.0/8\"]").expect("config");
-    let headers = [
+    let ask = Ask {
+        purpose: Purpose::Personalize,
+        sku: Some("MRD-ORBIT-TITANIUM"),
+        category: None,
+    };
+    let via_ip = [
         ("accept-language", "de-DE, de;q=0.9, en;q=0.8"),
         ("x-forwarded-for", "193.0.14.129"),
         ("sec-gpc", "1"),
     ];
-    c.bench_function("full_decision_ip_lookup", |b| {
+    c.bench_function("admit_ip_lookup", |b| {
         b.iter(|| {
-            let country =
-                resolve_country(black_box(&headers), Some("10.0.0.2:443"), &cfg, Some(&db));
-            let pack = packs
-                .market(&country.country, country.subdivision.as_deref())
-                .pack;
-            let languages: Vec<&str> = pack
-                .storefront
-                .languages
-                .iter()
-                .map(String::as_str)
-                .collect();
-            let locale = negotiate_locale(
-                Some("de-DE, de;q=0.9, en;q=0.8"),
-                None,
-                &languages,
-                languages[0],
-            );
-            let mut input = PolicyInput::new(&country.country, Purpose::Personalize);
-            input.subdivision = country.subdivision.as_deref();
-            input.gpc = true;
-            input.locale = Some(&locale.locale);
-            decide(black_box(&input), &packs)
+            let db = CountryDb::embedded().expect("embedded database opens");
+            let packs = CompiledPacks::embedded().expect("compiled packs decode");
+            admit(
+                black_box(&via_ip),
+                Some("10.0.0.2:443"),
+                "",
+                ask,
+                &cfg,
+                Some(&db),
+                &packs,
+            )
+            .expect("admits")
         })
+    });
+    let via_header = [
+        ("cf-ipcountry", "FR"),
+        ("accept-language", "fr-FR,fr;q=0.9"),
+    ];
+    c.bench_function("admit_geo_header", |b| {
+        b.iter(|| {
+            let packs = CompiledPacks::embedded().expect("compiled packs decode");
+            admit(
+                black_box(&via_header),
+                Some("10.0.0.2:443"),
+                "",
+                ask,
+                &cfg,
+                None,
+                &packs,
+            )
+            .expect("admits")
+        })
+    });
+
+    let packs = PackSet::embedded().expect("shipped packs validate");
+    let mut input = PolicyInput::new("DE", Purpose::Personalize);
+    input.gpc = true;
+    input.sku = Some("MRD-ORBIT-TITANIUM");
+    c.bench_function("decide_only", |b| {
+        b.iter(|| decide(black_box(&input), &packs))
     });
 }
 

@@ -51,6 +51,10 @@ pub struct Admission {
     /// The packs this request's country needs, for per-product decisions.
     #[serde(skip)]
     set: PackSet,
+    /// How long the host took to load the gate's inputs and decide, for
+    /// `Server-Timing` (set by the host adapter, which has the clock).
+    #[serde(skip)]
+    pub elapsed: Option<std::time::Duration>,
 }
 
 /// The first value of a header, as text.
@@ -147,6 +151,7 @@ pub fn admit<H: RequestHeaders + ?Sized>(
         locale,
         decision,
         set,
+        elapsed: None,
     })
 }
 
@@ -196,6 +201,12 @@ impl Admission {
             ),
         ];
         headers.extend(self.decision.headers());
+        if let Some(elapsed) = self.elapsed {
+            headers.push((
+                "server-timing".to_owned(),
+                format!("gate;dur={:.3}", elapsed.as_secs_f64() * 1000.0),
+            ));
+        }
         headers
     }
 

@@ -3,7 +3,7 @@
 //! gate with the inputs Spin provides.
 // No unsafe here; the components' `#[http_component]` glue is theirs.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use meridian_edge::backend::{InboundResponse, OutboundRequest, Transport, TransportError};
 use meridian_edge::cache::Kv;
@@ -100,6 +100,7 @@ pub fn now() -> u64 {
 /// The gate's inputs for one request: market configuration, the country
 /// database and the policy packs in force.
 pub struct Gate {
+    loaded: Instant,
     config: MarketConfig,
     db: Option<CountryDb>,
     packs: Vec<u8>,
@@ -110,6 +111,7 @@ impl Gate {
     /// Reads `market_config` (TOML; empty keeps the defaults) and the
     /// published packs from `store`, falling back to the shipped ones.
     pub fn load(store: &SpinKv) -> Result<Gate, Refusal> {
+        let loaded = Instant::now();
         let text = variables::get("market_config").unwrap_or_default();
         let config = if text.trim().is_empty() {
             MarketConfig::default()
@@ -131,6 +133,7 @@ impl Gate {
             }
         };
         Ok(Gate {
+            loaded,
             config,
             db,
             packs,
@@ -149,11 +152,12 @@ impl Gate {
             .map_err(|e| Refusal::new(500, "policy-unavailable", e.to_string()))
     }
 
-    /// Runs the gate for `req` and writes its audit line.
+    /// Runs the gate for `req` and writes its audit line. The admission
+    /// carries the time from [`Gate::load`] to its decision (`Server-Timing: gate`).
     pub fn admit(&self, req: &Request, ask: Ask<'_>) -> Result<Admission, Refusal> {
         let headers: Vec<(&str, &[u8])> = req.headers().map(|(n, v)| (n, v.as_bytes())).collect();
         let peer = req.header("spin-client-addr").and_then(|v| v.as_str());
-        let admission = gate::admit(
+        let mut admission = gate::admit(
             &headers,
             peer,
             req.query(),
@@ -162,6 +166,7 @@ impl Gate {
             self.db.as_ref(),
             &self.packs()?,
         )?;
+        admission.elapsed = Some(self.loaded.elapsed());
         for notice in admission.notices() {
             eprintln!("meridian: {notice}");
         }

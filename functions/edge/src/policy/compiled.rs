@@ -7,8 +7,6 @@
 //! an operator publishes a pack (the market component's admin route). A
 //! blob therefore always holds a set that validated as a whole.
 
-use std::borrow::Cow;
-
 use serde::{Deserialize, Serialize};
 
 use super::codes::DEFAULT_MARKET;
@@ -23,22 +21,32 @@ pub const EMBEDDED_COMPILED: &[u8] = include_bytes!("../../policy/compiled.bin")
 /// Bumped whenever the layout below or a pack type changes shape.
 const FORMAT: u32 = 1;
 
-#[derive(Serialize, Deserialize)]
+/// The layout, written from owned parts ...
+#[derive(Serialize)]
+struct BlobOut<'a> {
+    format: u32,
+    version: &'a str,
+    /// Postcard-encoded [`MerchantPolicy`] and [`EmbargoList`].
+    merchant: Vec<u8>,
+    embargo: Vec<u8>,
+    /// `(market, postcard-encoded MarketPack)`, sorted by market, `ZZ` included.
+    markets: Vec<(&'a str, Vec<u8>)>,
+    /// Files that replace or add to the shipped ones, as published.
+    overrides: Vec<(&'a str, &'a str)>,
+}
+
+/// ... and read borrowing every part from the bytes (a `Vec<u8>` would be
+/// decoded byte by byte: most of the cost of a request).
+#[derive(Deserialize)]
 struct Blob<'a> {
     format: u32,
+    version: &'a str,
+    merchant: &'a [u8],
+    embargo: &'a [u8],
     #[serde(borrow)]
-    version: Cow<'a, str>,
-    /// Postcard-encoded [`MerchantPolicy`] and [`EmbargoList`].
+    markets: Vec<(&'a str, &'a [u8])>,
     #[serde(borrow)]
-    merchant: Cow<'a, [u8]>,
-    #[serde(borrow)]
-    embargo: Cow<'a, [u8]>,
-    /// `(market, postcard-encoded MarketPack)`, sorted by market, `ZZ` included.
-    #[serde(borrow)]
-    markets: Vec<(Cow<'a, str>, Cow<'a, [u8]>)>,
-    /// Files that replace or add to the shipped ones, as published.
-    #[serde(borrow)]
-    overrides: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    overrides: Vec<(&'a str, &'a str)>,
 }
 
 fn corrupt(detail: impl std::fmt::Display) -> PackError {
@@ -60,21 +68,20 @@ impl PackSet {
     /// This set in the compiled form; `overrides` are the published files
     /// (name, TOML) kept with it so a later publish can start from them.
     pub fn compile(&self, overrides: &[(String, String)]) -> Result<Vec<u8>, PackError> {
-        let markets = self
+        let mut markets = self
             .packs()
-            .map(|p| Ok((Cow::Borrowed(p.market.as_str()), Cow::Owned(encode(p)?))))
+            .map(|p| Ok((p.market.as_str(), encode(p)?)))
             .collect::<Result<Vec<_>, PackError>>()?;
-        let mut markets = markets;
-        markets.sort_by(|a, b| a.0.cmp(&b.0));
-        encode(&Blob {
+        markets.sort_by(|a, b| a.0.cmp(b.0));
+        encode(&BlobOut {
             format: FORMAT,
-            version: Cow::Borrowed(self.version()),
-            merchant: Cow::Owned(encode(self.merchant())?),
-            embargo: Cow::Owned(encode(self.embargo())?),
+            version: self.version(),
+            merchant: encode(self.merchant())?,
+            embargo: encode(self.embargo())?,
             markets,
             overrides: overrides
                 .iter()
-                .map(|(n, t)| (Cow::Borrowed(n.as_str()), Cow::Borrowed(t.as_str())))
+                .map(|(n, t)| (n.as_str(), t.as_str()))
                 .collect(),
         })
     }
@@ -104,24 +111,21 @@ impl<'a> CompiledPacks<'a> {
 
     /// [`PackSet::version`] of the compiled set.
     pub fn version(&self) -> &str {
-        &self.blob.version
+        self.blob.version
     }
 
     /// The published files this set was built with (empty for the shipped set).
     pub fn overrides(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.blob
-            .overrides
-            .iter()
-            .map(|(n, t)| (n.as_ref(), t.as_ref()))
+        self.blob.overrides.iter().copied()
     }
 
     fn pack(&self, market: &str) -> Result<Option<MarketPack>, PackError> {
         match self
             .blob
             .markets
-            .binary_search_by(|(m, _)| m.as_ref().cmp(market))
+            .binary_search_by(|(m, _)| (*m).cmp(market))
         {
-            Ok(i) => decode(&self.blob.markets[i].1).map(Some),
+            Ok(i) => decode(self.blob.markets[i].1).map(Some),
             Err(_) => Ok(None),
         }
     }
@@ -153,14 +157,14 @@ impl<'a> CompiledPacks<'a> {
         let default = self
             .pack(DEFAULT_MARKET)?
             .ok_or_else(|| corrupt("it has no default pack"))?;
-        let merchant: MerchantPolicy = decode(&self.blob.merchant)?;
-        let embargo: EmbargoList = decode(&self.blob.embargo)?;
+        let merchant: MerchantPolicy = decode(self.blob.merchant)?;
+        let embargo: EmbargoList = decode(self.blob.embargo)?;
         Ok(PackSet::partial(
             markets,
             default,
             merchant,
             embargo,
-            self.blob.version.as_ref().to_owned(),
+            self.blob.version.to_owned(),
         ))
     }
 }
