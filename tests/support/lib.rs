@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
+pub mod scenarios;
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -249,11 +251,24 @@ fn into_reply(result: Result<ureq::Response, ureq::Error>) -> Result<Reply> {
 
 /// `GET url` with extra headers.
 pub fn get(url: &str, headers: &[(&str, &str)]) -> Result<Reply> {
-    let mut req = agent().get(url);
+    send("GET", url, headers, None)
+}
+
+/// Any method, with extra headers and an optional body.
+pub fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Result<Reply> {
+    let mut req = agent().request(method, url);
     for (n, v) in headers {
         req = req.set(n, v);
     }
-    into_reply(req.call())
+    into_reply(match body {
+        Some(body) => req.send_bytes(body),
+        None => req.call(),
+    })
 }
 
 /// `GET` with the path sent exactly as given (HTTP clients normalise

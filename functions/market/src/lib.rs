@@ -15,27 +15,28 @@ use meridian_edge::gate::{Ask, query_param};
 use meridian_edge::policy::Purpose;
 use meridian_edge::policy::publish::publish;
 use meridian_edge::response::{Refusal, Response};
-use meridian_spin::{Gate, POLICY_KEY, SpinKv, into_spin, variable};
-use spin_sdk::http::{IntoResponse, Method, Request};
+use meridian_spin::{Gate, Incoming, POLICY_KEY, SpinKv, into_spin, variable};
+use spin_sdk::http::{IncomingRequest, IntoResponse, Method, Request};
 use spin_sdk::http_component;
 
 const ADMIN_PREFIX: &str = "/v1/admin/policy";
 
 #[http_component]
-fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
-    Ok(into_spin(match serve(&req) {
-        Ok(response) => response,
+async fn handle(req: IncomingRequest) -> anyhow::Result<impl IntoResponse> {
+    Ok(into_spin(match Incoming::read(req).await {
+        Ok(incoming) => serve(&incoming).unwrap_or_else(Refusal::into_response),
         Err(refusal) => refusal.into_response(),
     }))
 }
 
-fn serve(req: &Request) -> Result<Response, Refusal> {
+fn serve(incoming: &Incoming) -> Result<Response, Refusal> {
+    let req = &incoming.request;
     let store = SpinKv::open_default()?;
     let gate = Gate::load(&store)?;
     let path = req.path();
     if path == "/v1/market" {
         return match req.method() {
-            Method::Get | Method::Head => market(req, &gate),
+            Method::Get | Method::Head => market(incoming, &gate),
             other => Err(not_allowed(other, "GET")),
         };
     }
@@ -87,7 +88,8 @@ fn not_allowed(method: &Method, allowed: &str) -> Refusal {
     )
 }
 
-fn market(req: &Request, gate: &Gate) -> Result<Response, Refusal> {
+fn market(incoming: &Incoming, gate: &Gate) -> Result<Response, Refusal> {
+    let req = &incoming.request;
     let query = req.query();
     let purpose = match query_param(query, "purpose") {
         None | Some("render") => Purpose::Render,
@@ -109,7 +111,7 @@ fn market(req: &Request, gate: &Gate) -> Result<Response, Refusal> {
         sku: query_param(query, "sku"),
         category: query_param(query, "category"),
     };
-    let admission = gate.admit(req, ask)?;
+    let admission = gate.admit(incoming, ask)?;
     let body = if *req.method() == Method::Head {
         Vec::new()
     } else {

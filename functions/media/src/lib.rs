@@ -7,19 +7,21 @@ use meridian_edge::backend::BackendClient;
 use meridian_edge::media::{self, MediaRequest};
 use meridian_edge::presets::Presets;
 use meridian_edge::response::{Refusal, Response};
-use meridian_spin::{Gate, SpinHttp, SpinKv, into_spin, now, variable};
-use spin_sdk::http::{IntoResponse, Request};
+use meridian_spin::{Gate, Incoming, SpinHttp, SpinKv, into_spin, now, variable};
+use spin_sdk::http::{IncomingRequest, IntoResponse};
 use spin_sdk::{http_component, variables};
 
 #[http_component]
-async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
-    Ok(into_spin(match serve(&req).await {
+async fn handle(req: IncomingRequest) -> anyhow::Result<impl IntoResponse> {
+    Ok(into_spin(match serve(req).await {
         Ok(response) => response,
         Err(refusal) => refusal.into_response(),
     }))
 }
 
-async fn serve(req: &Request) -> Result<Response, Refusal> {
+async fn serve(req: IncomingRequest) -> Result<Response, Refusal> {
+    let incoming = Incoming::read(req).await?;
+    let req = &incoming.request;
     let method = req.method().to_string();
     let presets = Presets::load(variables::get("media_presets").ok().as_deref())
         .map_err(|e| Refusal::new(500, "presets-invalid", e.to_string()))?;
@@ -35,6 +37,6 @@ async fn serve(req: &Request) -> Result<Response, Refusal> {
         path: req.path(),
         if_none_match: req.header("if-none-match").and_then(|v| v.as_str()),
     };
-    let admit = |ask: meridian_edge::gate::Ask<'_>| gate.admit(req, ask);
+    let admit = |ask: meridian_edge::gate::Ask<'_>| gate.admit(&incoming, ask);
     Ok(media::handle(request, admit, &presets, &store, &backend, now()).await)
 }

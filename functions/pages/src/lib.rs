@@ -8,19 +8,20 @@ use meridian_edge::gate::Ask;
 use meridian_edge::presets::Presets;
 use meridian_edge::response::{Refusal, Response};
 use meridian_edge::storefront;
-use meridian_spin::{Gate, SpinKv, into_spin};
-use spin_sdk::http::{IntoResponse, Method, Request};
+use meridian_spin::{Gate, Incoming, SpinKv, into_spin};
+use spin_sdk::http::{IncomingRequest, IntoResponse, Method};
 use spin_sdk::http_component;
 
 #[http_component]
-fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
-    Ok(into_spin(match serve(&req) {
-        Ok(response) => response,
+async fn handle(req: IncomingRequest) -> anyhow::Result<impl IntoResponse> {
+    Ok(into_spin(match Incoming::read(req).await {
+        Ok(incoming) => serve(&incoming).unwrap_or_else(Refusal::into_response),
         Err(refusal) => refusal.into_response(),
     }))
 }
 
-fn serve(req: &Request) -> Result<Response, Refusal> {
+fn serve(incoming: &Incoming) -> Result<Response, Refusal> {
+    let req = &incoming.request;
     let head = match req.method() {
         Method::Get => false,
         Method::Head => true,
@@ -41,7 +42,7 @@ fn serve(req: &Request) -> Result<Response, Refusal> {
         ));
     }
     let store = SpinKv::open_default()?;
-    let admission = Gate::load(&store)?.admit(req, Ask::default())?;
+    let admission = Gate::load(&store)?.admit(incoming, Ask::default())?;
     let catalog = Catalog::shipped()?;
     let presets =
         Presets::load(None).map_err(|e| Refusal::new(500, "presets-invalid", e.to_string()))?;

@@ -13,7 +13,7 @@ use meridian_edge::policy::CompiledPacks;
 use meridian_edge::policy::compiled::EMBEDDED_COMPILED;
 use meridian_edge::response::{Refusal, Response};
 use meridian_wit::rpc::META_HEADER;
-use spin_sdk::http::{self, Method, Request};
+use spin_sdk::http::{self, IncomingRequest, Method, Request};
 use spin_sdk::key_value::Store;
 use spin_sdk::variables;
 
@@ -64,6 +64,37 @@ impl Transport for SpinHttp {
                 .and_then(|v| v.as_str())
                 .map(str::to_owned),
             body: response.into_body(),
+        })
+    }
+}
+
+/// A request as the components read it: spin-sdk's `Request` keeps one
+/// value per header name, so the header lines as received are kept beside
+/// it for the gate (a geo header sent twice, `X-Forwarded-For` on several
+/// lines, opt-ins on separate lines all matter).
+pub struct Incoming {
+    pub request: Request,
+    pub header_lines: Vec<(String, Vec<u8>)>,
+}
+
+impl Incoming {
+    pub async fn read(incoming: IncomingRequest) -> Result<Incoming, Refusal> {
+        let header_lines = incoming.headers().entries();
+        let request = Request::builder()
+            .method(incoming.method())
+            .uri(incoming.uri())
+            .headers(incoming.headers())
+            .body(incoming.into_body().await.map_err(|e| {
+                Refusal::new(
+                    400,
+                    "body-unreadable",
+                    format!("reading the request body: {}", e.to_debug_string()),
+                )
+            })?)
+            .build();
+        Ok(Incoming {
+            request,
+            header_lines,
         })
     }
 }
@@ -154,13 +185,15 @@ impl Gate {
 
     /// Runs the gate for `req` and writes its audit line. The admission
     /// carries the time from [`Gate::load`] to its decision (`Server-Timing: gate`).
-    pub fn admit(&self, req: &Request, ask: Ask<'_>) -> Result<Admission, Refusal> {
-        let headers: Vec<(&str, &[u8])> = req.headers().map(|(n, v)| (n, v.as_bytes())).collect();
-        let peer = req.header("spin-client-addr").and_then(|v| v.as_str());
+    pub fn admit(&self, req: &Incoming, ask: Ask<'_>) -> Result<Admission, Refusal> {
+        let peer = req
+            .request
+            .header("spin-client-addr")
+            .and_then(|v| v.as_str());
         let mut admission = gate::admit(
-            &headers,
+            &req.header_lines,
             peer,
-            req.query(),
+            req.request.query(),
             ask,
             &self.config,
             self.db.as_ref(),

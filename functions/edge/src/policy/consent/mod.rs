@@ -413,9 +413,11 @@ fn personalize(
                 "consent-tcf-missing",
                 "no TC string: personalisation needs TCF consent".to_owned(),
             ),
-            Some(Err(e @ TcfError::PolicyVersionTooOld { .. })) => {
-                denied("consent-tcf-outdated", format!("TC string refused: {e}"))
-            }
+            // Well-formed but from a policy TCF 2.2 retired: global-scope
+            // consent (IsServiceSpecific = 0) or an old policy version.
+            Some(Err(
+                e @ (TcfError::PolicyVersionTooOld { .. } | TcfError::NotServiceSpecific),
+            )) => denied("consent-tcf-outdated", format!("TC string refused: {e}")),
             Some(Err(e)) => denied("consent-tcf-malformed", format!("TC string refused: {e}")),
             Some(Ok(tc)) => {
                 let Some(vendor) = vendor else {
