@@ -8,17 +8,13 @@ use anyhow::{Context, Result};
 use meridian_e2e::scenarios::{self, Case, Purpose, Where, check_at, host_peer};
 use meridian_edge::gate::{Ask, admit};
 use meridian_edge::market::{CountryDb, MarketConfig};
-use meridian_edge::policy::{self, CompiledPacks};
+use meridian_edge::policy::CompiledPacks;
 
 /// The native configuration the table's expectations assume.
 const NATIVE_CONFIG: &str = r#"trusted_proxies = ["10.0.0.0/8", "127.0.0.1/32"]"#;
 
-fn purpose(case: &Case) -> policy::Purpose {
-    match case.purpose {
-        None | Some(Purpose::Render) => policy::Purpose::Render,
-        Some(Purpose::Personalize) => policy::Purpose::Personalize,
-        Some(Purpose::TryOn) => policy::Purpose::TryOn,
-    }
+fn purpose(case: &Case) -> Purpose {
+    case.purpose.unwrap_or_default()
 }
 
 #[test]

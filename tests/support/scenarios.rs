@@ -4,10 +4,11 @@
 //! host by `market_host.rs`.
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
+use meridian_edge::market::client_ip::{canonical, is_public, parse_addr};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -18,24 +19,7 @@ pub fn table_path() -> PathBuf {
     repo_root().join("tests/scenarios/market.toml")
 }
 
-/// What a case asks the gate about (`?purpose=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Purpose {
-    Render,
-    Personalize,
-    TryOn,
-}
-
-impl Purpose {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Purpose::Render => "render",
-            Purpose::Personalize => "personalize",
-            Purpose::TryOn => "try-on",
-        }
-    }
-}
+pub use meridian_edge::policy::Purpose;
 
 /// One request and what must be answered.
 #[derive(Debug, Clone, Deserialize)]
@@ -285,21 +269,10 @@ pub fn host_peer(case: &Case) -> HostPeer {
     }
 }
 
-/// `ip`, `ip:port`, `[v6]` or `[v6]:port`; IPv4-mapped IPv6 as IPv4.
+/// `ip`, `ip:port`, `[v6]` or `[v6]:port`; IPv4-mapped IPv6 as IPv4 (as
+/// the gate reads `spin-client-addr`).
 fn peer_ip(text: &str) -> Option<IpAddr> {
-    let text = text.trim();
-    let ip = if let Ok(socket) = text.parse::<SocketAddr>() {
-        socket.ip()
-    } else if let Ok(ip) = text.parse::<IpAddr>() {
-        ip
-    } else {
-        let inner = text.strip_prefix('[')?.strip_suffix(']')?;
-        IpAddr::V6(inner.parse::<Ipv6Addr>().ok()?)
-    };
-    Some(match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    })
+    parse_addr(text).map(canonical)
 }
 
 /// The native test's `trusted_proxies`: 10.0.0.0/8 and 127.0.0.1/32.
@@ -307,37 +280,6 @@ fn is_native_proxy(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.octets()[0] == 10 || v4 == Ipv4Addr::LOCALHOST,
         IpAddr::V6(_) => false,
-    }
-}
-
-/// Whether an address is a place on the public internet.
-fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, c, _] = v4.octets();
-            !(v4.is_unspecified()
-                || v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || a == 0
-                || a >= 240
-                || (a == 100 && (64..128).contains(&b))
-                || (a == 192 && b == 0 && (c == 0 || c == 2))
-                || (a == 198 && (b == 18 || b == 19))
-                || (a == 198 && b == 51 && c == 100)
-                || (a == 203 && b == 0 && c == 113))
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            // Global unicast (2000::/3) only, less documentation and protocol ranges.
-            (s[0] & 0xe000) == 0x2000
-                && !(s[0] == 0x2001 && s[1] == 0x0db8)
-                && !(s[0] == 0x2001 && s[1] < 0x0200)
-                && s[0] != 0x2002
-                && (s[0] & 0xfff0) != 0x3ff0
-        }
     }
 }
 
