@@ -11,6 +11,17 @@ use crate::response::Refusal;
 /// The shipped demo catalog.
 pub const CATALOG: &str = include_str!("../catalog.toml");
 
+include!(concat!(env!("OUT_DIR"), "/asset_skus.rs"));
+
+/// The SKU an asset shows, from an index built with the crate (no parsing
+/// per request).
+pub fn sku_of_asset(asset: &str) -> Option<&'static str> {
+    ASSET_SKUS
+        .iter()
+        .find(|(a, _)| *a == asset)
+        .map(|(_, sku)| *sku)
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Product {
@@ -84,6 +95,14 @@ mod tests {
             Some("MRD-AURORA-WATCH")
         );
         assert!(catalog.by_asset("nope.jpg").is_none());
+        for p in &catalog.product {
+            assert_eq!(
+                sku_of_asset(&p.asset),
+                Some(p.sku.as_str()),
+                "the built index agrees"
+            );
+        }
+        assert_eq!(sku_of_asset("nope.jpg"), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use meridian_wit::types::{RenderRequest, Size};
 
 use crate::backend::{BackendClient, Transport};
 use crate::cache::{self, Entry, EntryMeta, Kv};
-use crate::catalog::Catalog;
+use crate::catalog::sku_of_asset;
 use crate::gate::{Admission, Ask};
 use crate::presets::Presets;
 use crate::request::parse_media_path;
@@ -62,8 +62,7 @@ async fn serve<K: Kv, T: Transport>(
         }
     };
     let path = parse_media_path(request.path)?;
-    let catalog = Catalog::shipped()?;
-    let sku = catalog.by_asset(&path.asset).map(|p| p.sku.as_str());
+    let sku = sku_of_asset(&path.asset);
     let admitted = admission.insert(admit(Ask {
         sku,
         ..Ask::default()
