@@ -15,7 +15,7 @@ use meridian_edge::gate::{Ask, query_param};
 use meridian_edge::policy::Purpose;
 use meridian_edge::policy::publish::publish;
 use meridian_edge::response::{Refusal, Response};
-use meridian_spin::{Gate, Incoming, POLICY_KEY, SpinKv, into_spin, variable};
+use meridian_spin::{Gate, Incoming, POLICY_KEY, SpinKv, answer, variable};
 use spin_sdk::http::{IncomingRequest, IntoResponse, Method, Request};
 use spin_sdk::http_component;
 
@@ -23,10 +23,7 @@ const ADMIN_PREFIX: &str = "/v1/admin/policy";
 
 #[http_component]
 async fn handle(req: IncomingRequest) -> anyhow::Result<impl IntoResponse> {
-    Ok(into_spin(match Incoming::read(req).await {
-        Ok(incoming) => serve(&incoming).unwrap_or_else(Refusal::into_response),
-        Err(refusal) => refusal.into_response(),
-    }))
+    Ok(answer(req, serve).await)
 }
 
 fn serve(incoming: &Incoming) -> Result<Response, Refusal> {

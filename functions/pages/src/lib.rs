@@ -8,16 +8,13 @@ use meridian_edge::gate::Ask;
 use meridian_edge::presets::Presets;
 use meridian_edge::response::{Refusal, Response};
 use meridian_edge::storefront;
-use meridian_spin::{Gate, Incoming, SpinKv, into_spin};
+use meridian_spin::{Gate, Incoming, SpinKv, answer};
 use spin_sdk::http::{IncomingRequest, IntoResponse, Method};
 use spin_sdk::http_component;
 
 #[http_component]
 async fn handle(req: IncomingRequest) -> anyhow::Result<impl IntoResponse> {
-    Ok(into_spin(match Incoming::read(req).await {
-        Ok(incoming) => serve(&incoming).unwrap_or_else(Refusal::into_response),
-        Err(refusal) => refusal.into_response(),
-    }))
+    Ok(answer(req, serve).await)
 }
 
 fn serve(incoming: &Incoming) -> Result<Response, Refusal> {

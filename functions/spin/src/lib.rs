@@ -99,6 +99,17 @@ impl Incoming {
     }
 }
 
+/// Reads the request and answers with `serve`'s response, or its refusal.
+pub async fn answer(
+    req: IncomingRequest,
+    serve: impl FnOnce(&Incoming) -> Result<Response, Refusal>,
+) -> http::Response {
+    into_spin(match Incoming::read(req).await {
+        Ok(incoming) => serve(&incoming).unwrap_or_else(Refusal::into_response),
+        Err(refusal) => refusal.into_response(),
+    })
+}
+
 /// A Spin variable, or a 500 that names it.
 pub fn variable(name: &str) -> Result<String, Refusal> {
     variables::get(name).map_err(|e| {
