@@ -283,6 +283,24 @@ impl Admission {
     }
 }
 
+/// The gate as unit tests run it: the shipped packs, 10.0.0.0/8 trusted
+/// as the CDN, the request arriving from 10.0.0.1.
+#[cfg(test)]
+pub(crate) fn admit_via_cdn(headers: &[(&str, &str)], query: &str, ask: Ask<'_>) -> Admission {
+    let config = MarketConfig::from_toml("trusted_proxies = [\"10.0.0.0/8\"]").expect("config");
+    let packs = CompiledPacks::embedded().expect("shipped packs");
+    admit(
+        headers,
+        Some("10.0.0.1:1"),
+        query,
+        ask,
+        &config,
+        None,
+        &packs,
+    )
+    .expect("admits")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,31 +367,13 @@ mod tests {
             ..Ask::default()
         };
         let asking = [("cf-ipcountry", "FR")];
-        let a = admit(
-            &asking,
-            Some("10.0.0.1:1"),
-            "",
-            ask,
-            &config(),
-            None,
-            &packs(),
-        )
-        .expect("admits");
+        let a = admit_via_cdn(&asking, "", ask);
         let refusal = a.refusal().expect("consent is required");
         assert_eq!(refusal.status, 403);
         assert_eq!(refusal.get(DECISION_HEADER), Some("consent-required"));
 
         let opted = [("cf-ipcountry", "FR"), (OPT_IN_HEADER, "biometric")];
-        let a = admit(
-            &opted,
-            Some("10.0.0.1:1"),
-            "",
-            ask,
-            &config(),
-            None,
-            &packs(),
-        )
-        .expect("admits");
+        let a = admit_via_cdn(&opted, "", ask);
         assert!(a.refusal().is_none(), "{:?}", a.decision.consent);
     }
 
@@ -384,16 +384,7 @@ mod tests {
             ..Ask::default()
         };
         let headers = [("cf-ipcountry", "US")];
-        let a = admit(
-            &headers,
-            Some("10.0.0.1:1"),
-            "",
-            ask,
-            &config(),
-            None,
-            &packs(),
-        )
-        .expect("admits");
+        let a = admit_via_cdn(&headers, "", ask);
         let refusal = a.refusal().expect("blocked");
         assert_eq!(refusal.status, 451);
         assert!(

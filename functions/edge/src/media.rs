@@ -188,13 +188,8 @@ mod tests {
     fn run_in(req: MediaRequest<'_>, country: &str, kv: &MapKv, fake: &FakeBackend) -> Response {
         let presets = Presets::load(None).expect("presets");
         let client = BackendClient::new("http://b", "k", fake);
-        let config = crate::market::MarketConfig::from_toml("trusted_proxies = [\"10.0.0.0/8\"]")
-            .expect("config");
-        let packs = crate::policy::CompiledPacks::embedded().expect("packs");
         let headers = [("cf-ipcountry", country)];
-        let admit = |ask: Ask<'_>| {
-            crate::gate::admit(&headers, Some("10.0.0.1:1"), "", ask, &config, None, &packs)
-        };
+        let admit = |ask: Ask<'_>| Ok(crate::gate::admit_via_cdn(&headers, "", ask));
         futures_executor::block_on(handle(req, admit, &presets, kv, &client, NOW))
     }
 
