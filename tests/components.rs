@@ -2,7 +2,7 @@
 //! WASI and Spin interfaces and export the HTTP incoming handler.
 
 use anyhow::{Context, Result};
-use meridian_e2e::{repo_root, require_components};
+use meridian_e2e::{COMPONENTS, component_wasm, require_components};
 use wasmparser::{Parser, Payload};
 
 /// Top-level import and export names of a component.
@@ -32,8 +32,8 @@ fn interface_names(wasm: &[u8]) -> Result<(Vec<String>, Vec<String>)> {
 #[test]
 fn components_import_only_wasi_and_spin() -> Result<()> {
     require_components()?;
-    for name in ["meridian_media", "meridian_pages", "meridian_market"] {
-        let path = repo_root().join(format!("target/wasm32-wasip2/release/{name}.wasm"));
+    for name in COMPONENTS {
+        let path = component_wasm(name);
         let wasm = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         let (imports, exports) = interface_names(&wasm)?;
         assert!(!imports.is_empty(), "{name} imports WASI at least");

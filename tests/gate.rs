@@ -84,7 +84,7 @@ fn media_outside_its_licensed_territory_is_451_and_reaches_no_backend() -> Resul
     assert!(
         offered
             .header("cache-status")
-            .is_some_and(|c| c.contains("fwd=miss")),
+            .is_some_and(|c| c.contains("fwd=uri-miss")),
         "the 451 stored nothing: the first offered request is a miss"
     );
     assert_eq!(offered.header("meridian-market"), Some("FR"));

@@ -66,7 +66,7 @@ fn rendition_misses_then_hits_with_same_bytes_and_etag() -> Result<()> {
         s.backend.logs()
     );
     let status = first.header("cache-status").context("no Cache-Status")?;
-    assert!(status.contains("fwd=miss"), "first is a miss: {status}");
+    assert!(status.contains("fwd=uri-miss"), "first is a miss: {status}");
     assert_eq!(first.header("content-type"), Some("image/webp"));
     let etag = first.header("etag").context("no ETag")?.to_owned();
     assert!(
@@ -233,7 +233,7 @@ fn unreachable_backend_is_502_and_writes_nothing() -> Result<()> {
     assert!(
         reply
             .header("cache-status")
-            .is_some_and(|c| c.contains("fwd=miss"))
+            .is_some_and(|c| c.contains("fwd=uri-miss"))
     );
     Ok(())
 }

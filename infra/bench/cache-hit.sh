@@ -11,18 +11,8 @@ DURATION=${DURATION:-15}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-listen_url() { # logfile
-    for _ in $(seq 600); do
-        url=$(grep -o 'listening on http://[0-9.:]*' "$1" 2>/dev/null | head -n1 | cut -d' ' -f3) || true
-        [ -n "$url" ] && { echo "$url"; return 0; }
-        sleep 0.1
-    done
-    echo "no address in $1" >&2; cat "$1" >&2; return 1
-}
+# shellcheck source=infra/bench/lib.sh
+source infra/bench/lib.sh
 
 MERIDIAN_BACKEND_CATALOG="$ROOT/gpu-backend/catalog" target/release/meridian-gpu-backend --listen 127.0.0.1:0 >"$WORK/backend.out" 2>"$WORK/backend.err" &
 PIDS+=($!)
@@ -45,29 +35,6 @@ ASSET=$(ls gpu-backend/catalog | grep -E '\.jpg$' | head -n1)
 # A small widget thumbnail and the large product-page image.
 PRESETS=${PRESETS:-thumbnail product}
 
-# nginx serves the identical bytes from disk with keep-alive and sendfile.
-# Its workers drop root, so the tree they read must be world-readable.
-chmod 755 "$WORK"
-mkdir -p "$WORK/www" "$WORK/nginx"
-NGINX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$WORK/nginx/nginx.conf" <<CONF
-worker_processes auto;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-daemon off;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    types { image/webp webp; }
-    client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx; fastcgi_temp_path $WORK/nginx;
-    uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
-    server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; etag on; }
-}
-CONF
-
 for PRESET in $PRESETS; do
     PATH_=/v1/media/$ASSET/$PRESET.webp
     curl -fsS -o "$WORK/miss.bin" -D "$WORK/miss.h" "$HOST$PATH_"
@@ -75,20 +42,10 @@ for PRESET in $PRESETS; do
     grep -qi '^cache-status:.*hit' "$WORK/hit.h" || { echo "second request was not a hit" >&2; cat "$WORK/hit.h" >&2; exit 1; }
     mkdir -p "$WORK/www$(dirname "$PATH_")"
     cp "$WORK/hit.bin" "$WORK/www$PATH_"
-    chmod -R a+rX "$WORK/www"
 done
-nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
-PIDS+=($!)
-sleep 0.5
-
-run_wrk() { # name url
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "x-forwarded-for: 193.0.14.129" "$2" >"$WORK/$1.wrk"
-    local rps p50 p99
-    rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$1.wrk")
-    p50=$(awk '$1=="50%" {print $2}' "$WORK/$1.wrk")
-    p99=$(awk '$1=="99%" {print $2}' "$WORK/$1.wrk")
-    echo "$rps $p50 $p99"
-}
+# nginx serves the identical bytes from disk.
+start_nginx "image/webp webp;"
+XFF=(-H "x-forwarded-for: 193.0.14.129")
 
 ROWS=""
 for PRESET in $PRESETS; do
@@ -97,8 +54,8 @@ for PRESET in $PRESETS; do
     BYTES=$(stat -c %s "$WORK/www$PATH_")
     echo "warming up ($PRESET, $BYTES bytes)..."
     wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "$HOST$PATH_" >/dev/null
-    read -r HOST_RPS HOST_P50 HOST_P99 < <(run_wrk "host-$PRESET" "$HOST$PATH_")
-    read -r NGINX_RPS NGINX_P50 NGINX_P99 < <(run_wrk "nginx-$PRESET" "http://127.0.0.1:$NGINX_PORT$PATH_")
+    read -r HOST_RPS HOST_P50 HOST_P99 < <(run_wrk "host-$PRESET" "$HOST$PATH_" "${XFF[@]}")
+    read -r NGINX_RPS NGINX_P50 NGINX_P99 < <(run_wrk "nginx-$PRESET" "http://127.0.0.1:$NGINX_PORT$PATH_" "${XFF[@]}")
     RATIO=$(python3 -c "print(f'{100*$HOST_RPS/$NGINX_RPS:.0f}%')")
     ROWS+="| \`$PATH_\` | $BYTES | $HOST_RPS | $HOST_P50 | $HOST_P99 | $NGINX_RPS | $NGINX_P50 | $NGINX_P99 | $RATIO |"$'\n'
 done
@@ -139,12 +96,11 @@ print(f"{(t1 - t0) * 1000:.1f}")
 PY
 )
 
-CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
 cat <<OUT
 
 ## Cache-hit path: meridian-host vs nginx ($(date -u +%F))
 
-Machine: $(nproc) cores ($CPU), $(free -g | awk '/Mem:/ {print $2}') GiB; wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s on loopback, the same machine as both servers.
+Machine: $(machine); wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s on loopback, the same machine as both servers.
 
 | path | bytes | host req/s | host p50 | host p99 | nginx req/s | nginx p50 | nginx p99 | host / nginx |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |

@@ -38,18 +38,32 @@ fn workspace_binary(name: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// The Spin components of `spin.toml`, by crate name.
+pub const COMPONENTS: &[&str] = &[
+    "meridian-media",
+    "meridian-pages",
+    "meridian-market",
+    "meridian-origin",
+    "meridian-purge",
+];
+
+/// A built component's file.
+pub fn component_wasm(krate: &str) -> PathBuf {
+    repo_root()
+        .join("target/wasm32-wasip2/release")
+        .join(format!("{}.wasm", krate.replace('-', "_")))
+}
+
 /// Checks that the edge components are built, with the command that builds them.
 pub fn require_components() -> Result<()> {
-    for wasm in [
-        "meridian_media.wasm",
-        "meridian_pages.wasm",
-        "meridian_market.wasm",
-    ] {
-        let path = repo_root().join("target/wasm32-wasip2/release").join(wasm);
+    for krate in COMPONENTS {
+        let path = component_wasm(krate);
         if !path.exists() {
+            let flags: Vec<String> = COMPONENTS.iter().map(|c| format!("-p {c}")).collect();
             bail!(
-                "{} is missing: run `cargo build --release --target wasm32-wasip2 -p meridian-media -p meridian-pages -p meridian-market`",
-                path.display()
+                "{} is missing: run `cargo build --release --target wasm32-wasip2 {}`",
+                path.display(),
+                flags.join(" ")
             );
         }
     }

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod gate;
 pub mod market;
 pub mod media;
+pub mod origin;
 pub mod policy;
 pub mod presets;
 pub mod request;

@@ -3,19 +3,67 @@
 use meridian_wit::types::{RenderRequest, Size};
 
 use crate::backend::{BackendClient, Transport};
-use crate::cache::{self, Entry, EntryMeta, Kv};
+use crate::cache::flow::{Client, Revalidation};
+use crate::cache::{self, CacheConfig, CacheRequest, Clock, Fetched, Kv};
 use crate::catalog::sku_of_asset;
 use crate::gate::{Admission, Ask};
-use crate::presets::Presets;
-use crate::request::parse_media_path;
+use crate::presets::{Preset, Presets};
+use crate::request::{MediaPath, parse_media_path};
 use crate::response::{Refusal, Response};
 
 /// The parts of a request the media route reads.
 #[derive(Debug, Clone, Copy)]
 pub struct MediaRequest<'a> {
     pub method: &'a str,
+    /// Path and query as requested.
     pub path: &'a str,
     pub if_none_match: Option<&'a str>,
+    pub if_modified_since: Option<&'a str>,
+}
+
+/// What the route answers, and work for after the answer is sent.
+#[derive(Debug)]
+pub struct Served {
+    pub response: Response,
+    pub revalidation: Option<Deferred>,
+}
+
+/// A stale rendition served under `stale-while-revalidate`: rendered again
+/// once the shopper has the answer.
+#[derive(Debug)]
+pub struct Deferred {
+    revalidation: Revalidation,
+    request: RenderRequest,
+    tags: String,
+    preset: Preset,
+}
+
+impl Deferred {
+    pub async fn run<K: Kv, T: Transport>(
+        self,
+        kv: &K,
+        config: &CacheConfig,
+        backend: &BackendClient<T>,
+        clock: Clock<'_>,
+    ) -> Result<cache::status::CacheStatus, Refusal> {
+        let fetch = render_fetch(
+            backend,
+            &self.request,
+            &self.preset,
+            &self.tags,
+            config,
+            clock,
+        );
+        self.revalidation.run(kv, config, clock, fetch).await
+    }
+}
+
+/// The inputs every media request shares.
+pub struct Media<'a, K, T> {
+    pub presets: &'a Presets,
+    pub kv: &'a K,
+    pub cache: &'a CacheConfig,
+    pub backend: &'a BackendClient<T>,
 }
 
 /// Answers a media request: the gate first (an asset inherits its
@@ -25,19 +73,26 @@ pub struct MediaRequest<'a> {
 pub async fn handle<K: Kv, T: Transport>(
     request: MediaRequest<'_>,
     admit: impl FnOnce(Ask<'_>) -> Result<Admission, Refusal>,
-    presets: &Presets,
-    kv: &K,
-    backend: &BackendClient<T>,
-    now: u64,
-) -> Response {
+    media: &Media<'_, K, T>,
+    clock: Clock<'_>,
+) -> Served {
     let mut admission = None;
-    let response = match serve(request, admit, &mut admission, presets, kv, backend, now).await {
-        Ok(response) => response,
-        Err(refusal) => refusal.into_response(),
+    let (response, revalidation) = match serve(request, admit, &mut admission, media, clock).await {
+        Ok(served) => served,
+        Err(refusal) => (refusal.into_response(), None),
     };
-    match admission {
+    let mut response = match admission {
         Some(a) => a.stamp(response),
         None => response,
+    };
+    if response.get("cache-status").is_none() {
+        response
+            .headers
+            .push(("cache-status".into(), cache::status::bypass("refused")));
+    }
+    Served {
+        response,
+        revalidation,
     }
 }
 
@@ -45,11 +100,9 @@ async fn serve<K: Kv, T: Transport>(
     request: MediaRequest<'_>,
     admit: impl FnOnce(Ask<'_>) -> Result<Admission, Refusal>,
     admission: &mut Option<Admission>,
-    presets: &Presets,
-    kv: &K,
-    backend: &BackendClient<T>,
-    now: u64,
-) -> Result<Response, Refusal> {
+    media: &Media<'_, K, T>,
+    clock: Clock<'_>,
+) -> Result<(Response, Option<Deferred>), Refusal> {
     let head = match request.method {
         "GET" => false,
         "HEAD" => true,
@@ -61,16 +114,17 @@ async fn serve<K: Kv, T: Transport>(
             ));
         }
     };
-    let path = parse_media_path(request.path)?;
+    let path_only = request.path.split('?').next().unwrap_or_default();
+    let path = parse_media_path(path_only)?;
     let sku = sku_of_asset(&path.asset);
     let admitted = admission.insert(admit(Ask {
         sku,
         ..Ask::default()
     })?);
     if let Some(refusal) = admitted.decision.refusal() {
-        return Ok(refusal.into_response());
+        return Ok((refusal.into_response(), None));
     }
-    let preset = presets.get(&path.preset)?;
+    let preset = media.presets.get(&path.preset)?;
     if !preset.offers(path.format) {
         return Err(Refusal::new(
             404,
@@ -78,105 +132,107 @@ async fn serve<K: Kv, T: Transport>(
             format!("preset `{}` is not offered as .{}", preset.name, path.ext),
         ));
     }
-    let key = cache::media_key(&path, preset);
-
-    // A store that cannot be read is a miss, never an error for the shopper.
-    let cached = kv.get(&key).ok().flatten().and_then(Entry::decode);
-    let (entry, cache_status) = match cached {
-        Some(entry) => (entry, cache::status_hit()),
-        None => {
-            let rendition = backend
-                .render(
-                    &RenderRequest {
-                        asset: path.asset.clone(),
-                        size: Size {
-                            width: preset.width,
-                            height: preset.height,
-                        },
-                        fit: preset.fit,
-                        background: preset.background,
-                        format: path.format,
-                        quality: preset.quality(path.format),
-                    },
-                    now,
-                )
-                .await?;
-            let entry = Entry {
-                meta: EntryMeta {
-                    content_type: rendition.meta.format.media_type().to_owned(),
-                    etag: cache::etag_of(&rendition.bytes),
-                    engine: rendition.meta.engine.clone(),
-                    width: rendition.meta.size.width,
-                    height: rendition.meta.size.height,
-                    stored_at: now,
-                    length: rendition.bytes.len() as u64,
-                },
-                body: rendition.bytes,
-            };
-            let stored = kv.set(&key, &entry.encode()).is_ok();
-            (entry, cache::status_miss(stored))
-        }
+    // Renditions depend on the path only: the query never reaches the backend.
+    let key = CacheRequest::new(path_only, [], media.cache)?.scoped(&preset.version);
+    let render = render_request(&path, preset);
+    let tags = surrogate_keys(&path, sku);
+    let fetch = render_fetch(media.backend, &render, preset, &tags, media.cache, clock);
+    let client = Client {
+        if_none_match: request.if_none_match,
+        if_modified_since: request.if_modified_since,
+        head,
     };
+    let outcome = cache::serve(media.kv, media.cache, &key, client, clock, fetch).await?;
+    let deferred = outcome.revalidation.map(|revalidation| Deferred {
+        revalidation,
+        request: render,
+        tags,
+        preset: preset.clone(),
+    });
+    Ok((outcome.response, deferred))
+}
 
-    let cache_control = cache::cache_control(preset);
-    if request
-        .if_none_match
-        .is_some_and(|inm| cache::none_match(inm, &entry.meta.etag))
-    {
-        return Ok(Response::new(304)
-            .header("etag", entry.meta.etag)
-            .header("cache-control", cache_control)
-            .header("cache-status", cache_status));
+fn render_request(path: &MediaPath, preset: &Preset) -> RenderRequest {
+    RenderRequest {
+        asset: path.asset.clone(),
+        size: Size {
+            width: preset.width,
+            height: preset.height,
+        },
+        fit: preset.fit,
+        background: preset.background,
+        format: path.format,
+        quality: preset.quality(path.format),
     }
-    let response = Response::new(200)
-        .header("content-type", entry.meta.content_type)
-        .header("content-length", entry.body.len().to_string())
-        .header("etag", entry.meta.etag)
-        .header("cache-control", cache_control)
-        .header("cache-status", cache_status)
-        .header("meridian-engine", entry.meta.engine);
-    Ok(if head {
-        response
-    } else {
-        response.body(entry.body)
-    })
+}
+
+/// Tags of a rendition: its asset and, for a product photo, its SKU, so a
+/// product change purges every rendition of it in every market.
+fn surrogate_keys(path: &MediaPath, sku: Option<&str>) -> String {
+    let asset: String = path
+        .asset
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut tags = format!("asset:{asset} preset:{}", path.preset);
+    if let Some(sku) = sku {
+        tags.push_str(&format!(" {}", cache::purge::sku_tag(sku)));
+    }
+    tags
+}
+
+/// The cache's fetch for a rendition: a signed backend call, answered as
+/// the HTTP response the cache stores.
+fn render_fetch<'a, T: Transport>(
+    backend: &'a BackendClient<T>,
+    request: &'a RenderRequest,
+    preset: &'a Preset,
+    tags: &'a str,
+    config: &'a CacheConfig,
+    clock: Clock<'a>,
+) -> impl AsyncFn(http::request::Parts) -> Result<Fetched, Refusal> + 'a {
+    async move |_parts| {
+        let rendition = backend.render(request, clock()).await?;
+        http::Response::builder()
+            .status(200)
+            .header("content-type", rendition.meta.format.media_type())
+            .header("etag", cache::etag_of(&rendition.bytes))
+            .header(
+                "cache-control",
+                format!(
+                    "public, max-age={}, stale-while-revalidate={}, stale-if-error={}",
+                    preset.max_age_s, config.stale_while_revalidate_s, config.stale_if_error_s
+                ),
+            )
+            .header("surrogate-key", tags)
+            .header("meridian-engine", rendition.meta.engine.as_str())
+            .body(rendition.bytes)
+            .map_err(|e| Refusal::new(502, "backend-error", e.to_string()))
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
-    use std::collections::BTreeMap;
-
     use meridian_wit::types::Error;
 
     use super::*;
     use crate::backend::TransportError;
     use crate::backend::tests::{Answer, FakeBackend, NOW, rendition};
 
-    #[derive(Default)]
-    struct MapKv {
-        map: RefCell<BTreeMap<String, Vec<u8>>>,
-        fail_writes: bool,
-    }
-
-    impl Kv for MapKv {
-        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
-            Ok(self.map.borrow().get(key).cloned())
-        }
-        fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
-            if self.fail_writes {
-                return Err("store is full".into());
-            }
-            self.map.borrow_mut().insert(key.to_owned(), value.to_vec());
-            Ok(())
-        }
-    }
+    type MapKv = crate::cache::MemoryKv;
 
     fn get(path: &str) -> MediaRequest<'_> {
         MediaRequest {
             method: "GET",
             path,
             if_none_match: None,
+            if_modified_since: None,
         }
     }
 
@@ -190,7 +246,13 @@ mod tests {
         let client = BackendClient::new("http://b", "k", fake);
         let headers = [("cf-ipcountry", country)];
         let admit = |ask: Ask<'_>| Ok(crate::gate::admit_via_cdn(&headers, "", ask));
-        futures_executor::block_on(handle(req, admit, &presets, kv, &client, NOW))
+        let media = Media {
+            presets: &presets,
+            kv,
+            cache: &CacheConfig::default(),
+            backend: &client,
+        };
+        futures_executor::block_on(handle(req, admit, &media, &|| NOW)).response
     }
 
     fn code(r: &Response) -> String {
@@ -206,13 +268,24 @@ mod tests {
         assert_eq!(first.status, 200);
         assert_eq!(
             first.get("cache-status"),
-            Some("meridian-edge; fwd=miss; stored")
+            Some("meridian-edge; fwd=uri-miss; fwd-status=200; ttl=86400; stored")
         );
         assert_eq!(first.get("content-type"), Some("image/webp"));
+        assert!(
+            first
+                .get("cache-control")
+                .is_some_and(|c| c.contains("stale-if-error")),
+            "renditions may be served stale when the backend is down"
+        );
+        assert_eq!(first.get("surrogate-key"), None, "tags stay at the edge");
         assert_eq!(first.body, rendition().bytes);
 
         let second = run(get("/v1/media/a.jpg/thumbnail.webp"), &kv, &fake);
-        assert_eq!(second.get("cache-status"), Some("meridian-edge; hit"));
+        assert_eq!(
+            second.get("cache-status"),
+            Some("meridian-edge; hit; ttl=86400")
+        );
+        assert_eq!(second.get("age"), Some("0"));
         assert_eq!(second.body, first.body);
         assert_eq!(second.get("etag"), first.get("etag"));
         assert_eq!(*fake.calls.borrow(), 1, "a hit does not call the backend");
@@ -316,7 +389,10 @@ mod tests {
         let fake = FakeBackend::answering(Ok(Ok(rendition())));
         let r = run(get("/v1/media/a.jpg/thumbnail.webp"), &kv, &fake);
         assert_eq!(r.status, 200);
-        assert_eq!(r.get("cache-status"), Some("meridian-edge; fwd=miss"));
+        assert_eq!(
+            r.get("cache-status"),
+            Some("meridian-edge; fwd=uri-miss; fwd-status=200; detail=store-failed")
+        );
     }
 
     #[test]
@@ -328,10 +404,13 @@ mod tests {
             value.truncate(value.len() / 2);
         }
         let r = run(get("/v1/media/a.jpg/thumbnail.webp"), &kv, &fake);
-        assert_eq!(
-            r.get("cache-status"),
-            Some("meridian-edge; fwd=miss; stored")
+        assert!(
+            r.get("cache-status")
+                .is_some_and(|s| s.contains("fwd=uri-miss") && s.ends_with("stored")),
+            "{:?}",
+            r.get("cache-status")
         );
+        assert_eq!(r.body, rendition().bytes);
         assert_eq!(*fake.calls.borrow(), 2);
     }
 
@@ -365,5 +444,59 @@ mod tests {
         assert_eq!(r.status, 200);
         assert_eq!(r.get("meridian-market"), Some("FR"));
         assert_eq!(r.get("meridian-locale"), Some("fr-FR"));
+    }
+}
+
+#[cfg(test)]
+mod revalidation_tests {
+    use super::*;
+    use crate::backend::tests::{FakeBackend, NOW, rendition};
+    use crate::cache::MemoryKv;
+
+    #[test]
+    fn a_stale_rendition_is_served_then_rendered_again() {
+        let kv = MemoryKv::default();
+        let fake = FakeBackend::answering(Ok(Ok(rendition())));
+        let presets = Presets::parse(
+            "[thumbnail]\nwidth = 16\nheight = 16\nfit = \"cover\"\nformats = [\"webp\"]\nmax_age_s = 5\n",
+        )
+        .expect("presets");
+        let client = BackendClient::new("http://b", "k", &fake);
+        let cache = CacheConfig::default();
+        let media = Media {
+            presets: &presets,
+            kv: &kv,
+            cache: &cache,
+            backend: &client,
+        };
+        let headers = [("cf-ipcountry", "DE")];
+        let request = MediaRequest {
+            method: "GET",
+            path: "/v1/media/a.jpg/thumbnail.webp",
+            if_none_match: None,
+            if_modified_since: None,
+        };
+        let run = |now| {
+            let admit = |ask: Ask<'_>| Ok(crate::gate::admit_via_cdn(&headers, "", ask));
+            futures_executor::block_on(handle(request, admit, &media, &|| now))
+        };
+        run(NOW);
+        let stale = run(NOW + 10);
+        assert!(
+            stale
+                .response
+                .get("cache-status")
+                .is_some_and(|s| s.contains("stale-while-revalidate"))
+        );
+        let deferred = stale.revalidation.expect("deferred");
+        let status = futures_executor::block_on(deferred.run(&kv, &cache, &client, &|| NOW + 10))
+            .expect("revalidated");
+        assert!(status.stored);
+        let fresh = run(NOW + 11);
+        assert_eq!(
+            fresh.response.get("cache-status"),
+            Some("meridian-edge; hit; ttl=4")
+        );
+        assert_eq!(*fake.calls.borrow(), 2);
     }
 }

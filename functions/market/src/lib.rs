@@ -15,8 +15,8 @@ use meridian_edge::gate::{Ask, query_param};
 use meridian_edge::policy::Purpose;
 use meridian_edge::policy::publish::publish;
 use meridian_edge::response::{Refusal, Response};
-use meridian_spin::{Gate, Incoming, POLICY_KEY, SpinKv, answer, variable};
-use spin_sdk::http::{IncomingRequest, IntoResponse, Method, Request};
+use meridian_spin::{Gate, Incoming, POLICY_KEY, SpinKv, answer, authorize_bearer};
+use spin_sdk::http::{IncomingRequest, IntoResponse, Method};
 use spin_sdk::http_component;
 
 const ADMIN_PREFIX: &str = "/v1/admin/policy";
@@ -38,7 +38,7 @@ fn serve(incoming: &Incoming) -> Result<Response, Refusal> {
         };
     }
     if path == ADMIN_PREFIX || path.starts_with(&format!("{ADMIN_PREFIX}/")) {
-        authorize(req)?;
+        authorize_bearer(req, "policy_admin_token", "admin")?;
         let file = path
             .strip_prefix(ADMIN_PREFIX)
             .unwrap_or_default()
@@ -121,38 +121,6 @@ fn market(incoming: &Incoming, gate: &Gate) -> Result<Response, Refusal> {
             .header("cache-control", "private, no-store")
             .body(body),
     ))
-}
-
-/// Constant-time comparison of the bearer token with `policy_admin_token`.
-fn authorize(req: &Request) -> Result<(), Refusal> {
-    let expected = variable("policy_admin_token")?;
-    if expected.is_empty() {
-        return Err(Refusal::new(
-            403,
-            "admin-disabled",
-            "the policy admin API is off: set the variable policy_admin_token",
-        ));
-    }
-    let given = req
-        .header("authorization")
-        .and_then(|v| v.as_str())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    let same = given.len() == expected.len()
-        && given
-            .bytes()
-            .zip(expected.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if same {
-        Ok(())
-    } else {
-        Err(Refusal::new(
-            401,
-            "admin-unauthorized",
-            "a policy change needs `Authorization: Bearer <policy_admin_token>`",
-        ))
-    }
 }
 
 fn status(gate: &Gate) -> Result<Response, Refusal> {

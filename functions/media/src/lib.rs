@@ -4,39 +4,79 @@
 #![allow(unsafe_code)]
 
 use meridian_edge::backend::BackendClient;
-use meridian_edge::media::{self, MediaRequest};
+use meridian_edge::cache::CacheConfig;
+use meridian_edge::media::{self, Media, MediaRequest, Served};
 use meridian_edge::presets::Presets;
-use meridian_edge::response::{Refusal, Response};
-use meridian_spin::{Gate, Incoming, SpinHttp, SpinKv, into_spin, now, variable};
-use spin_sdk::http::{IncomingRequest, IntoResponse};
+use meridian_edge::response::Refusal;
+use meridian_spin::{Gate, Incoming, SpinHttp, SpinKv, now, respond, variable};
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::{http_component, variables};
 
 #[http_component]
-async fn handle(req: IncomingRequest) -> anyhow::Result<impl IntoResponse> {
-    Ok(into_spin(match serve(req).await {
-        Ok(response) => response,
-        Err(refusal) => refusal.into_response(),
-    }))
+async fn handle(req: IncomingRequest, out: ResponseOutparam) {
+    let inputs = match Inputs::load() {
+        Ok(inputs) => inputs,
+        Err(refusal) => return respond(out, refusal.into_response()).await,
+    };
+    let served = match serve(req, &inputs).await {
+        Ok(served) => served,
+        Err(refusal) => return respond(out, refusal.into_response()).await,
+    };
+    respond(out, served.response).await;
+    // stale-while-revalidate: the shopper has the stale rendition already.
+    if let Some(deferred) = served.revalidation {
+        let result = deferred
+            .run(&inputs.store, &inputs.cache, &inputs.backend, &now)
+            .await;
+        match result {
+            Ok(status) => eprintln!("meridian: revalidated: {}", status.value()),
+            Err(refusal) => eprintln!("meridian: revalidation failed: {refusal}"),
+        }
+    }
 }
 
-async fn serve(req: IncomingRequest) -> Result<Response, Refusal> {
+/// What every request reads from Spin.
+struct Inputs {
+    presets: Presets,
+    cache: CacheConfig,
+    store: SpinKv,
+    backend: BackendClient<SpinHttp>,
+}
+
+impl Inputs {
+    fn load() -> Result<Inputs, Refusal> {
+        Ok(Inputs {
+            presets: Presets::load(variables::get("media_presets").ok().as_deref())
+                .map_err(|e| Refusal::new(500, "presets-invalid", e.to_string()))?,
+            cache: CacheConfig::from_toml(&variables::get("cache_config").unwrap_or_default())?,
+            store: SpinKv::open_default()?,
+            backend: BackendClient::new(
+                &variable("backend_url")?,
+                &variable("backend_signing_key")?,
+                SpinHttp,
+            ),
+        })
+    }
+}
+
+async fn serve(req: IncomingRequest, inputs: &Inputs) -> Result<Served, Refusal> {
     let incoming = Incoming::read(req).await?;
     let req = &incoming.request;
+    let gate = Gate::load(&inputs.store)?;
     let method = req.method().to_string();
-    let presets = Presets::load(variables::get("media_presets").ok().as_deref())
-        .map_err(|e| Refusal::new(500, "presets-invalid", e.to_string()))?;
-    let store = SpinKv::open_default()?;
-    let gate = Gate::load(&store)?;
-    let backend = BackendClient::new(
-        &variable("backend_url")?,
-        &variable("backend_signing_key")?,
-        SpinHttp,
-    );
+    let header = |name: &str| req.header(name).and_then(|v| v.as_str());
     let request = MediaRequest {
         method: &method,
-        path: req.path(),
-        if_none_match: req.header("if-none-match").and_then(|v| v.as_str()),
+        path: req.path_and_query().unwrap_or(req.path()),
+        if_none_match: header("if-none-match"),
+        if_modified_since: header("if-modified-since"),
     };
     let admit = |ask: meridian_edge::gate::Ask<'_>| gate.admit(&incoming, ask);
-    Ok(media::handle(request, admit, &presets, &store, &backend, now()).await)
+    let media = Media {
+        presets: &inputs.presets,
+        kv: &inputs.store,
+        cache: &inputs.cache,
+        backend: &inputs.backend,
+    };
+    Ok(media::handle(request, admit, &media, &now).await)
 }

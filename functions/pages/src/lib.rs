@@ -8,8 +8,8 @@ use meridian_edge::gate::Ask;
 use meridian_edge::presets::Presets;
 use meridian_edge::response::{Refusal, Response};
 use meridian_edge::storefront;
-use meridian_spin::{Gate, Incoming, SpinKv, answer};
-use spin_sdk::http::{IncomingRequest, IntoResponse, Method};
+use meridian_spin::{Gate, Incoming, SpinKv, answer, get_or_head};
+use spin_sdk::http::{IncomingRequest, IntoResponse};
 use spin_sdk::http_component;
 
 #[http_component]
@@ -19,17 +19,7 @@ async fn handle(req: IncomingRequest) -> anyhow::Result<impl IntoResponse> {
 
 fn serve(incoming: &Incoming) -> Result<Response, Refusal> {
     let req = &incoming.request;
-    let head = match req.method() {
-        Method::Get => false,
-        Method::Head => true,
-        other => {
-            return Err(Refusal::new(
-                405,
-                "method-not-allowed",
-                format!("{other} is not allowed; pages are GET or HEAD"),
-            ));
-        }
-    };
+    let head = get_or_head(req, "pages")?;
     let path = req.path();
     if !matches!(path, "/" | "/storefront") {
         return Err(Refusal::new(

@@ -6,14 +6,20 @@
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use meridian_edge::backend::{InboundResponse, OutboundRequest, Transport, TransportError};
+use meridian_edge::cache::Fetched;
 use meridian_edge::cache::Kv;
+use meridian_edge::cache::status::{CacheStatus, Forward};
 use meridian_edge::gate::{self, Admission, Ask};
 use meridian_edge::market::{CountryDb, MarketConfig};
+use meridian_edge::origin::OriginClient;
 use meridian_edge::policy::CompiledPacks;
 use meridian_edge::policy::compiled::EMBEDDED_COMPILED;
 use meridian_edge::response::{Refusal, Response};
 use meridian_wit::rpc::META_HEADER;
-use spin_sdk::http::{self, IncomingRequest, Method, Request};
+use spin_sdk::http::{
+    self, Fields, IncomingRequest, IncomingResponse, Method, OutgoingResponse, Request,
+    ResponseOutparam,
+};
 use spin_sdk::key_value::Store;
 use spin_sdk::variables;
 
@@ -41,6 +47,12 @@ impl Kv for SpinKv {
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
         self.0.set(key, value).map_err(|e| e.to_string())
+    }
+    fn delete(&self, key: &str) -> Result<(), String> {
+        self.0.delete(key).map_err(|e| e.to_string())
+    }
+    fn keys(&self) -> Result<Vec<String>, String> {
+        self.0.get_keys().map_err(|e| e.to_string())
     }
 }
 
@@ -121,14 +133,52 @@ pub fn variable(name: &str) -> Result<String, Refusal> {
     })
 }
 
-/// An edge response as Spin's.
+/// An edge response as Spin's. Every response says what the edge cache
+/// did; routes that never cache say `fwd=bypass`.
 pub fn into_spin(response: Response) -> http::Response {
+    let response = with_cache_status(response);
     let mut builder = http::Response::builder();
     builder.status(response.status);
     for (name, value) in response.headers {
         builder.header(name, value);
     }
     builder.body(response.body).build()
+}
+
+fn with_cache_status(mut response: Response) -> Response {
+    if response.get("cache-status").is_none() {
+        response.headers.push((
+            "cache-status".into(),
+            CacheStatus::new(Forward::Bypass).value(),
+        ));
+    }
+    response
+}
+
+/// Sends `response` through `out` and returns once it is written, so the
+/// caller can go on working after the shopper has the answer (Spin keeps
+/// the instance until the handler returns).
+pub async fn respond(out: ResponseOutparam, response: Response) {
+    let response = with_cache_status(response);
+    let fields: Vec<(String, Vec<u8>)> = response
+        .headers
+        .into_iter()
+        .map(|(n, v)| (n, v.into_bytes()))
+        .collect();
+    let headers = match Fields::from_list(&fields) {
+        Ok(headers) => headers,
+        Err(e) => {
+            eprintln!("meridian: response headers refused: {e:?}");
+            Fields::new()
+        }
+    };
+    let outgoing = OutgoingResponse::new(headers);
+    if outgoing.set_status_code(response.status).is_err() {
+        eprintln!("meridian: status {} refused", response.status);
+    }
+    if let Err(e) = out.set_with_body(outgoing, response.body).await {
+        eprintln!("meridian: writing the response body: {e:?}");
+    }
 }
 
 /// Unix seconds now.
@@ -216,5 +266,89 @@ impl Gate {
         }
         eprintln!("meridian-audit {}", admission.audit_line(now(), ask.sku));
         Ok(admission)
+    }
+}
+
+/// Checks `Authorization: Bearer <token>` against the secret variable
+/// `variable`, in constant time. An empty secret turns the API off (403
+/// `<api>-disabled`); a wrong or missing token is 401 `<api>-unauthorized`.
+pub fn authorize_bearer(req: &Request, variable_name: &str, api: &str) -> Result<(), Refusal> {
+    let expected = variable(variable_name)?;
+    if expected.is_empty() {
+        return Err(Refusal::new(
+            403,
+            format!("{api}-disabled"),
+            format!("the {api} API is off: set the variable {variable_name}"),
+        ));
+    }
+    let given = req
+        .header("authorization")
+        .and_then(|v| v.as_str())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let same = given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            401,
+            format!("{api}-unauthorized"),
+            format!("the {api} API needs `Authorization: Bearer <{variable_name}>`"),
+        ))
+    }
+}
+
+/// A merchant origin through Spin's outbound HTTP (the host enforces
+/// `allowed_outbound_hosts`).
+pub struct SpinOrigin;
+
+impl OriginClient for SpinOrigin {
+    async fn fetch(&self, url: &str, parts: &::http::request::Parts) -> Result<Fetched, Refusal> {
+        let unreachable = |e: String| {
+            Refusal::new(
+                502,
+                "origin-unreachable",
+                format!("the origin could not be reached: {e}"),
+            )
+        };
+        let mut builder = Request::builder();
+        builder.method(Method::Get).uri(url);
+        for (name, value) in &parts.headers {
+            if let Ok(value) = value.to_str() {
+                builder.header(name.as_str(), value);
+            }
+        }
+        let response: IncomingResponse = http::send(builder.build())
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
+        let mut out = ::http::Response::builder().status(response.status());
+        for (name, value) in response.headers().entries() {
+            out = out.header(name, value);
+        }
+        let body = response
+            .into_body()
+            .await
+            .map_err(|e| unreachable(e.to_debug_string()))?;
+        out.body(body)
+            .map_err(|e| Refusal::new(502, "origin-malformed", e.to_string()))
+    }
+}
+
+/// Whether a read-only route's request is `HEAD` (`GET` is `false`);
+/// any other method is 405 naming the route.
+pub fn get_or_head(req: &Request, route: &str) -> Result<bool, Refusal> {
+    match req.method() {
+        Method::Get => Ok(false),
+        Method::Head => Ok(true),
+        other => Err(Refusal::new(
+            405,
+            "method-not-allowed",
+            format!("{other} is not allowed; {route} are GET or HEAD"),
+        )),
     }
 }

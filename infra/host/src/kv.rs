@@ -10,6 +10,8 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableErro
 #[derive(Clone)]
 pub struct KvDb {
     db: Arc<Database>,
+    /// Largest value accepted; real stores cap values too.
+    max_value: usize,
 }
 
 fn table_name(label: &str) -> String {
@@ -38,7 +40,10 @@ impl KvDb {
                 }
             }
         };
-        Ok(Self { db: Arc::new(db) })
+        Ok(Self {
+            db: Arc::new(db),
+            max_value: usize::MAX,
+        })
     }
 
     pub fn get(&self, label: &str, key: &str) -> Result<Option<Vec<u8>>> {
@@ -65,7 +70,19 @@ impl KvDb {
         Ok(table.get(key)?.is_some())
     }
 
+    pub fn with_max_value(mut self, max_value: usize) -> Self {
+        self.max_value = max_value;
+        self
+    }
+
     pub fn set_many(&self, label: &str, pairs: &[(&str, &[u8])]) -> Result<()> {
+        if let Some((key, value)) = pairs.iter().find(|(_, v)| v.len() > self.max_value) {
+            anyhow::bail!(
+                "value of {} bytes for {key:?} exceeds the store's limit of {} bytes",
+                value.len(),
+                self.max_value
+            );
+        }
         let name = table_name(label);
         let def: TableDefinition<&str, &[u8]> = TableDefinition::new(&name);
         let tx = self.db.begin_write()?;

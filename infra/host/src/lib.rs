@@ -1,6 +1,7 @@
 //! `meridian-host`: runs a Spin (manifest version 2) application on wasmtime,
 //! for machines where the Spin CLI is not installed.
 
+pub mod cache_stats;
 pub mod engine;
 pub mod kv;
 pub mod manifest;
@@ -31,6 +32,8 @@ pub struct Config {
     pub max_body: usize,
     /// Most concurrently instantiated components (pooling allocator slots).
     pub max_instances: u32,
+    /// Largest value a key-value store accepts, as real stores cap values.
+    pub kv_max_value: usize,
     /// `SPIN_VARIABLE_*` overrides (the process environment by default).
     pub variable_env: manifest::VariableEnv,
 }
@@ -46,6 +49,7 @@ impl Config {
             timeout: Duration::from_secs(30),
             max_body: 10 << 20,
             max_instances: 1000,
+            kv_max_value: 1 << 20,
             variable_env: manifest::process_variable_env(),
         }
     }

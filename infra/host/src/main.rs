@@ -23,6 +23,7 @@ OPTIONS:
     --timeout <SECS>        deadline per request, seconds [default: 30]
     --max-body <BYTES>      largest request body [default: 10485760]
     --max-instances <N>     concurrent instances (pooling allocator) [default: 1000]
+    --kv-max-value <BYTES>  largest key-value value [default: 1048576]
     -h, --help              print this help
 
 Application variables are overridden by SPIN_VARIABLE_<NAME> environment variables.
@@ -85,6 +86,12 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Config>> {
                 config.max_instances = v
                     .parse()
                     .with_context(|| format!("--max-instances {v:?}: expected a number"))?;
+            }
+            "--kv-max-value" => {
+                let v = value()?;
+                config.kv_max_value = v
+                    .parse()
+                    .with_context(|| format!("--kv-max-value {v:?}: expected bytes"))?;
             }
             other => bail!("unknown argument {other:?} (see --help)"),
         }

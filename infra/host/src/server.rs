@@ -27,6 +27,7 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use crate::Config;
+use crate::cache_stats::{self, CacheStats};
 use crate::engine::{self, EPOCH_TICK, Origin};
 use crate::kv::KvDb;
 use crate::outbound::OutboundPolicy;
@@ -55,6 +56,7 @@ struct Shared {
     timeout: Duration,
     max_body: usize,
     listen: SocketAddr,
+    cache_stats: CacheStats,
     /// Held by `Shared` and by every running guest task; the epoch ticker runs
     /// while any holder is alive.
     alive: Arc<()>,
@@ -118,7 +120,11 @@ pub async fn start(config: Config) -> Result<RunningHost> {
 
     let kv = {
         let path = config.state_dir.join("kv.redb");
-        tokio::task::spawn_blocking(move || KvDb::open(&path)).await??
+        let max_value = config.kv_max_value;
+        tokio::task::spawn_blocking(move || {
+            KvDb::open(&path).map(|kv| kv.with_max_value(max_value))
+        })
+        .await??
     };
 
     let mut components = Vec::with_capacity(app.components.len());
@@ -205,6 +211,7 @@ pub async fn start(config: Config) -> Result<RunningHost> {
         memory_limit: config.memory_limit,
         timeout: config.timeout,
         max_body: config.max_body,
+        cache_stats: CacheStats::default(),
         listen: addr,
         alive: Arc::new(()),
     });
@@ -292,13 +299,15 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::
     tracing::info!("stopped");
 }
 
+fn full_body(body: Vec<u8>) -> HyperOutgoingBody {
+    Full::new(Bytes::from(body))
+        .map_err(|never: Infallible| match never {})
+        .boxed_unsync()
+}
+
 fn error_response(status: StatusCode, code: &str, message: &str) -> Response<HyperOutgoingBody> {
     let body = meridian_wit::rpc::error_body(status.as_u16(), code, message);
-    let mut resp = Response::new(
-        Full::new(Bytes::from(body))
-            .map_err(|never: Infallible| match never {})
-            .boxed_unsync(),
-    );
+    let mut resp = Response::new(full_body(body));
     *resp.status_mut() = status;
     resp.headers_mut().insert(
         http::header::CONTENT_TYPE,
@@ -361,6 +370,14 @@ async fn handle(
     }
 
     let path = req.uri().path();
+    if path == cache_stats::PATH {
+        let mut response = Response::new(full_body(shared.cache_stats.render().into_bytes()));
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        );
+        return response;
+    }
     let Some(m) = shared.router.find(path) else {
         return error_response(
             StatusCode::NOT_FOUND,
@@ -453,7 +470,14 @@ async fn handle(
     );
 
     match run_component(&shared, component, req).await {
-        Ok(resp) => resp,
+        Ok(resp) => {
+            let cache_status = resp
+                .headers()
+                .get("cache-status")
+                .and_then(|v| v.to_str().ok());
+            shared.cache_stats.record(&component.ctx.id, cache_status);
+            resp
+        }
         Err(failure) => {
             let id = error_id();
             let (code, what) = match &failure {

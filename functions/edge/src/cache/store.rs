@@ -1,0 +1,328 @@
+//! Entries in the key-value store, written so a reader gets a whole entry
+//! or a miss, never part of one.
+//!
+//! An entry is a head record (`c/h/<id>`) holding the headers to serve,
+//! freshness and a reference to the body, then the RFC 9111 policy (read
+//! only when the entry is revalidated, so a hit never parses it). A body that fits beside
+//! the head travels in the same value (one `set`, one `get` per hit).
+//! Larger bodies are split into chunks under keys named by the body's
+//! digest (`c/b/<digest>/<i>`), written before the head: until the head
+//! lands, nothing refers to them, and a reader checks every chunk's length
+//! before serving. A second writer's chunks never overwrite the first's.
+
+use http_cache_semantics::CachePolicy;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{CacheConfig, Kv};
+
+const MAGIC: &[u8; 4] = b"MRC3";
+pub const HEAD_PREFIX: &str = "c/h/";
+pub const VARY_PREFIX: &str = "c/v/";
+pub const BODY_PREFIX: &str = "c/b/";
+
+/// What is known about a stored response besides its body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Head {
+    /// The primary key (canonical URL and scope).
+    pub primary: String,
+    pub status: u16,
+    /// Headers served with the body.
+    pub headers: Vec<(String, String)>,
+    /// Surrogate keys.
+    pub tags: Vec<String>,
+    pub body: BodyRef,
+    /// Unix seconds the entry was stored or last revalidated.
+    pub stored_at: u64,
+    /// Its age then (RFC 9111 4.2.3), seconds.
+    pub age_at_store: u64,
+    /// Unix seconds at which the entry turns stale.
+    pub fresh_until: u64,
+    /// Seconds past `fresh_until` it may be served while revalidating.
+    pub stale_while_revalidate: u64,
+    /// Seconds past `fresh_until` it may be served when every fetch fails.
+    pub stale_if_error: u64,
+    /// `must-revalidate`, `proxy-revalidate` or `no-cache`: never served
+    /// stale.
+    pub must_revalidate: bool,
+    /// Set by a soft purge: the entry is stale from then on.
+    pub invalidated_at: Option<u64>,
+}
+
+impl Head {
+    /// Seconds past freshness at `now` (0 while fresh).
+    pub fn staleness(&self, now: u64) -> u64 {
+        let stale_from = match self.invalidated_at {
+            Some(at) => at.min(self.fresh_until),
+            None => self.fresh_until,
+        };
+        now.saturating_sub(stale_from)
+    }
+
+    /// `Age` at `now`.
+    pub fn age(&self, now: u64) -> u64 {
+        self.age_at_store + now.saturating_sub(self.stored_at)
+    }
+
+    pub fn is_fresh(&self, now: u64) -> bool {
+        self.invalidated_at.is_none() && now < self.fresh_until
+    }
+
+    /// The first value of a stored response header.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BodyRef {
+    /// The body follows the head in the same value.
+    Inline { length: u64 },
+    /// The body is in `chunks` values of at most the configured size.
+    Chunked {
+        digest: String,
+        length: u64,
+        chunks: u32,
+    },
+}
+
+impl BodyRef {
+    fn length(&self) -> u64 {
+        match self {
+            BodyRef::Inline { length } | BodyRef::Chunked { length, .. } => *length,
+        }
+    }
+
+    fn chunk_keys(&self) -> Vec<String> {
+        match self {
+            BodyRef::Inline { .. } => Vec::new(),
+            BodyRef::Chunked { digest, chunks, .. } => (0..*chunks)
+                .map(|i| format!("{BODY_PREFIX}{digest}/{i}"))
+                .collect(),
+        }
+    }
+}
+
+/// An entry read back whole.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub id: String,
+    pub head: Head,
+    /// The policy as stored; [`Stored::policy`] parses it.
+    policy: Vec<u8>,
+    pub body: Vec<u8>,
+}
+
+impl Stored {
+    /// The RFC 9111 policy; `None` for an entry whose policy does not
+    /// parse (then it is revalidated like one without validators).
+    pub fn policy(&self) -> Option<CachePolicy> {
+        serde_json::from_slice(&self.policy).ok()
+    }
+
+    pub fn set_policy(&mut self, policy: &CachePolicy) {
+        self.policy = serde_json::to_vec(policy).unwrap_or_default();
+    }
+}
+
+pub fn head_key(id: &str) -> String {
+    format!("{HEAD_PREFIX}{id}")
+}
+
+fn vary_key(primary: &str) -> String {
+    format!(
+        "{VARY_PREFIX}{}",
+        hex::encode(&Sha256::digest(primary.as_bytes())[..16])
+    )
+}
+
+/// The `Vary` names last stored for a primary key (none when unknown).
+pub fn read_vary(kv: &impl Kv, primary: &str) -> Option<Vec<String>> {
+    let bytes = kv.get(&vary_key(primary)).ok()??;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Reads entry `id`: `None` for a missing, foreign, cut or partly written
+/// entry, or one whose chunks are gone (a purge in between).
+pub fn read(kv: &impl Kv, id: &str) -> Option<Stored> {
+    let value = kv.get(&head_key(id)).ok()??;
+    let (head, policy, rest) = decode_head(&value)?;
+    let policy = policy.to_vec();
+    let body = match &head.body {
+        BodyRef::Inline { length } => {
+            if rest.len() as u64 != *length {
+                return None;
+            }
+            rest.to_vec()
+        }
+        chunked @ BodyRef::Chunked { length, .. } => {
+            let mut body = Vec::with_capacity(usize::try_from(*length).ok()?);
+            for key in chunked.chunk_keys() {
+                body.extend_from_slice(&kv.get(&key).ok()??);
+            }
+            if body.len() as u64 != *length {
+                return None;
+            }
+            body
+        }
+    };
+    Some(Stored {
+        id: id.to_owned(),
+        head,
+        policy,
+        body,
+    })
+}
+
+/// Reads only the head of entry `id` (purges).
+pub fn read_head(kv: &impl Kv, id: &str) -> Option<Head> {
+    let value = kv.get(&head_key(id)).ok()??;
+    decode_head(&value).map(|(head, _, _)| head)
+}
+
+/// `MRC3`, head length (u32 BE), head JSON, policy length, policy JSON,
+/// the inline body if any.
+fn decode_head(value: &[u8]) -> Option<(Head, &[u8], &[u8])> {
+    let rest = value.strip_prefix(MAGIC.as_slice())?;
+    let (head, rest) = length_prefixed(rest)?;
+    let (policy, rest) = length_prefixed(rest)?;
+    Some((serde_json::from_slice(head).ok()?, policy, rest))
+}
+
+fn length_prefixed(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (len, rest) = bytes.split_first_chunk::<4>()?;
+    let len = u32::from_be_bytes(*len) as usize;
+    Some((rest.get(..len)?, rest.get(len..)?))
+}
+
+fn encode_head(head: &Head, policy: &[u8], inline: &[u8]) -> Vec<u8> {
+    // Owned strings and numbers: serializing cannot fail.
+    let json = serde_json::to_vec(head).unwrap_or_default();
+    let mut out = Vec::with_capacity(12 + json.len() + policy.len() + inline.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&(json.len() as u32).to_be_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(&(policy.len() as u32).to_be_bytes());
+    out.extend_from_slice(policy);
+    out.extend_from_slice(inline);
+    out
+}
+
+/// Writes entry `id` with `body`; `head.body` is filled in here. On any
+/// failed write, what was written is removed again and the error returned:
+/// the previous entry (if any) stays as it was.
+pub fn write(
+    kv: &impl Kv,
+    config: &CacheConfig,
+    id: &str,
+    mut head: Head,
+    policy: &CachePolicy,
+    body: &[u8],
+) -> Result<Head, String> {
+    let policy = serde_json::to_vec(policy).map_err(|e| e.to_string())?;
+    let previous = read_head(kv, id);
+    let mut written: Vec<String> = Vec::new();
+    let result = (|| {
+        head.body = BodyRef::Inline {
+            length: body.len() as u64,
+        };
+        let mut value = encode_head(&head, &policy, body);
+        if value.len() > config.chunk_bytes {
+            head.body = BodyRef::Chunked {
+                digest: hex::encode(&Sha256::digest(body)[..16]),
+                length: body.len() as u64,
+                chunks: body.len().div_ceil(config.chunk_bytes) as u32,
+            };
+            for (key, chunk) in head
+                .body
+                .chunk_keys()
+                .into_iter()
+                .zip(body.chunks(config.chunk_bytes))
+            {
+                kv.set(&key, chunk)?;
+                written.push(key);
+            }
+            value = encode_head(&head, &policy, &[]);
+        }
+        for tag in &head.tags {
+            let marker = super::tags::marker_key(tag, id);
+            kv.set(&marker, b"")?;
+            written.push(marker);
+        }
+        let vary = head
+            .policy_vary()
+            .map_err(|_| "vary refused after storing checks".to_owned())?;
+        kv.set(
+            &vary_key(&head.primary),
+            &serde_json::to_vec(&vary).unwrap_or_default(),
+        )?;
+        kv.set(&head_key(id), &value)
+    })();
+    if let Err(e) = result {
+        for key in written {
+            // Markers and chunks nothing refers to yet; best effort.
+            let _ = kv.delete(&key);
+        }
+        return Err(e);
+    }
+    if let Some(previous) = previous {
+        // What the replaced entry had and the new one does not.
+        for key in previous.body.chunk_keys() {
+            if !head.body.chunk_keys().contains(&key) {
+                let _ = kv.delete(&key);
+            }
+        }
+        for tag in previous.tags.iter().filter(|t| !head.tags.contains(t)) {
+            let _ = kv.delete(&super::tags::marker_key(tag, id));
+        }
+    }
+    Ok(head)
+}
+
+/// Rewrites the head of a stored entry (after a 304 or a soft purge); the
+/// body stays where it is.
+pub fn rewrite_head(kv: &impl Kv, stored: &Stored) -> Result<(), String> {
+    let inline: &[u8] = match stored.head.body {
+        BodyRef::Inline { .. } => &stored.body,
+        BodyRef::Chunked { .. } => &[],
+    };
+    kv.set(
+        &head_key(&stored.id),
+        &encode_head(&stored.head, &stored.policy, inline),
+    )
+}
+
+/// Removes entry `id`: the head first (from then on it is a miss), then
+/// its chunks and tag markers.
+pub fn remove(kv: &impl Kv, id: &str) -> Result<bool, String> {
+    let Some(head) = read_head(kv, id) else {
+        return Ok(false);
+    };
+    kv.delete(&head_key(id))?;
+    for key in head.body.chunk_keys() {
+        kv.delete(&key)?;
+    }
+    for tag in &head.tags {
+        kv.delete(&super::tags::marker_key(tag, id))?;
+    }
+    Ok(true)
+}
+
+impl Head {
+    /// The `Vary` names of the stored response.
+    pub fn policy_vary(&self) -> Result<Vec<String>, super::key::VaryRefusal> {
+        super::key::vary_names(
+            self.headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case("vary"))
+                .map(|(_, v)| v.as_str()),
+        )
+    }
+
+    pub fn body_length(&self) -> u64 {
+        self.body.length()
+    }
+}

@@ -1,0 +1,61 @@
+# Shared by the benchmark scripts: process cleanup, waiting for a service's
+# address, and nginx serving a directory as the reference point.
+# Source it after setting WORK (a fresh temp dir) and cd-ing to the repo root.
+
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+listen_url() { # logfile
+    for _ in $(seq 600); do
+        url=$(grep -o 'listening on http://[0-9.:]*' "$1" 2>/dev/null | head -n1 | cut -d' ' -f3) || true
+        [ -n "$url" ] && { echo "$url"; return 0; }
+        sleep 0.1
+    done
+    echo "no address in $1" >&2; cat "$1" >&2; return 1
+}
+
+# nginx serving $WORK/www on NGINX_PORT with keep-alive and sendfile. Its
+# workers drop root, so the tree they read must be world-readable.
+start_nginx() { # mime-type-lines
+    chmod 755 "$WORK"
+    mkdir -p "$WORK/www" "$WORK/nginx"
+    chmod -R a+rX "$WORK/www"
+    NGINX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    cat >"$WORK/nginx/nginx.conf" <<CONF
+worker_processes auto;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+daemon off;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    types { $1 }
+    client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx; fastcgi_temp_path $WORK/nginx;
+    uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
+    server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; etag on; }
+}
+CONF
+    nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
+    PIDS+=($!)
+    sleep 0.5
+}
+
+# "req/s p50 p99" of one wrk run; extra wrk arguments after the URL.
+run_wrk() { # name url [wrk args...]
+    local name=$1 url=$2
+    shift 2
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" >"$WORK/$name.wrk"
+    local rps p50 p99
+    rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$name.wrk")
+    p50=$(awk '$1=="50%" {print $2}' "$WORK/$name.wrk")
+    p99=$(awk '$1=="99%" {print $2}' "$WORK/$name.wrk")
+    echo "$rps $p50 $p99"
+}
+
+machine() {
+    echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB"
+}
