@@ -11,6 +11,7 @@ pub mod imaging;
 pub mod metrics;
 pub mod server;
 pub mod service;
+pub mod tryon;
 
 use std::sync::Arc;
 

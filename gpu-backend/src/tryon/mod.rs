@@ -1,0 +1,8 @@
+//! AR try-on: find faces (`models`, onnxruntime), smooth their landmarks
+//! across a session's frames (`smoothing`), place the product from its
+//! catalog rules (`products`, `placement`) and composite it on the GPU or
+//! the CPU (`composite`).
+
+pub mod config;
+pub mod frame;
+pub mod models;
