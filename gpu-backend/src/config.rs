@@ -39,6 +39,9 @@ pub struct Config {
     pub signature_window_s: u64,
     pub catalog: PathBuf,
     pub limits: Limits,
+    /// AR try-on; every key has a default (`crate::tryon::config`).
+    #[serde(default)]
+    pub tryon: crate::tryon::config::TryonConfig,
 }
 
 impl Config {
@@ -81,6 +84,7 @@ impl Config {
         if config.signing_key.is_empty() {
             bail!("the signing key is empty");
         }
+        config.tryon.resolve(&env);
         Ok(config)
     }
 }

@@ -15,7 +15,7 @@ pub struct TryonConfig {
     pub detector_model: PathBuf,
     /// 68-point landmark network (ONNX); empty: the one shipped in `models/`.
     pub landmark_model: PathBuf,
-    /// Try-on products (TOML); empty: `catalog/tryon.toml`. Overlay paths in
+    /// Try-on products (TOML); empty: `tryon-catalog/products.toml`. Overlay paths in
     /// it are relative to its folder.
     pub products: PathBuf,
     /// onnxruntime threads per inference; 0: one per core.
@@ -134,7 +134,7 @@ impl TryonConfig {
         );
         or(
             &mut self.products,
-            Path::new(CRATE).join("catalog/tryon.toml"),
+            Path::new(CRATE).join("tryon-catalog/products.toml"),
         );
     }
 }
