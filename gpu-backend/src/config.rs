@@ -113,6 +113,22 @@ mod tests {
     }
 
     #[test]
+    fn the_embedded_tryon_section_is_the_default() {
+        let c = Config::load(None, |_| None).expect("defaults load");
+        let mut d = crate::tryon::config::TryonConfig::default();
+        d.resolve(|_| None);
+        assert_eq!(c.tryon, d);
+        let c = Config::load(None, |k| {
+            (k == "ORT_DYLIB_PATH").then(|| "/opt/ort/libonnxruntime.so".into())
+        })
+        .expect("loads");
+        assert_eq!(
+            c.tryon.onnxruntime,
+            std::path::Path::new("/opt/ort/libonnxruntime.so")
+        );
+    }
+
+    #[test]
     fn bad_values_say_which() {
         let err = Config::load(None, |k| {
             (k == "MERIDIAN_BACKEND_ENGINE").then(|| "tpu".into())

@@ -104,7 +104,7 @@ pub struct FaceModels {
 impl FaceModels {
     pub fn load(config: &TryonConfig) -> Result<FaceModels, ModelError> {
         let input = config.detector_input;
-        if input == 0 || input % 32 != 0 {
+        if input == 0 || !input.is_multiple_of(32) {
             return Err(ModelError::InputSize(input));
         }
         let env = environment(&config.onnxruntime)?;
