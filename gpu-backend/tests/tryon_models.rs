@@ -68,6 +68,7 @@ fn agrees_with_face_api_on_the_same_photographs() {
                 dist(*p, q)
             })
             .fold(0.0f32, f32::max);
+        println!("{name}: landmarks within {worst:.2} px of face-api's");
         // Same network; the crop is resampled by different code.
         assert!(
             worst < 1.5,

@@ -132,8 +132,12 @@ impl Products {
         let mut overlays = Vec::new();
         for e in file.product {
             let bad = |why: &str| fail(format!("product `{}`: {why}", e.sku));
-            if e.sku.is_empty() || by_sku.contains_key(&e.sku) {
-                return Err(bad("the SKU is empty or repeated"));
+            // SKUs travel in the JSON of the `meridian-meta` header: ASCII only.
+            if e.sku.is_empty() || !e.sku.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(bad("SKUs are printable ASCII without spaces"));
+            }
+            if by_sku.contains_key(&e.sku) {
+                return Err(bad("the SKU is repeated"));
             }
             if !(0.0..=1.0).contains(&e.opacity) || !(0.0..=1.0).contains(&e.lighting) {
                 return Err(bad("opacity and lighting are between 0 and 1"));
