@@ -10,6 +10,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use meridian_gpu_backend::config::EngineChoice;
 use meridian_gpu_backend::tryon::config::TryonConfig;
+use meridian_gpu_backend::tryon::frame;
+use meridian_gpu_backend::tryon::models::FaceModels;
 use meridian_gpu_backend::tryon::service::TryOn;
 use meridian_wit::types::{FaceRule, ImageFormat, TryonRequest, TryonStatus};
 
@@ -34,6 +36,43 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i]
 }
 
+/// p50 of the stages that do not depend on the compositor.
+fn stages(config: &TryonConfig, bytes: &[u8], frames: usize) -> Result<()> {
+    let models = FaceModels::load(config)?;
+    let err = |e: meridian_wit::types::Error| anyhow::anyhow!("{e:?}");
+    let mut times: [Vec<f64>; 4] = Default::default();
+    for _ in 0..frames.min(50) {
+        let t = Instant::now();
+        let decoded = frame::decode(bytes, &config.limits).map_err(err)?;
+        let t1 = Instant::now();
+        let faces = models.detect(&decoded)?;
+        let t2 = Instant::now();
+        models.landmarks(&decoded, faces.first().context("a face")?)?;
+        let t3 = Instant::now();
+        frame::encode(&decoded, ImageFormat::Jpeg, 85).map_err(err)?;
+        let t4 = Instant::now();
+        for (v, (a, b)) in times
+            .iter_mut()
+            .zip([(t, t1), (t1, t2), (t2, t3), (t3, t4)])
+        {
+            v.push((b - a).as_secs_f64() * 1000.0);
+        }
+    }
+    let p50 = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        percentile(v, 0.5)
+    };
+    let [d, det, lm, enc] = &mut times;
+    println!(
+        "stages (p50): decode {:.1} ms, detect {:.1} ms, landmarks {:.1} ms, encode {:.1} ms",
+        p50(d),
+        p50(det),
+        p50(lm),
+        p50(enc)
+    );
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let mut frames = 100usize;
     let mut save = None;
@@ -56,6 +95,7 @@ fn main() -> Result<()> {
         frames,
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
+    stages(&config, &frame, frames)?;
     for engine in [EngineChoice::Cpu, EngineChoice::Gpu] {
         let tryon = match TryOn::new(&config, engine) {
             Ok(t) => t,

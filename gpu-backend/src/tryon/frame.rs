@@ -99,27 +99,25 @@ pub fn decode(bytes: &[u8], limits: &FrameLimits) -> Result<Frame, Error> {
 
 /// Encodes a composite; alpha is dropped (frames are opaque).
 pub fn encode(frame: &Frame, format: ImageFormat, quality: u8) -> Result<Vec<u8>, Error> {
-    let rgb: Vec<u8> = frame
-        .rgba
-        .chunks_exact(4)
-        .flat_map(|p| [p[0], p[1], p[2]])
-        .collect();
+    let failed = |e: &dyn std::fmt::Display| {
+        Error::new(500, "encode-failed", format!("encoding failed: {e}"))
+    };
     let mut out = Vec::new();
-    let failed =
-        |e: image::ImageError| Error::new(500, "encode-failed", format!("encoding failed: {e}"));
     match format {
         ImageFormat::Jpeg => {
-            let q = quality.clamp(1, 100);
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, q)
-                .encode(
-                    &rgb,
-                    frame.width,
-                    frame.height,
-                    image::ExtendedColorType::Rgb8,
-                )
-                .map_err(failed)?;
+            let (Ok(w), Ok(h)) = (u16::try_from(frame.width), u16::try_from(frame.height)) else {
+                return Err(failed(&"JPEG sides are at most 65535"));
+            };
+            jpeg_encoder::Encoder::new(&mut out, quality.clamp(1, 100))
+                .encode(&frame.rgba, w, h, jpeg_encoder::ColorType::Rgba)
+                .map_err(|e| failed(&e))?;
         }
         ImageFormat::Png => {
+            let rgb: Vec<u8> = frame
+                .rgba
+                .chunks_exact(4)
+                .flat_map(|p| [p[0], p[1], p[2]])
+                .collect();
             image::ImageEncoder::write_image(
                 image::codecs::png::PngEncoder::new_with_quality(
                     &mut out,
@@ -131,7 +129,7 @@ pub fn encode(frame: &Frame, format: ImageFormat, quality: u8) -> Result<Vec<u8>
                 frame.height,
                 image::ExtendedColorType::Rgb8,
             )
-            .map_err(failed)?;
+            .map_err(|e| failed(&e))?;
         }
         ImageFormat::Webp => {
             return Err(Error::new(
@@ -155,6 +153,30 @@ mod tests {
             rgba: vec![128; (w * h * 4) as usize],
         };
         encode(&frame, ImageFormat::Png, 90).expect("encodes")
+    }
+
+    #[test]
+    fn jpeg_composites_decode_to_the_frame() {
+        let mut rgba = Vec::new();
+        for i in 0..64u32 * 48 {
+            rgba.extend([(i % 64 * 4) as u8, 90, 160, 255]);
+        }
+        let frame = Frame {
+            width: 64,
+            height: 48,
+            rgba,
+        };
+        let jpeg = encode(&frame, ImageFormat::Jpeg, 95).expect("encodes");
+        let back = decode(&jpeg, &FrameLimits::default()).expect("decodes");
+        assert_eq!((back.width, back.height), (64, 48));
+        let worst = back
+            .rgba
+            .iter()
+            .zip(&frame.rgba)
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .unwrap_or_default();
+        assert!(worst < 16, "{worst}");
     }
 
     #[test]

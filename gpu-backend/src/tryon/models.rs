@@ -183,7 +183,7 @@ impl FaceModels {
         Ok(kept)
     }
 
-    /// The 68 landmarks of the face in `box_`, in frame pixels.
+    /// The 68 landmarks of the detected `face`, in frame pixels.
     pub fn landmarks(&self, frame: &Frame, face: &Detection) -> Result<Landmarks, ModelError> {
         // face-api crops the box (clipped to the frame, floored), pads it to
         // a square centred, and resizes that to 112x112.
