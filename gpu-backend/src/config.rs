@@ -39,6 +39,9 @@ pub struct Config {
     pub signature_window_s: u64,
     pub catalog: PathBuf,
     pub limits: Limits,
+    /// AR try-on; every key has a default (`crate::tryon::config`).
+    #[serde(default)]
+    pub tryon: crate::tryon::config::TryonConfig,
 }
 
 impl Config {
@@ -81,6 +84,7 @@ impl Config {
         if config.signing_key.is_empty() {
             bail!("the signing key is empty");
         }
+        config.tryon.resolve(&env);
         Ok(config)
     }
 }
@@ -105,6 +109,22 @@ mod tests {
         assert_eq!(
             (c.listen.port(), c.engine, c.signing_key.as_str()),
             (0, EngineChoice::Cpu, "s")
+        );
+    }
+
+    #[test]
+    fn the_embedded_tryon_section_is_the_default() {
+        let c = Config::load(None, |_| None).expect("defaults load");
+        let mut d = crate::tryon::config::TryonConfig::default();
+        d.resolve(|_| None);
+        assert_eq!(c.tryon, d);
+        let c = Config::load(None, |k| {
+            (k == "ORT_DYLIB_PATH").then(|| "/opt/ort/libonnxruntime.so".into())
+        })
+        .expect("loads");
+        assert_eq!(
+            c.tryon.onnxruntime,
+            std::path::Path::new("/opt/ort/libonnxruntime.so")
         );
     }
 

@@ -11,6 +11,7 @@ pub mod imaging;
 pub mod metrics;
 pub mod server;
 pub mod service;
+pub mod tryon;
 
 use std::sync::Arc;
 
@@ -38,6 +39,18 @@ pub async fn start(config: config::Config) -> anyhow::Result<Running> {
         tokio::task::spawn_blocking(move || service::Imaging::new(&config)).await??
     };
     let imaging = service::install(imaging);
+    // Try-on needs onnxruntime; without it the backend still renders images
+    // and the try-on route answers 503 `tryon-unavailable`.
+    let tryon = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || {
+            tryon::service::TryOn::new(&config.tryon, config.engine)
+        })
+        .await?
+        .inspect_err(|e| tracing::warn!(error = %e, "try-on unavailable"))
+        .ok()
+        .map(tryon::service::install)
+    };
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
@@ -47,6 +60,7 @@ pub async fn start(config: config::Config) -> anyhow::Result<Running> {
         signer: meridian_wit::rpc::Signer::new(&config.signing_key),
         config,
         imaging,
+        tryon,
         metrics: metrics::Metrics::default(),
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -16,18 +16,22 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::service::{Backend, Imaging};
+use crate::tryon::service::{TryOn, TryonBackend};
 
 /// What every handler shares.
 pub struct App {
     pub config: Config,
     pub signer: Signer,
     pub imaging: &'static Imaging,
+    /// `None` when try-on could not start (no onnxruntime, say).
+    pub tryon: Option<&'static TryOn>,
     pub metrics: Metrics,
 }
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route(rpc::IMAGING_RENDER, post(render))
+        .route(rpc::TRYON_COMPOSITE, post(tryon_composite))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -82,7 +86,68 @@ async fn render(State(app): State<Arc<App>>, request: Request) -> Response {
 }
 
 async fn render_call(app: &App, request: Request) -> Result<Reply, Reply> {
-    let limit = app.config.limits.max_body_bytes;
+    let body = signed_body(app, request, app.config.limits.max_body_bytes).await?;
+    let args: rpc::imaging::RenderArgs =
+        rpc::decode_args(&body).map_err(|e| rpc::error_reply(&e))?;
+    // Decoding and resizing are CPU-bound (or wait on the GPU): off the reactor.
+    let result = tokio::task::spawn_blocking(move || Backend::render(args.request))
+        .await
+        .map_err(|e| {
+            rpc::error_body_reply(
+                500,
+                "render-panicked",
+                &format!("the render task failed: {e}"),
+            )
+        })?;
+    Ok(rpc::encode_reply(result))
+}
+
+async fn tryon_composite(State(app): State<Arc<App>>, request: Request) -> Response {
+    let r = tryon_call(&app, request).await.unwrap_or_else(|r| r);
+    app.metrics.request("rpc/tryon/composite", r.status);
+    if r.status >= 500 {
+        tracing::warn!(status = r.status, body = %String::from_utf8_lossy(&r.body), "try-on failed");
+    }
+    let mut response = reply(r);
+    // Composites and landmarks are personal: never cached anywhere.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn tryon_call(app: &App, request: Request) -> Result<Reply, Reply> {
+    if app.tryon.is_none() {
+        return Err(rpc::error_body_reply(
+            503,
+            "tryon-unavailable",
+            "try-on is not running in this region",
+        ));
+    }
+    // The frame plus a little room for the JSON arguments.
+    let limit = app.config.tryon.limits.max_frame_bytes + 16 * 1024;
+    let body = signed_body(app, request, limit).await?;
+    let result = tokio::task::spawn_blocking(move || {
+        let (args, frame) = rpc::decode_bytes_args::<rpc::tryon::CompositeArgs>(&body)?;
+        <TryonBackend as meridian_wit::backend::exports::meridian::platform::tryon::Guest>::composite(
+            args.request,
+            frame.to_vec(),
+        )
+    })
+    .await
+    .map_err(|e| {
+        rpc::error_body_reply(500, "tryon-panicked", &format!("the try-on task failed: {e}"))
+    })?;
+    Ok(rpc::encode_reply(result))
+}
+
+/// The body of a signed call, or the refusal: over `limit` (413), unsigned
+/// or badly signed (401).
+async fn signed_body(
+    app: &App,
+    request: Request,
+    limit: usize,
+) -> Result<axum::body::Bytes, Reply> {
     let too_large = || {
         rpc::error_body_reply(
             413,
@@ -116,19 +181,7 @@ async fn render_call(app: &App, request: Request) -> Result<Reply, Reply> {
         tracing::warn!(code = e.code(), "refused an unsigned or badly signed call");
         return Err(rpc::error_body_reply(401, e.code(), &e.to_string()));
     }
-    let args: rpc::imaging::RenderArgs =
-        rpc::decode_args(&body).map_err(|e| rpc::error_reply(&e))?;
-    // Decoding and resizing are CPU-bound (or wait on the GPU): off the reactor.
-    let result = tokio::task::spawn_blocking(move || Backend::render(args.request))
-        .await
-        .map_err(|e| {
-            rpc::error_body_reply(
-                500,
-                "render-panicked",
-                &format!("the render task failed: {e}"),
-            )
-        })?;
-    Ok(rpc::encode_reply(result))
+    Ok(body)
 }
 
 async fn readyz(State(app): State<Arc<App>>) -> impl IntoResponse {
@@ -137,6 +190,7 @@ async fn readyz(State(app): State<Arc<App>>) -> impl IntoResponse {
         "ready": true,
         "region": app.config.region,
         "engine": app.imaging.engine(),
+        "tryon": app.tryon.map(TryOn::engine),
     });
     (
         [(header::CONTENT_TYPE, "application/json")],

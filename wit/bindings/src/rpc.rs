@@ -12,8 +12,9 @@ mod codec;
 mod signing;
 
 pub use codec::{
-    BindingError, BytesPayload, Reply, decode_args, decode_reply, encode_args, encode_reply,
-    error_body, error_body_reply, error_reply,
+    BYTES_ARGS_CONTENT_TYPE, BindingError, BytesPayload, Reply, decode_args, decode_bytes_args,
+    decode_reply, encode_args, encode_bytes_args, encode_reply, error_body, error_body_reply,
+    error_reply,
 };
 pub use signing::{Call, SIGNATURE_HEADER, SignatureError, Signer, TIMESTAMP_HEADER};
 
@@ -24,6 +25,9 @@ pub const META_HEADER: &str = "meridian-meta";
 
 /// Route of `imaging.render`.
 pub const IMAGING_RENDER: &str = "/rpc/imaging/render";
+
+/// Route of `tryon.composite`.
+pub const TRYON_COMPOSITE: &str = "/rpc/tryon/composite";
 
 impl Error {
     /// HTTP status of this case in the binding.
@@ -83,5 +87,16 @@ pub mod imaging {
     #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
     pub struct RenderArgs {
         pub request: RenderRequest,
+    }
+}
+
+pub mod tryon {
+    use crate::types::TryonRequest;
+
+    /// The JSON part of `tryon.composite`'s arguments; `frame` travels raw
+    /// (see [`super::encode_bytes_args`]).
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct CompositeArgs {
+        pub request: TryonRequest,
     }
 }

@@ -2,7 +2,9 @@
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::types::{Error, ImageFormat, Problem, Rendition, RenditionMeta};
+use crate::types::{
+    Error, ImageFormat, Problem, Rendition, RenditionMeta, TryonMeta, TryonResult, TryonStatus,
+};
 
 /// A result record whose bytes travel as the raw HTTP body.
 pub trait BytesPayload: Sized {
@@ -23,6 +25,51 @@ impl BytesPayload for Rendition {
     fn content_type(meta: &RenditionMeta) -> &'static str {
         meta.format.media_type()
     }
+}
+
+impl BytesPayload for TryonResult {
+    type Meta = TryonMeta;
+    fn split(self) -> (TryonMeta, Vec<u8>) {
+        (self.meta, self.bytes)
+    }
+    fn join(meta: TryonMeta, bytes: Vec<u8>) -> TryonResult {
+        TryonResult { meta, bytes }
+    }
+    fn content_type(meta: &TryonMeta) -> &'static str {
+        match meta.status {
+            TryonStatus::Composited => meta.format.media_type(),
+            // No image: the body is empty.
+            TryonStatus::NoFace => "application/octet-stream",
+        }
+    }
+}
+
+/// Content type of a call whose last parameter is `list<u8>`: one line of
+/// JSON (the other parameters), `\n`, then the bytes raw. One body keeps
+/// the signature (over the body) covering both, and bytes need no base64.
+pub const BYTES_ARGS_CONTENT_TYPE: &str = "application/vnd.meridian.args+bytes";
+
+/// The body of a call with a trailing `list<u8>` parameter.
+pub fn encode_bytes_args<A: Serialize>(args: &A, bytes: &[u8]) -> Vec<u8> {
+    // Compact JSON never holds a raw newline (strings escape it), so the
+    // first `\n` ends the arguments.
+    let mut body = encode_args(args);
+    body.reserve(bytes.len() + 1);
+    body.push(b'\n');
+    body.extend_from_slice(bytes);
+    body
+}
+
+/// Arguments and the raw bytes from such a body.
+pub fn decode_bytes_args<A: DeserializeOwned>(body: &[u8]) -> Result<(A, &[u8]), Error> {
+    let split = body.iter().position(|&b| b == b'\n').ok_or_else(|| {
+        Error::new(
+            400,
+            "rpc-arguments-malformed",
+            "the body lacks the newline that ends the JSON arguments",
+        )
+    })?;
+    Ok((decode_args(&body[..split])?, &body[split + 1..]))
 }
 
 impl ImageFormat {
@@ -232,6 +279,16 @@ mod tests {
             decode_reply::<Rendition>(200, Some("{"), vec![]),
             Err(BindingError::Meta(_))
         ));
+    }
+
+    #[test]
+    fn bytes_arguments_split_at_the_first_newline() {
+        let args = serde_json::json!({"sku": "a\nb"});
+        let body = encode_bytes_args(&args, b"\xff\n\x00raw");
+        let (back, bytes): (serde_json::Value, &[u8]) = decode_bytes_args(&body).expect("decodes");
+        assert_eq!((back, bytes), (args, &b"\xff\n\x00raw"[..]));
+        let r = decode_bytes_args::<serde_json::Value>(b"{}");
+        assert!(matches!(r, Err(Error::Invalid(p)) if p.code == "rpc-arguments-malformed"));
     }
 
     #[test]

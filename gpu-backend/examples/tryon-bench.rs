@@ -1,0 +1,165 @@
+//! Per-frame latency of `tryon.composite` on a 720p JPEG frame (decode,
+//! detect, landmarks, smoothing, composite, encode), CPU path and GPU path.
+//!
+//! cargo run --release -p meridian-gpu-backend --example tryon-bench -- [--frames N] [--save DIR]
+//!
+//! `--save DIR` also writes one composite per catalog product.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use meridian_gpu_backend::config::EngineChoice;
+use meridian_gpu_backend::tryon::config::TryonConfig;
+use meridian_gpu_backend::tryon::frame;
+use meridian_gpu_backend::tryon::models::FaceModels;
+use meridian_gpu_backend::tryon::service::TryOn;
+use meridian_wit::types::{FaceRule, ImageFormat, TryonRequest, TryonStatus};
+
+/// A 1280x720 JPEG: the astronaut photograph scaled to the frame's height,
+/// centred on a grey backdrop, as a webcam would frame a shopper.
+fn frame_720p() -> Result<Vec<u8>> {
+    let photo = image::open(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/faces/astronaut.png"
+    ))?
+    .into_rgb8();
+    let photo = image::imageops::resize(&photo, 720, 720, image::imageops::FilterType::Triangle);
+    let mut canvas = image::RgbImage::from_pixel(1280, 720, image::Rgb([118, 122, 128]));
+    image::imageops::overlay(&mut canvas, &photo, 280, 0);
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&canvas)?;
+    Ok(out)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+/// p50 of the stages that do not depend on the compositor.
+fn stages(config: &TryonConfig, bytes: &[u8], frames: usize) -> Result<()> {
+    let models = FaceModels::load(config)?;
+    let err = |e: meridian_wit::types::Error| anyhow::anyhow!("{e:?}");
+    let mut times: [Vec<f64>; 4] = Default::default();
+    for _ in 0..frames.min(50) {
+        let t = Instant::now();
+        let decoded = frame::decode(bytes, &config.limits).map_err(err)?;
+        let t1 = Instant::now();
+        let faces = models.detect(&decoded)?;
+        let t2 = Instant::now();
+        models.landmarks(&decoded, faces.first().context("a face")?)?;
+        let t3 = Instant::now();
+        frame::encode(&decoded, ImageFormat::Jpeg, 85).map_err(err)?;
+        let t4 = Instant::now();
+        for (v, (a, b)) in times
+            .iter_mut()
+            .zip([(t, t1), (t1, t2), (t2, t3), (t3, t4)])
+        {
+            v.push((b - a).as_secs_f64() * 1000.0);
+        }
+    }
+    let p50 = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        percentile(v, 0.5)
+    };
+    let [d, det, lm, enc] = &mut times;
+    println!(
+        "stages (p50): decode {:.1} ms, detect {:.1} ms, landmarks {:.1} ms, encode {:.1} ms",
+        p50(d),
+        p50(det),
+        p50(lm),
+        p50(enc)
+    );
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let mut frames = 100usize;
+    let mut save = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--frames" => frames = args.next().context("--frames N")?.parse()?,
+            "--save" => save = Some(std::path::PathBuf::from(args.next().context("--save DIR")?)),
+            "--bench" => {} // cargo bench passes it
+            other => bail!("unknown argument {other}"),
+        }
+    }
+    let mut config = TryonConfig::default();
+    config.resolve(|k| std::env::var(k).ok());
+    let frame = frame_720p()?;
+    println!(
+        "frame: 1280x720 JPEG, {} bytes; detector input {}; {} frames per engine; {} cores",
+        frame.len(),
+        config.detector_input,
+        frames,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    stages(&config, &frame, frames)?;
+    for engine in [EngineChoice::Cpu, EngineChoice::Gpu] {
+        let tryon = match TryOn::new(&config, engine) {
+            Ok(t) => t,
+            Err(e) => {
+                println!("{engine:?}: unavailable ({e})");
+                continue;
+            }
+        };
+        let mut request = TryonRequest {
+            sku: "EYE-AVIATOR-GOLD".into(),
+            session: Some("bench".into()),
+            frame_time_ms: None,
+            faces: FaceRule::Largest,
+            format: ImageFormat::Jpeg,
+            quality: 85,
+        };
+        if let Some(dir) = &save {
+            std::fs::create_dir_all(dir)?;
+            let mut skus: Vec<&str> = tryon.products().skus().collect();
+            skus.sort_unstable();
+            for sku in skus {
+                let r = TryonRequest {
+                    sku: sku.into(),
+                    session: None,
+                    ..request.clone()
+                };
+                let out = tryon
+                    .composite(&r, &frame)
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                std::fs::write(
+                    dir.join(format!("{sku}-{engine:?}.jpg").to_lowercase()),
+                    out.bytes,
+                )?;
+            }
+        }
+        // Warm up: first runs allocate and compile.
+        for i in 0..3 {
+            request.frame_time_ms = Some(i * 33);
+            tryon
+                .composite(&request, &frame)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        }
+        let mut ms = Vec::with_capacity(frames);
+        let mut engine_name = String::new();
+        for i in 0..frames {
+            request.frame_time_ms = Some(100 + i as u64 * 33);
+            let started = Instant::now();
+            let out = tryon
+                .composite(&request, &frame)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            ms.push(started.elapsed().as_secs_f64() * 1000.0);
+            if out.meta.status != TryonStatus::Composited {
+                bail!("the benchmark frame lost its face");
+            }
+            engine_name = out.meta.engine;
+        }
+        ms.sort_by(f64::total_cmp);
+        println!(
+            "{engine:?} ({engine_name}): p50 {:.1} ms, p99 {:.1} ms, min {:.1} ms, max {:.1} ms",
+            percentile(&ms, 0.5),
+            percentile(&ms, 0.99),
+            ms[0],
+            ms[ms.len() - 1]
+        );
+    }
+    Ok(())
+}
