@@ -1,6 +1,6 @@
 //! `GET /v1/media/{asset}/{preset}.{ext}`: the whole flow, host-independent.
 
-use meridian_wit::types::{RenderRequest, Size};
+use meridian_wit::types::{Crop, RenderRequest, Size};
 
 use crate::backend::{BackendClient, Transport};
 use crate::cache::{self, Entry, EntryMeta, Kv};
@@ -97,6 +97,12 @@ async fn serve<K: Kv, T: Transport>(
                         background: preset.background,
                         format: path.format,
                         quality: preset.quality(path.format),
+                        // Preset-driven crop, subject fill and merchant arrive
+                        // with the edge's preset integration.
+                        crop: Crop::Centre,
+                        subject_fill: None,
+                        min_source_side: None,
+                        merchant: 0,
                     },
                     now,
                 )

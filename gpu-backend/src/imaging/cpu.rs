@@ -10,7 +10,7 @@ fn threads() -> usize {
 }
 
 /// Runs `f(row, out_row)` for every row of `out`, rows split across threads.
-fn par_rows<T: Send>(out: &mut [T], width: usize, f: impl Fn(usize, &mut [T]) + Sync) {
+pub(crate) fn par_rows<T: Send>(out: &mut [T], width: usize, f: impl Fn(usize, &mut [T]) + Sync) {
     let rows = out.len() / width.max(1);
     let per = rows.div_ceil(threads()).max(1);
     std::thread::scope(|s| {

@@ -55,9 +55,38 @@ pub fn geometry(src: (u32, u32), target: (u32, u32), fit: Fit) -> Geometry {
     }
 }
 
+/// Marketplace main images: `subject` (`[x, y, w, h]` in source pixels)
+/// scaled to fill `fill` percent of the box (on its limiting side), centred
+/// on a canvas of the box's size.
+pub fn subject(subject: [u32; 4], target: (u32, u32), fill: u8) -> Geometry {
+    let f = f64::from(fill.clamp(1, 100)) / 100.0;
+    let inner = (
+        ((f64::from(target.0) * f).round() as u32).max(1),
+        ((f64::from(target.1) * f).round() as u32).max(1),
+    );
+    let [x, y, w, h] = subject;
+    let mut g = geometry((w, h), inner, Fit::Contain);
+    g.crop = [f64::from(x), f64::from(y), f64::from(w), f64::from(h)];
+    g.canvas = Some((
+        target.0,
+        target.1,
+        (target.0 - g.out.0) / 2,
+        (target.1 - g.out.1) / 2,
+    ));
+    g
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subject_fills_its_share_of_the_box() {
+        let g = subject([100, 50, 400, 200], (1000, 1000), 85);
+        assert_eq!(g.crop, [100.0, 50.0, 400.0, 200.0]);
+        assert_eq!(g.out, (850, 425));
+        assert_eq!(g.canvas, Some((1000, 1000, 75, 287)));
+    }
 
     #[test]
     fn fits() {
