@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use meridian_wit::backend::exports::meridian::platform::imaging::Guest;
-use meridian_wit::types::{Detection, Error, Fit, RenderRequest, Rendition, RenditionMeta, Size};
+use meridian_wit::types::{Detection, Error, RenderRequest, Rendition, RenditionMeta, Size};
 
 use crate::catalog::Catalog;
 use crate::config::{Config, EngineChoice, Limits};
@@ -18,24 +18,6 @@ pub struct Imaging {
     limits: Limits,
     platform: u8,
     gpu: Option<GpuResizer>,
-}
-
-/// The largest JPEG shrink-on-load a job takes: the source may shrink by a
-/// power of two while staying at least twice the size it is resized to, so
-/// the Lanczos pass still does the final, alias-free reduction (the rule
-/// libvips' thumbnail follows).
-pub fn max_shrink(source: (u32, u32), request: &RenderRequest) -> u32 {
-    if request.subject_fill.is_some() {
-        // The product may be a small part of the frame: keep every pixel.
-        return 1;
-    }
-    let rx = f64::from(source.0) / f64::from(request.size.width.max(1));
-    let ry = f64::from(source.1) / f64::from(request.size.height.max(1));
-    let ratio = match request.fit {
-        Fit::Cover => rx.min(ry),
-        Fit::Contain | Fit::Pad => rx.max(ry),
-    };
-    (ratio / 2.0).floor().max(1.0) as u32
 }
 
 impl Imaging {
@@ -92,7 +74,14 @@ impl Imaging {
                 format!("asset `{}`: {e}", request.asset),
             )
         })?;
-        let source = codec::decode_for(&bytes, &self.limits, |s| max_shrink(s, request))?;
+        let source = codec::decode_for(&bytes, &self.limits, |s| {
+            imaging::fit::max_shrink(
+                s,
+                (width, height),
+                request.fit,
+                request.subject_fill.is_some(),
+            )
+        })?;
         let (sw, sh) = source.original;
         if let Some(min) = request.min_source_side
             && sw.min(sh) < min

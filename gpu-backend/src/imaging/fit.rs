@@ -76,9 +76,45 @@ pub fn subject(subject: [u32; 4], target: (u32, u32), fill: u8) -> Geometry {
     g
 }
 
+/// The largest JPEG shrink-on-load a job takes: the source may shrink by a
+/// power of two while staying at least twice the size it is resized to, so
+/// the Lanczos pass still does the final, alias-free reduction (the rule
+/// libvips' thumbnail follows). A subject fill keeps every pixel: the
+/// product may be a small part of the frame.
+pub fn max_shrink(source: (u32, u32), target: (u32, u32), fit: Fit, subject_fill: bool) -> u32 {
+    if subject_fill {
+        return 1;
+    }
+    let rx = f64::from(source.0) / f64::from(target.0.max(1));
+    let ry = f64::from(source.1) / f64::from(target.1.max(1));
+    let ratio = match fit {
+        Fit::Cover => rx.min(ry),
+        Fit::Contain | Fit::Pad => rx.max(ry),
+    };
+    (ratio / 2.0).floor().max(1.0) as u32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shrink_on_load_keeps_twice_the_output() {
+        assert_eq!(
+            max_shrink((4000, 3000), (1080, 1080), Fit::Contain, false),
+            1
+        );
+        assert_eq!(
+            max_shrink((5312, 2988), (1080, 1080), Fit::Contain, false),
+            2
+        );
+        assert_eq!(
+            max_shrink((8000, 6000), (1000, 1000), Fit::Contain, false),
+            4
+        );
+        assert_eq!(max_shrink((8000, 6000), (1000, 1000), Fit::Cover, false), 3);
+        assert_eq!(max_shrink((8000, 6000), (100, 100), Fit::Pad, true), 1);
+    }
 
     #[test]
     fn subject_fills_its_share_of_the_box() {
