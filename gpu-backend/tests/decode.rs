@@ -3,8 +3,8 @@
 //! `reference.png`, stored another way.
 
 use meridian_gpu_backend::config::Config;
-use meridian_gpu_backend::imaging::{Pixels, codec, psnr};
-use meridian_wit::types::ImageFormat;
+use meridian_gpu_backend::imaging::{Engine, Job, Pixels, codec, psnr, render, watermark};
+use meridian_wit::types::{Fit, ImageFormat};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/catalog/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -113,6 +113,27 @@ fn no_metadata_leaves_in_any_format() {
                 String::from_utf8_lossy(needle)
             );
         }
+    }
+}
+
+#[test]
+fn shrink_on_load_stays_close_to_a_full_decode() {
+    let limits = Config::load(None, |_| None).expect("defaults").limits;
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/catalog/coast-sunset.jpg"
+    ))
+    .expect("catalog photo");
+    let job = Job::new((400, 400), Fit::Contain, watermark::issue(0, 0, 0));
+    let full = codec::decode(&bytes, &limits).expect("decodes");
+    for shrink in [2, 4] {
+        let shrunk = codec::decode_for(&bytes, &limits, |_| shrink).expect("decodes");
+        assert_eq!(shrunk.original, full.original);
+        assert_eq!(shrunk.pixels.width, full.pixels.width.div_ceil(shrink));
+        let (a, _) = render(&full.pixels, &job, Engine::Cpu).expect("renders");
+        let (b, _) = render(&shrunk.pixels, &job, Engine::Cpu).expect("renders");
+        let db = psnr(&a, &b);
+        assert!(db >= 35.0, "shrink {shrink}: PSNR {db:.1} dB");
     }
 }
 

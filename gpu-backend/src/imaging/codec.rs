@@ -138,6 +138,56 @@ fn decode_jpeg(
         2..=3 => 2,
         _ => 1,
     };
+    let image = if info.pixel_format == jpeg_decoder::PixelFormat::CMYK32 {
+        cmyk(decoder, w, h, shrink)?
+    } else {
+        turbo(bytes, shrink)?
+    };
+    let rgb_icc = info.pixel_format != jpeg_decoder::PixelFormat::CMYK32;
+    let image = finish(image, icc.filter(|_| rgb_icc), orientation);
+    Ok(Decoded {
+        pixels: image,
+        original: upright((w, h), orientation),
+    })
+}
+
+/// Gray and YCbCr JPEGs through libjpeg-turbo, shrunk by `shrink` in the
+/// DCT domain.
+fn turbo(bytes: &[u8], shrink: u32) -> Result<RgbaImage, Error> {
+    let decoded = std::panic::catch_unwind(|| -> std::io::Result<(usize, usize, Vec<[u8; 4]>)> {
+        let mut d = mozjpeg::Decompress::new_mem(bytes)?;
+        d.scale((8 / shrink.clamp(1, 8)) as u8);
+        let mut started = d.rgba()?;
+        let (w, h) = (started.width(), started.height());
+        let pixels = started.read_scanlines::<[u8; 4]>()?;
+        started.finish()?;
+        Ok((w, h, pixels))
+    });
+    let (w, h, pixels) = match decoded {
+        Ok(Ok(done)) => done,
+        Ok(Err(e)) => return Err(corrupt(Codec::Jpeg, e)),
+        // libjpeg's fatal errors arrive as an unwind carrying the message.
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .unwrap_or_else(|| "libjpeg failed".into());
+            return Err(corrupt(Codec::Jpeg, message));
+        }
+    };
+    let bytes: Vec<u8> = bytemuck::cast_slice(&pixels).to_vec();
+    RgbaImage::from_raw(w as u32, h as u32, bytes)
+        .ok_or_else(|| corrupt(Codec::Jpeg, "short pixel data"))
+}
+
+/// CMYK JPEGs through `jpeg-decoder`, which undoes Adobe's inversion; naive
+/// CMYK to RGB (a CMYK ICC profile, if any, is not applied).
+fn cmyk(
+    mut decoder: jpeg_decoder::Decoder<Cursor<&[u8]>>,
+    w: u32,
+    h: u32,
+    shrink: u32,
+) -> Result<RgbaImage, Error> {
     if shrink > 1 {
         // Asks for the exact 1/shrink size; the decoder rounds up.
         decoder
@@ -148,41 +198,16 @@ fn decode_jpeg(
     let info = decoder
         .info()
         .ok_or_else(|| corrupt(Codec::Jpeg, "no frame header"))?;
-    let (dw, dh) = (u32::from(info.width), u32::from(info.height));
-    let n = dw as usize * dh as usize;
-    let rgba: Vec<u8> = match info.pixel_format {
-        jpeg_decoder::PixelFormat::L8 => data.iter().flat_map(|&l| [l, l, l, 255]).collect(),
-        // Big-endian samples: the high byte is the 8-bit value.
-        jpeg_decoder::PixelFormat::L16 => data
-            .chunks_exact(2)
-            .flat_map(|l| [l[0], l[0], l[0], 255])
-            .collect(),
-        jpeg_decoder::PixelFormat::RGB24 => data
-            .chunks_exact(3)
-            .flat_map(|p| [p[0], p[1], p[2], 255])
-            .collect(),
-        // The decoder has undone Adobe's inversion; naive CMYK -> RGB (a CMYK
-        // ICC profile, if any, is not applied).
-        jpeg_decoder::PixelFormat::CMYK32 => data
-            .chunks_exact(4)
-            .flat_map(|p| {
-                let k = 255 - u32::from(p[3]);
-                let ch = |c: u8| ((255 - u32::from(c)) * k / 255) as u8;
-                [ch(p[0]), ch(p[1]), ch(p[2]), 255]
-            })
-            .collect(),
-    };
-    if rgba.len() != n * 4 {
-        return Err(corrupt(Codec::Jpeg, "short pixel data"));
-    }
-    let rgb_icc = !matches!(info.pixel_format, jpeg_decoder::PixelFormat::CMYK32);
-    let image = RgbaImage::from_raw(dw, dh, rgba)
-        .ok_or_else(|| corrupt(Codec::Jpeg, "short pixel data"))?;
-    let image = finish(image, icc.filter(|_| rgb_icc), orientation);
-    Ok(Decoded {
-        pixels: image,
-        original: upright((w, h), orientation),
-    })
+    let rgba: Vec<u8> = data
+        .chunks_exact(4)
+        .flat_map(|p| {
+            let k = 255 - u32::from(p[3]);
+            let ch = |c: u8| ((255 - u32::from(c)) * k / 255) as u8;
+            [ch(p[0]), ch(p[1]), ch(p[2]), 255]
+        })
+        .collect();
+    RgbaImage::from_raw(u32::from(info.width), u32::from(info.height), rgba)
+        .ok_or_else(|| corrupt(Codec::Jpeg, "short pixel data"))
 }
 
 /// Width and height straight from a PNG or GIF header: decoders reject a
@@ -309,8 +334,12 @@ pub fn encode(pixels: &Pixels, format: ImageFormat, quality: u8) -> Result<Vec<u
                     [p as u8, (p >> 8) as u8, (p >> 16) as u8]
                 })
                 .collect();
-            let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
-            image::ImageEncoder::write_image(encoder, &rgb, w, h, image::ExtendedColorType::Rgb8)
+            let (w16, h16) = (
+                u16::try_from(w).map_err(|e| failed(&e))?,
+                u16::try_from(h).map_err(|e| failed(&e))?,
+            );
+            jpeg_encoder::Encoder::new(&mut out, quality)
+                .encode(&rgb, w16, h16, jpeg_encoder::ColorType::Rgb)
                 .map_err(|e| failed(&e))?;
         }
         ImageFormat::Png => {

@@ -232,7 +232,8 @@ pub fn apply(image: &mut Pixels, deltas: &[f32]) {
 fn sample(grid: &[f32], u: f32, v: f32) -> f32 {
     let last = (CANVAS - 1) as f32;
     let (u, v) = (u.clamp(0.0, last), v.clamp(0.0, last));
-    let (x0, y0) = (u.floor() as usize, v.floor() as usize);
+    // Non-negative after the clamp: truncation is floor.
+    let (x0, y0) = (u as usize, v as usize);
     let (x1, y1) = ((x0 + 1).min(CANVAS - 1), (y0 + 1).min(CANVAS - 1));
     let (fx, fy) = (u - x0 as f32, v - y0 as f32);
     let top = grid[y0 * CANVAS + x0] * (1.0 - fx) + grid[y0 * CANVAS + x1] * fx;
@@ -242,13 +243,9 @@ fn sample(grid: &[f32], u: f32, v: f32) -> f32 {
 
 #[inline]
 fn shift(p: u32, d: f32) -> u32 {
-    // floor(x + 0.5), not round(): WGSL's round() goes half to even.
-    let ch = |s: u32| {
-        ((((p >> s) & 255) as f32 + d + 0.5)
-            .floor()
-            .clamp(0.0, 255.0) as u32)
-            << s
-    };
+    // floor(x + 0.5), not round(): WGSL's round() goes half to even. After
+    // the clamp the value is non-negative, where `as` truncation is floor.
+    let ch = |s: u32| ((((p >> s) & 255) as f32 + d + 0.5).clamp(0.0, 255.0) as u32) << s;
     ch(0) | ch(8) | ch(16) | (p & 0xFF00_0000)
 }
 
