@@ -62,5 +62,6 @@ hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$WORK/all.json" \
 read -r v m < <(mean "$WORK/all.json")
 python3 -c "import sys; n=len(sys.argv)-3; v,m=float(sys.argv[1]),float(sys.argv[2]); print(f'| whole set, one process | | {n/v:.2f} img/s | {n/m:.2f} img/s |')" "$v" "$m" "${PHOTOS[@]}"
 echo
-echo "outputs: $(identify -format '%wx%h ' "$WORK"/vips/*.jpg 2>/dev/null || true)(vips), $(identify -format '%wx%h ' "$WORK"/meridian/*.jpg 2>/dev/null || true)(meridian)"
+sizes() { for f in "$@"; do printf '%sx%s ' "$(vipsheader -f width "$f")" "$(vipsheader -f height "$f")"; done; }
+echo "outputs: vips $(sizes "$WORK"/vips/*.jpg)| meridian $(sizes "$WORK"/meridian/*.jpg)"
 "$TARGET/release/examples/gpu_stage" "${PHOTOS[0]}" 5
