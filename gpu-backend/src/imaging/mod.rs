@@ -245,6 +245,35 @@ mod tests {
     }
 
     #[test]
+    fn subject_fill_trims_the_background_and_fills_the_share() {
+        // A dark 200 x 100 product off-centre on a white 1000 x 800 photo.
+        let white = color::pack(255, 255, 255, 255);
+        let photo = Pixels::from_fn(1000, 800, |x, y| {
+            if (100..300).contains(&x) && (500..600).contains(&y) {
+                color::pack(30, 40, 50, 255)
+            } else {
+                white
+            }
+        });
+        let mut job = Job::new((500, 500), Fit::Contain, watermark::issue(0, 1, 1));
+        job.subject_fill = Some(80);
+        let (out, _) = render(&photo, &job, Engine::Cpu).expect("renders");
+        assert_eq!((out.width, out.height), (500, 500));
+        let dark = |p: u32| (p & 255) < 128;
+        let columns: Vec<u32> = (0..500)
+            .filter(|&x| (0..500).any(|y| dark(out.data[(y * 500 + x) as usize])))
+            .collect();
+        let rows: Vec<u32> = (0..500)
+            .filter(|&y| (0..500).any(|x| dark(out.data[(y * 500 + x) as usize])))
+            .collect();
+        // 80% of the box on the limiting (wide) side, centred; 2:1 kept.
+        assert!((398..=402).contains(&columns.len()), "{}", columns.len());
+        assert!((198..=202).contains(&rows.len()), "{}", rows.len());
+        assert!(columns[0].abs_diff(50) <= 2 && rows[0].abs_diff(150) <= 2);
+        assert!(dark(out.data[250 * 500 + 250]) && !dark(out.data[0]));
+    }
+
+    #[test]
     fn pad_centres_on_the_background() {
         let plan = Plan::new((40, 20), (10, 10), Fit::Pad);
         let (out, _) = resize(&checker(40, 20), &plan, Engine::Cpu).expect("resizes");
