@@ -137,12 +137,37 @@ fn shrink_on_load_stays_close_to_a_full_decode() {
     }
 }
 
+/// `jpeg` whose first scan header names a component the frame lacks.
+fn with_a_foreign_scan_component(jpeg: &[u8]) -> Vec<u8> {
+    let mut out = jpeg.to_vec();
+    let mut i = 2;
+    while i + 4 <= out.len() && out[i + 1] != 0xDA {
+        i += 2 + usize::from(u16::from_be_bytes([out[i + 2], out[i + 3]]));
+    }
+    // FF DA, length (2), component count (1), then the first selector.
+    out[i + 5] = 0x77;
+    out
+}
+
 #[test]
 fn refusals_have_codes_and_never_panic() {
     let limits = Config::load(None, |_| None).expect("defaults").limits;
     let jpeg = fixture("progressive.jpg");
     let png = fixture("reference.png");
+    let baseline = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/catalog/coast-sunset.jpg"
+    ))
+    .expect("catalog photo");
     let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        // Complete, but its scan names a component the frame lacks: libjpeg's
+        // fatal-error path (an unwind caught at the boundary), not a crash.
+        (
+            "jpeg with a foreign scan component",
+            with_a_foreign_scan_component(&baseline),
+            422,
+            "image-corrupt",
+        ),
         ("empty", vec![], 422, "image-empty"),
         ("text", b"hello".to_vec(), 422, "image-format-unsupported"),
         (
