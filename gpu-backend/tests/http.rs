@@ -220,6 +220,50 @@ fn signed_render_answers_raw_bytes_with_meta() {
 }
 
 #[test]
+fn preset_operations_travel_through_the_request() {
+    let decode = |a: &Answer| {
+        image::load_from_memory(&a.body)
+            .expect("decodes")
+            .into_rgba8()
+    };
+    // Marketplace main image: subject fill on white, the exact box.
+    let mut main = render_request("photo.jpg", ImageFormat::Png);
+    main.subject_fill = Some(85);
+    main.min_source_side = Some(1000);
+    let a = signed(&encode(main));
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(decode(&a).dimensions(), (320, 200));
+    // A 9:16 cover with the attention crop.
+    let mut story = render_request("photo.jpg", ImageFormat::Webp);
+    story.size = Size {
+        width: 270,
+        height: 480,
+    };
+    story.crop = Crop::Attention;
+    let a = signed(&encode(story));
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(decode(&a).dimensions(), (270, 480));
+    // Pad on transparent: the bars stay transparent in PNG.
+    let mut padded = render_request("photo.jpg", ImageFormat::Png);
+    padded.fit = Fit::Pad;
+    padded.size = Size {
+        width: 300,
+        height: 300,
+    };
+    padded.background = Some(meridian_wit::types::Rgba {
+        r: 0,
+        g: 0,
+        b: 0,
+        a: 0,
+    });
+    let a = signed(&encode(padded));
+    let img = decode(&a);
+    assert_eq!(img.dimensions(), (300, 300));
+    assert_eq!(img.get_pixel(0, 0).0[3], 0, "corner transparent");
+    assert_eq!(img.get_pixel(150, 150).0[3], 255, "photo opaque");
+}
+
+#[test]
 fn detect_reads_the_mark_of_a_rendition_from_the_raw_body() {
     let mut big = render_request("photo.jpg", ImageFormat::Jpeg);
     big.size = Size {
