@@ -4,6 +4,20 @@ use std::path::{Path, PathBuf};
 
 use meridian_wit::types::Error;
 
+/// The image files directly in `dir` (not `*.md`), sorted: what tests,
+/// examples and benchmarks iterate over.
+pub fn image_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_file() && path.extension().is_some_and(|e| e != "md") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
 pub struct Catalog {
     root: PathBuf,
 }

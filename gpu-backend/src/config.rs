@@ -34,6 +34,8 @@ pub struct Limits {
 pub struct Config {
     pub listen: SocketAddr,
     pub region: String,
+    /// This deployment's id, carried in every rendition's watermark.
+    pub platform: u8,
     pub engine: EngineChoice,
     pub signing_key: String,
     pub signature_window_s: u64,
@@ -63,6 +65,11 @@ impl Config {
         }
         if let Some(v) = env("MERIDIAN_BACKEND_REGION") {
             config.region = v;
+        }
+        if let Some(v) = env("MERIDIAN_BACKEND_PLATFORM") {
+            config.platform = v
+                .parse()
+                .with_context(|| format!("MERIDIAN_BACKEND_PLATFORM={v} is not 0..=255"))?;
         }
         if let Some(v) = env("MERIDIAN_BACKEND_ENGINE") {
             config.engine = match v.as_str() {

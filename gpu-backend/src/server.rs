@@ -31,6 +31,7 @@ pub struct App {
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route(rpc::IMAGING_RENDER, post(render))
+        .route(rpc::IMAGING_DETECT, post(detect))
         .route(rpc::TRYON_COMPOSITE, post(tryon_composite))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -85,69 +86,8 @@ async fn render(State(app): State<Arc<App>>, request: Request) -> Response {
     reply(r)
 }
 
-async fn render_call(app: &App, request: Request) -> Result<Reply, Reply> {
-    let body = signed_body(app, request, app.config.limits.max_body_bytes).await?;
-    let args: rpc::imaging::RenderArgs =
-        rpc::decode_args(&body).map_err(|e| rpc::error_reply(&e))?;
-    // Decoding and resizing are CPU-bound (or wait on the GPU): off the reactor.
-    let result = tokio::task::spawn_blocking(move || Backend::render(args.request))
-        .await
-        .map_err(|e| {
-            rpc::error_body_reply(
-                500,
-                "render-panicked",
-                &format!("the render task failed: {e}"),
-            )
-        })?;
-    Ok(rpc::encode_reply(result))
-}
-
-async fn tryon_composite(State(app): State<Arc<App>>, request: Request) -> Response {
-    let r = tryon_call(&app, request).await.unwrap_or_else(|r| r);
-    app.metrics.request("rpc/tryon/composite", r.status);
-    if r.status >= 500 {
-        tracing::warn!(status = r.status, body = %String::from_utf8_lossy(&r.body), "try-on failed");
-    }
-    let mut response = reply(r);
-    // Composites and landmarks are personal: never cached anywhere.
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-async fn tryon_call(app: &App, request: Request) -> Result<Reply, Reply> {
-    if app.tryon.is_none() {
-        return Err(rpc::error_body_reply(
-            503,
-            "tryon-unavailable",
-            "try-on is not running in this region",
-        ));
-    }
-    // The frame plus a little room for the JSON arguments.
-    let limit = app.config.tryon.limits.max_frame_bytes + 16 * 1024;
-    let body = signed_body(app, request, limit).await?;
-    let result = tokio::task::spawn_blocking(move || {
-        let (args, frame) = rpc::decode_bytes_args::<rpc::tryon::CompositeArgs>(&body)?;
-        <TryonBackend as meridian_wit::backend::exports::meridian::platform::tryon::Guest>::composite(
-            args.request,
-            frame.to_vec(),
-        )
-    })
-    .await
-    .map_err(|e| {
-        rpc::error_body_reply(500, "tryon-panicked", &format!("the try-on task failed: {e}"))
-    })?;
-    Ok(rpc::encode_reply(result))
-}
-
-/// The body of a signed call, or the refusal: over `limit` (413), unsigned
-/// or badly signed (401).
-async fn signed_body(
-    app: &App,
-    request: Request,
-    limit: usize,
-) -> Result<axum::body::Bytes, Reply> {
+/// The verified body of a signed call, at most `limit` bytes.
+async fn signed_body(app: &App, request: Request, limit: usize) -> Result<Vec<u8>, Reply> {
     let too_large = || {
         rpc::error_body_reply(
             413,
@@ -181,7 +121,75 @@ async fn signed_body(
         tracing::warn!(code = e.code(), "refused an unsigned or badly signed call");
         return Err(rpc::error_body_reply(401, e.code(), &e.to_string()));
     }
-    Ok(body)
+    Ok(body.to_vec())
+}
+
+/// Runs CPU-bound (or GPU-waiting) work off the reactor.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Reply> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| rpc::error_body_reply(500, "task-panicked", &format!("the task failed: {e}")))
+}
+
+async fn render_call(app: &App, request: Request) -> Result<Reply, Reply> {
+    let body = signed_body(app, request, app.config.limits.max_body_bytes).await?;
+    let args: rpc::imaging::RenderArgs =
+        rpc::decode_args(&body).map_err(|e| rpc::error_reply(&e))?;
+    let result = blocking(move || Backend::render(args.request)).await?;
+    Ok(rpc::encode_reply(result))
+}
+
+/// `imaging.detect`: the image is the raw body (up to the source size
+/// limit), the detection a JSON reply.
+async fn detect(State(app): State<Arc<App>>, request: Request) -> Response {
+    let limit = usize::try_from(app.config.limits.max_input_bytes).unwrap_or(usize::MAX);
+    let r = match signed_body(&app, request, limit).await {
+        Ok(body) => match blocking(move || Backend::detect(body)).await {
+            Ok(result) => rpc::encode_json_reply(result),
+            Err(r) => r,
+        },
+        Err(r) => r,
+    };
+    app.metrics.request("rpc/imaging/detect", r.status);
+    reply(r)
+}
+
+async fn tryon_composite(State(app): State<Arc<App>>, request: Request) -> Response {
+    let r = tryon_call(&app, request).await.unwrap_or_else(|r| r);
+    app.metrics.request("rpc/tryon/composite", r.status);
+    if r.status >= 500 {
+        tracing::warn!(status = r.status, body = %String::from_utf8_lossy(&r.body), "try-on failed");
+    }
+    let mut response = reply(r);
+    // Composites and landmarks are personal: never cached anywhere.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn tryon_call(app: &App, request: Request) -> Result<Reply, Reply> {
+    if app.tryon.is_none() {
+        return Err(rpc::error_body_reply(
+            503,
+            "tryon-unavailable",
+            "try-on is not running in this region",
+        ));
+    }
+    // The frame plus a little room for the JSON arguments.
+    let limit = app.config.tryon.limits.max_frame_bytes + 16 * 1024;
+    let body = signed_body(app, request, limit).await?;
+    let result = blocking(move || {
+        let (args, frame) = rpc::decode_bytes_args::<rpc::tryon::CompositeArgs>(&body)?;
+        <TryonBackend as meridian_wit::backend::exports::meridian::platform::tryon::Guest>::composite(
+            args.request,
+            frame.to_vec(),
+        )
+    })
+    .await?;
+    Ok(rpc::encode_reply(result))
 }
 
 async fn readyz(State(app): State<Arc<App>>) -> impl IntoResponse {

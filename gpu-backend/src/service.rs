@@ -1,18 +1,22 @@
-//! `imaging.render`: the WIT interface implemented over the pipeline.
+//! `imaging.render` and `imaging.detect`: the WIT interface implemented
+//! over the pipeline.
 
 use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use meridian_wit::backend::exports::meridian::platform::imaging::Guest;
-use meridian_wit::types::{Error, RenderRequest, Rendition, RenditionMeta, Rgba, Size};
+use meridian_wit::types::{Detection, Error, RenderRequest, Rendition, RenditionMeta, Size};
 
 use crate::catalog::Catalog;
 use crate::config::{Config, EngineChoice, Limits};
-use crate::imaging::{self, Engine, Plan, codec, gpu::GpuResizer};
+use crate::imaging::{self, Engine, Job, codec, gpu::GpuResizer, watermark};
 
-/// The imaging service: a catalog, limits and an optional GPU.
+/// The imaging service: a catalog, limits, the platform id and an optional
+/// GPU.
 pub struct Imaging {
     catalog: Catalog,
     limits: Limits,
+    platform: u8,
     gpu: Option<GpuResizer>,
 }
 
@@ -29,6 +33,7 @@ impl Imaging {
         Ok(Imaging {
             catalog,
             limits: config.limits.clone(),
+            platform: config.platform,
             gpu,
         })
     }
@@ -36,6 +41,10 @@ impl Imaging {
     /// What resizes: the GPU adapter and backend, or `cpu`.
     pub fn engine(&self) -> &str {
         self.gpu.as_ref().map_or("cpu", GpuResizer::name)
+    }
+
+    fn pixel_engine(&self) -> Engine<'_> {
+        self.gpu.as_ref().map_or(Engine::Cpu, Engine::Gpu)
     }
 
     pub fn render(&self, request: &RenderRequest) -> Result<Rendition, Error> {
@@ -48,6 +57,15 @@ impl Imaging {
                 format!("{width}x{height} is outside 1..={max} per side"),
             ));
         }
+        if let Some(fill) = request.subject_fill
+            && !(1..=100).contains(&fill)
+        {
+            return Err(Error::new(
+                400,
+                "subject-fill-invalid",
+                format!("subject fill {fill} is outside 1..=100 percent"),
+            ));
+        }
         let path = self.catalog.resolve(&request.asset)?;
         let bytes = std::fs::read(&path).map_err(|e| {
             Error::new(
@@ -56,19 +74,37 @@ impl Imaging {
                 format!("asset `{}`: {e}", request.asset),
             )
         })?;
-        let source = codec::decode(&bytes, &self.limits)?;
-        let plan = Plan::new((source.width, source.height), (width, height), request.fit);
-        let engine = self.gpu.as_ref().map_or(Engine::Cpu, Engine::Gpu);
-        let (mut pixels, engine) = imaging::resize(&source, &plan, engine)?;
-        if let Some(canvas) = plan.canvas {
-            let white = Rgba {
-                r: 255,
-                g: 255,
-                b: 255,
-                a: 255,
-            };
-            pixels = imaging::pad(&pixels, canvas, request.background.unwrap_or(white));
+        let source = codec::decode_for(&bytes, &self.limits, |s| {
+            imaging::fit::max_shrink(
+                s,
+                (width, height),
+                request.fit,
+                request.subject_fill.is_some(),
+            )
+        })?;
+        let (sw, sh) = source.original;
+        if let Some(min) = request.min_source_side
+            && sw.min(sh) < min
+        {
+            return Err(Error::new(
+                422,
+                "source-too-small",
+                format!("the source is {sw}x{sh}; this rendition needs {min} px on each side"),
+            ));
         }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let job = Job {
+            target: (width, height),
+            fit: request.fit,
+            crop: request.crop,
+            subject_fill: request.subject_fill,
+            background: request.background.unwrap_or(imaging::WHITE),
+            mark: watermark::issue(now, request.merchant, self.platform),
+        };
+        let (pixels, engine) = imaging::render(&source.pixels, &job, self.pixel_engine())?;
         let encoded = codec::encode(&pixels, request.format, request.quality)?;
         Ok(Rendition {
             meta: RenditionMeta {
@@ -78,13 +114,20 @@ impl Imaging {
                 },
                 format: request.format,
                 source_size: Size {
-                    width: source.width,
-                    height: source.height,
+                    width: sw,
+                    height: sh,
                 },
                 engine,
+                watermark: job.mark,
             },
             bytes: encoded,
         })
+    }
+
+    /// Reads the watermark of an encoded image.
+    pub fn detect(&self, image: &[u8]) -> Result<Detection, Error> {
+        let decoded = codec::decode(image, &self.limits)?;
+        Ok(watermark::detect(&decoded.pixels))
     }
 }
 
@@ -95,14 +138,21 @@ pub fn install(imaging: Imaging) -> &'static Imaging {
     SERVICE.get_or_init(|| imaging)
 }
 
+fn service() -> Result<&'static Imaging, Error> {
+    SERVICE
+        .get()
+        .ok_or_else(|| Error::new(503, "not-ready", "the imaging service is starting"))
+}
+
 /// The backend's implementation of the exported `imaging` interface.
 pub struct Backend;
 
 impl Guest for Backend {
     fn render(request: RenderRequest) -> Result<Rendition, Error> {
-        let service = SERVICE
-            .get()
-            .ok_or_else(|| Error::new(503, "not-ready", "the imaging service is starting"))?;
-        service.render(&request)
+        service()?.render(&request)
+    }
+
+    fn detect(image: Vec<u8>) -> Result<Detection, Error> {
+        service()?.detect(&image)
     }
 }

@@ -5,9 +5,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use meridian_gpu_backend::config::{Config, EngineChoice};
 use meridian_wit::rpc::{self, Signer};
-use meridian_wit::types::{Fit, ImageFormat, RenderRequest, RenditionMeta, Size};
+use meridian_wit::types::{
+    Crop, Detection, Fit, ImageFormat, RenderRequest, RenditionMeta, Size, Watermark,
+};
 
 const KEY: &str = "test-key";
+const PLATFORM: u8 = 9;
+const MERCHANT: u32 = 77;
 
 struct Backend {
     base: String,
@@ -43,12 +47,26 @@ fn backend() -> &'static Backend {
         bomb[20..24].copy_from_slice(&30000u32.to_be_bytes());
         let crc = crc32(&bomb[12..29]);
         bomb[29..33].copy_from_slice(&crc.to_be_bytes());
-        std::fs::write(catalog.path().join("bomb.png"), bomb).expect("write");
+        std::fs::write(catalog.path().join("bomb.png"), &bomb).expect("write");
+        // The same header claiming 0 x 30000 pixels.
+        let mut empty = bomb.clone();
+        empty[16..20].copy_from_slice(&0u32.to_be_bytes());
+        let crc = crc32(&empty[12..29]);
+        empty[29..33].copy_from_slice(&crc.to_be_bytes());
+        std::fs::write(catalog.path().join("zero.png"), empty).expect("write");
+        std::fs::write(catalog.path().join("nothing.jpg"), b"").expect("write");
+        // A BMP signature: a format the backend does not take.
+        std::fs::write(
+            catalog.path().join("old.bmp"),
+            [b"BM".as_slice(), &[0; 60]].concat(),
+        )
+        .expect("write");
 
         let mut config = Config::load(None, |_| None).expect("defaults");
         config.listen = "127.0.0.1:0".parse().expect("addr");
         config.engine = EngineChoice::Cpu;
         config.signing_key = KEY.into();
+        config.platform = PLATFORM;
         config.catalog = catalog.path().to_path_buf();
         config.limits.max_body_bytes = 4096;
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -88,20 +106,30 @@ fn now() -> u64 {
         .unwrap_or_default()
 }
 
-fn request(asset: &str, format: ImageFormat) -> Vec<u8> {
-    rpc::encode_args(&rpc::imaging::RenderArgs {
-        request: RenderRequest {
-            asset: asset.into(),
-            size: Size {
-                width: 320,
-                height: 200,
-            },
-            fit: Fit::Cover,
-            background: None,
-            format,
-            quality: 80,
+fn render_request(asset: &str, format: ImageFormat) -> RenderRequest {
+    RenderRequest {
+        asset: asset.into(),
+        size: Size {
+            width: 320,
+            height: 200,
         },
-    })
+        fit: Fit::Cover,
+        background: None,
+        format,
+        quality: 80,
+        crop: Crop::Centre,
+        subject_fill: None,
+        min_source_side: None,
+        merchant: MERCHANT,
+    }
+}
+
+fn request(asset: &str, format: ImageFormat) -> Vec<u8> {
+    encode(render_request(asset, format))
+}
+
+fn encode(request: RenderRequest) -> Vec<u8> {
+    rpc::encode_args(&rpc::imaging::RenderArgs { request })
 }
 
 struct Answer {
@@ -111,10 +139,14 @@ struct Answer {
 }
 
 fn post(body: &[u8], signature: Option<(u64, String)>) -> Answer {
+    post_to(rpc::IMAGING_RENDER, body, signature)
+}
+
+fn post_to(route: &str, body: &[u8], signature: Option<(u64, String)>) -> Answer {
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(60))
         .build();
-    let mut req = agent.post(&format!("{}{}", backend().base, rpc::IMAGING_RENDER));
+    let mut req = agent.post(&format!("{}{route}", backend().base));
     if let Some((ts, sig)) = signature {
         req = req
             .set(rpc::TIMESTAMP_HEADER, &ts.to_string())
@@ -136,13 +168,15 @@ fn post(body: &[u8], signature: Option<(u64, String)>) -> Answer {
 }
 
 fn signed(body: &[u8]) -> Answer {
+    signed_to(rpc::IMAGING_RENDER, body)
+}
+
+fn signed_to(route: &str, body: &[u8]) -> Answer {
     let ts = now();
-    post(
+    post_to(
+        route,
         body,
-        Some((
-            ts,
-            Signer::new(KEY).sign("POST", rpc::IMAGING_RENDER, ts, body),
-        )),
+        Some((ts, Signer::new(KEY).sign("POST", route, ts, body))),
     )
 }
 
@@ -159,6 +193,7 @@ fn signed_render_answers_raw_bytes_with_meta() {
         (ImageFormat::Jpeg, image::ImageFormat::Jpeg),
         (ImageFormat::Png, image::ImageFormat::Png),
         (ImageFormat::Webp, image::ImageFormat::WebP),
+        (ImageFormat::Avif, image::ImageFormat::Avif),
     ] {
         let a = signed(&request("photo.jpg", format));
         assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
@@ -170,9 +205,97 @@ fn signed_render_answers_raw_bytes_with_meta() {
             (1600, 1067)
         );
         assert_eq!(meta.engine, "cpu");
-        let img = image::load_from_memory_with_format(&a.body, codec).expect("decodes");
-        assert_eq!((img.width(), img.height()), (320, 200));
+        assert_eq!(
+            (meta.watermark.merchant, meta.watermark.platform),
+            (MERCHANT, PLATFORM)
+        );
+        assert!(meta.watermark.issued_at.abs_diff(now()) < 3600);
+        assert_eq!(image::guess_format(&a.body).expect("known"), codec);
+        if codec != image::ImageFormat::Avif {
+            // AVIF decoding needs dav1d, which the backend does not build.
+            let img = image::load_from_memory_with_format(&a.body, codec).expect("decodes");
+            assert_eq!((img.width(), img.height()), (320, 200));
+        }
     }
+}
+
+#[test]
+fn preset_operations_travel_through_the_request() {
+    let decode = |a: &Answer| {
+        image::load_from_memory(&a.body)
+            .expect("decodes")
+            .into_rgba8()
+    };
+    // Marketplace main image: subject fill on white, the exact box.
+    let mut main = render_request("photo.jpg", ImageFormat::Png);
+    main.subject_fill = Some(85);
+    main.min_source_side = Some(1000);
+    let a = signed(&encode(main));
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(decode(&a).dimensions(), (320, 200));
+    // A 9:16 cover with the attention crop.
+    let mut story = render_request("photo.jpg", ImageFormat::Webp);
+    story.size = Size {
+        width: 270,
+        height: 480,
+    };
+    story.crop = Crop::Attention;
+    let a = signed(&encode(story));
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(decode(&a).dimensions(), (270, 480));
+    // Pad on transparent: the bars stay transparent in PNG.
+    let mut padded = render_request("photo.jpg", ImageFormat::Png);
+    padded.fit = Fit::Pad;
+    padded.size = Size {
+        width: 300,
+        height: 300,
+    };
+    padded.background = Some(meridian_wit::types::Rgba {
+        r: 0,
+        g: 0,
+        b: 0,
+        a: 0,
+    });
+    let a = signed(&encode(padded));
+    let img = decode(&a);
+    assert_eq!(img.dimensions(), (300, 300));
+    assert_eq!(img.get_pixel(0, 0).0[3], 0, "corner transparent");
+    assert_eq!(img.get_pixel(150, 150).0[3], 255, "photo opaque");
+}
+
+#[test]
+fn detect_reads_the_mark_of_a_rendition_from_the_raw_body() {
+    let mut big = render_request("photo.jpg", ImageFormat::Jpeg);
+    big.size = Size {
+        width: 1080,
+        height: 1080,
+    };
+    big.quality = 85;
+    let a = signed(&encode(big));
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let meta: RenditionMeta =
+        serde_json::from_str(a.meta.as_deref().expect("meta header")).expect("meta");
+    let d = signed_to(rpc::IMAGING_DETECT, &a.body);
+    assert_eq!(d.status, 200, "{}", String::from_utf8_lossy(&d.body));
+    let found: Detection = serde_json::from_slice(&d.body).expect("detection json");
+    assert_eq!(found.payload, Some(meta.watermark));
+    assert!(found.confidence > 0.5, "{found:?}");
+    let expected = Watermark {
+        merchant: MERCHANT,
+        platform: PLATFORM,
+        ..meta.watermark
+    };
+    assert_eq!(found.payload, Some(expected));
+    // Detect is signed like render, and refuses what is not an image.
+    assert_eq!(
+        code(&post_to(rpc::IMAGING_DETECT, &a.body, None)),
+        "signature-missing"
+    );
+    let d = signed_to(rpc::IMAGING_DETECT, b"not an image");
+    assert_eq!(
+        (d.status, code(&d).as_str()),
+        (422, "image-format-unsupported")
+    );
 }
 
 #[test]
@@ -211,11 +334,22 @@ fn bad_input_is_refused_with_codes() {
         ("truncated.jpg", 422, "image-corrupt"),
         ("notes.jpg", 422, "image-format-unsupported"),
         ("bomb.png", 413, "image-too-large"),
+        ("zero.png", 422, "image-empty"),
+        ("nothing.jpg", 422, "image-empty"),
+        ("old.bmp", 422, "image-format-unsupported"),
     ];
     for (asset, status, want) in cases {
         let a = signed(&request(asset, ImageFormat::Jpeg));
         assert_eq!((a.status, code(&a).as_str()), (status, want), "{asset}");
     }
+    let mut small = render_request("photo.jpg", ImageFormat::Jpeg);
+    small.min_source_side = Some(2000);
+    let a = signed(&encode(small));
+    assert_eq!((a.status, code(&a).as_str()), (422, "source-too-small"));
+    let mut overfill = render_request("photo.jpg", ImageFormat::Jpeg);
+    overfill.subject_fill = Some(101);
+    let a = signed(&encode(overfill));
+    assert_eq!((a.status, code(&a).as_str()), (400, "subject-fill-invalid"));
     let a = signed(b"{\"request\": 1}");
     assert_eq!(
         (a.status, code(&a).as_str()),

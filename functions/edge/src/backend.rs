@@ -128,7 +128,7 @@ pub(crate) mod tests {
     use std::cell::RefCell;
 
     use meridian_wit::rpc::Call;
-    use meridian_wit::types::{Fit, ImageFormat, RenditionMeta, Size};
+    use meridian_wit::types::{Crop, Fit, ImageFormat, RenditionMeta, Size, Watermark};
 
     use super::*;
 
@@ -210,6 +210,11 @@ pub(crate) mod tests {
                     height: 1067,
                 },
                 engine: "cpu".into(),
+                watermark: Watermark {
+                    issued_at: NOW,
+                    merchant: 0,
+                    platform: 0,
+                },
             },
             bytes: b"RIFF....WEBP".to_vec(),
         }
@@ -226,6 +231,10 @@ pub(crate) mod tests {
             background: None,
             format: ImageFormat::Webp,
             quality: 80,
+            crop: Crop::Centre,
+            subject_fill: None,
+            min_source_side: None,
+            merchant: 0,
         }
     }
 

@@ -1,6 +1,6 @@
 //! `GET /v1/media/{asset}/{preset}.{ext}`: the whole flow, host-independent.
 
-use meridian_wit::types::{RenderRequest, Size};
+use meridian_wit::types::{Crop, RenderRequest, Size};
 
 use crate::backend::{BackendClient, Transport};
 use crate::cache::flow::{Client, Revalidation};
@@ -163,6 +163,10 @@ fn render_request(path: &MediaPath, preset: &Preset) -> RenderRequest {
         background: preset.background,
         format: path.format,
         quality: preset.quality(path.format),
+        crop: Crop::Centre,
+        subject_fill: None,
+        min_source_side: None,
+        merchant: 0,
     }
 }
 

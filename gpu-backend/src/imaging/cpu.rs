@@ -10,7 +10,7 @@ fn threads() -> usize {
 }
 
 /// Runs `f(row, out_row)` for every row of `out`, rows split across threads.
-fn par_rows<T: Send>(out: &mut [T], width: usize, f: impl Fn(usize, &mut [T]) + Sync) {
+pub(crate) fn par_rows<T: Send>(out: &mut [T], width: usize, f: impl Fn(usize, &mut [T]) + Sync) {
     let rows = out.len() / width.max(1);
     let per = rows.div_ceil(threads()).max(1);
     std::thread::scope(|s| {
@@ -43,31 +43,44 @@ pub fn resize(src: &[u32], plan: &Plan) -> Vec<u32> {
             let start = kx.starts[x] as usize;
             let w = &kx.weights[x * taps..(x + 1) * taps];
             let mut acc = [0f32; 4];
-            for (k, wk) in w.iter().enumerate() {
-                let c = row[(start + k).min(sw - 1)];
-                for ch in 0..4 {
-                    acc[ch] += wk * c[ch];
+            if start + taps <= sw {
+                // The common case: no clamping, a straight slice.
+                for (wk, c) in w.iter().zip(&row[start..start + taps]) {
+                    for ch in 0..4 {
+                        acc[ch] += wk * c[ch];
+                    }
+                }
+            } else {
+                for (k, wk) in w.iter().enumerate() {
+                    let c = row[(start + k).min(sw - 1)];
+                    for ch in 0..4 {
+                        acc[ch] += wk * c[ch];
+                    }
                 }
             }
             *o = acc;
         }
     });
 
-    // Vertical: to dh rows, back to sRGB.
+    // Vertical: to dh rows, back to sRGB. Tap by tap over whole rows, so
+    // memory streams and the inner loop vectorises; per pixel the sum runs
+    // over the taps in the same order as the shader's.
     let mut dst = vec![0u32; dw * dh];
     par_rows(&mut dst, dw, |y, out| {
         let taps = ky.taps as usize;
         let start = ky.starts[y] as usize;
         let w = &ky.weights[y * taps..(y + 1) * taps];
-        for (x, o) in out.iter_mut().enumerate() {
-            let mut acc = [0f32; 4];
-            for (k, wk) in w.iter().enumerate() {
-                let c = mid[(start + k).min(sh - 1) * dw + x];
+        let mut acc = vec![[0f32; 4]; dw];
+        for (k, wk) in w.iter().enumerate() {
+            let sy = (start + k).min(sh - 1);
+            for (a, c) in acc.iter_mut().zip(&mid[sy * dw..(sy + 1) * dw]) {
                 for ch in 0..4 {
-                    acc[ch] += wk * c[ch];
+                    a[ch] += wk * c[ch];
                 }
             }
-            *o = from_linear_premultiplied(acc);
+        }
+        for (o, a) in out.iter_mut().zip(&acc) {
+            *o = from_linear_premultiplied(*a);
         }
     });
     dst

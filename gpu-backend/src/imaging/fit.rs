@@ -55,9 +55,69 @@ pub fn geometry(src: (u32, u32), target: (u32, u32), fit: Fit) -> Geometry {
     }
 }
 
+/// Marketplace main images: `subject` (`[x, y, w, h]` in source pixels)
+/// scaled to fill `fill` percent of the box (on its limiting side), centred
+/// on a canvas of the box's size.
+pub fn subject(subject: [u32; 4], target: (u32, u32), fill: u8) -> Geometry {
+    let f = f64::from(fill.clamp(1, 100)) / 100.0;
+    let inner = (
+        ((f64::from(target.0) * f).round() as u32).max(1),
+        ((f64::from(target.1) * f).round() as u32).max(1),
+    );
+    let [x, y, w, h] = subject;
+    let mut g = geometry((w, h), inner, Fit::Contain);
+    g.crop = [f64::from(x), f64::from(y), f64::from(w), f64::from(h)];
+    g.canvas = Some((
+        target.0,
+        target.1,
+        (target.0 - g.out.0) / 2,
+        (target.1 - g.out.1) / 2,
+    ));
+    g
+}
+
+/// The largest JPEG shrink-on-load a job takes: the source may shrink by a
+/// power of two while staying at least the size it is resized to; the
+/// Lanczos pass in linear light does the rest. (libvips' thumbnail keeps a
+/// factor of two for its final reduction; the DCT-domain shrink already
+/// band-limits, and `tests/decode.rs` checks the result stays within
+/// 35 dB of a full decode.) A subject fill keeps every pixel: the product
+/// may be a small part of the frame.
+pub fn max_shrink(source: (u32, u32), target: (u32, u32), fit: Fit, subject_fill: bool) -> u32 {
+    if subject_fill {
+        return 1;
+    }
+    let rx = f64::from(source.0) / f64::from(target.0.max(1));
+    let ry = f64::from(source.1) / f64::from(target.1.max(1));
+    let ratio = match fit {
+        Fit::Cover => rx.min(ry),
+        Fit::Contain | Fit::Pad => rx.max(ry),
+    };
+    ratio.floor().max(1.0) as u32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shrink_on_load_keeps_the_output_size() {
+        let shrink = |src, target, fit, subject| max_shrink(src, target, fit, subject);
+        assert_eq!(shrink((4000, 3000), (1080, 1080), Fit::Contain, false), 3);
+        assert_eq!(shrink((5312, 2988), (1080, 1080), Fit::Contain, false), 4);
+        assert_eq!(shrink((8000, 6000), (1000, 1000), Fit::Contain, false), 8);
+        assert_eq!(shrink((8000, 6000), (1000, 1000), Fit::Cover, false), 6);
+        assert_eq!(shrink((1000, 800), (1080, 1080), Fit::Contain, false), 1);
+        assert_eq!(shrink((8000, 6000), (100, 100), Fit::Pad, true), 1);
+    }
+
+    #[test]
+    fn subject_fills_its_share_of_the_box() {
+        let g = subject([100, 50, 400, 200], (1000, 1000), 85);
+        assert_eq!(g.crop, [100.0, 50.0, 400.0, 200.0]);
+        assert_eq!(g.out, (850, 425));
+        assert_eq!(g.canvas, Some((1000, 1000, 75, 287)));
+    }
 
     #[test]
     fn fits() {

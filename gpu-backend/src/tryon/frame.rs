@@ -97,49 +97,18 @@ pub fn decode(bytes: &[u8], limits: &FrameLimits) -> Result<Frame, Error> {
     })
 }
 
-/// Encodes a composite; alpha is dropped (frames are opaque).
+/// Encodes a composite with the imaging pipeline's encoders.
 pub fn encode(frame: &Frame, format: ImageFormat, quality: u8) -> Result<Vec<u8>, Error> {
-    let failed = |e: &dyn std::fmt::Display| {
-        Error::new(500, "encode-failed", format!("encoding failed: {e}"))
+    let pixels = crate::imaging::Pixels {
+        width: frame.width,
+        height: frame.height,
+        data: frame
+            .rgba
+            .chunks_exact(4)
+            .map(|p| u32::from_le_bytes([p[0], p[1], p[2], p[3]]))
+            .collect(),
     };
-    let mut out = Vec::new();
-    match format {
-        ImageFormat::Jpeg => {
-            let (Ok(w), Ok(h)) = (u16::try_from(frame.width), u16::try_from(frame.height)) else {
-                return Err(failed(&"JPEG sides are at most 65535"));
-            };
-            jpeg_encoder::Encoder::new(&mut out, quality.clamp(1, 100))
-                .encode(&frame.rgba, w, h, jpeg_encoder::ColorType::Rgba)
-                .map_err(|e| failed(&e))?;
-        }
-        ImageFormat::Png => {
-            let rgb: Vec<u8> = frame
-                .rgba
-                .chunks_exact(4)
-                .flat_map(|p| [p[0], p[1], p[2]])
-                .collect();
-            image::ImageEncoder::write_image(
-                image::codecs::png::PngEncoder::new_with_quality(
-                    &mut out,
-                    image::codecs::png::CompressionType::Fast,
-                    image::codecs::png::FilterType::Adaptive,
-                ),
-                &rgb,
-                frame.width,
-                frame.height,
-                image::ExtendedColorType::Rgb8,
-            )
-            .map_err(|e| failed(&e))?;
-        }
-        ImageFormat::Webp => {
-            return Err(Error::new(
-                400,
-                "format-unsupported",
-                "try-on composites are JPEG or PNG",
-            ));
-        }
-    }
-    Ok(out)
+    crate::imaging::codec::encode(&pixels, format, quality)
 }
 
 #[cfg(test)]

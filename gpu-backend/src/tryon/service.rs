@@ -78,7 +78,8 @@ impl TryOn {
     }
 
     pub fn composite(&self, request: &TryonRequest, bytes: &[u8]) -> Result<TryonResult, Error> {
-        if request.format == ImageFormat::Webp {
+        // WebP and AVIF encoders are too slow for live preview.
+        if matches!(request.format, ImageFormat::Webp | ImageFormat::Avif) {
             return Err(Error::new(
                 400,
                 "format-unsupported",

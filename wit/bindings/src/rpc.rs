@@ -6,15 +6,18 @@
 //! with the rest of the record as JSON in the `meridian-meta` header, so
 //! images cross without base64 or JSON arrays. Errors travel as a JSON body
 //! `{"status", "code", "message"}` with the HTTP status fixed by the case of
-//! [`Error`]. Calls are signed: see [`Signer`].
+//! [`Error`]. A function whose sole argument is a `list<u8>` (such as
+//! `imaging.detect`) takes it as the raw request body instead of JSON; a
+//! result without bytes travels as a JSON body. Calls are signed: see
+//! [`Signer`].
 
 mod codec;
 mod signing;
 
 pub use codec::{
     BYTES_ARGS_CONTENT_TYPE, BindingError, BytesPayload, Reply, decode_args, decode_bytes_args,
-    decode_reply, encode_args, encode_bytes_args, encode_reply, error_body, error_body_reply,
-    error_reply,
+    decode_json_reply, decode_reply, encode_args, encode_bytes_args, encode_json_reply,
+    encode_reply, error_body, error_body_reply, error_reply,
 };
 pub use signing::{Call, SIGNATURE_HEADER, SignatureError, Signer, TIMESTAMP_HEADER};
 
@@ -25,6 +28,10 @@ pub const META_HEADER: &str = "meridian-meta";
 
 /// Route of `imaging.render`.
 pub const IMAGING_RENDER: &str = "/rpc/imaging/render";
+
+/// Route of `imaging.detect`: the image is the raw body, the detection the
+/// JSON reply.
+pub const IMAGING_DETECT: &str = "/rpc/imaging/detect";
 
 /// Route of `tryon.composite`.
 pub const TRYON_COMPOSITE: &str = "/rpc/tryon/composite";

@@ -78,6 +78,7 @@ impl ImageFormat {
             ImageFormat::Jpeg => "image/jpeg",
             ImageFormat::Png => "image/png",
             ImageFormat::Webp => "image/webp",
+            ImageFormat::Avif => "image/avif",
         }
     }
 
@@ -87,6 +88,7 @@ impl ImageFormat {
             ImageFormat::Jpeg => "jpg",
             ImageFormat::Png => "png",
             ImageFormat::Webp => "webp",
+            ImageFormat::Avif => "avif",
         }
     }
 
@@ -96,6 +98,7 @@ impl ImageFormat {
             "jpg" | "jpeg" => Some(ImageFormat::Jpeg),
             "png" => Some(ImageFormat::Png),
             "webp" => Some(ImageFormat::Webp),
+            "avif" => Some(ImageFormat::Avif),
             _ => None,
         }
     }
@@ -117,7 +120,7 @@ pub struct Reply {
 pub enum BindingError {
     #[error("backend reply lacks the meridian-meta header")]
     MissingMeta,
-    #[error("backend reply metadata is malformed: {0}")]
+    #[error("backend reply metadata or JSON body is malformed: {0}")]
     Meta(serde_json::Error),
 }
 
@@ -202,7 +205,39 @@ pub fn decode_reply<T: BytesPayload>(
         let meta = serde_json::from_str(meta).map_err(BindingError::Meta)?;
         return Ok(Ok(T::join(meta, body)));
     }
-    let problem = match serde_json::from_slice::<ErrorBody>(&body) {
+    Ok(Err(refusal(status, &body)))
+}
+
+/// The reply for a call whose result carries no bytes: the `ok` value as a
+/// JSON body (`application/json`).
+pub fn encode_json_reply<T: Serialize>(result: Result<T, Error>) -> Reply {
+    match result {
+        Ok(value) => Reply {
+            status: 200,
+            content_type: "application/json",
+            meta: None,
+            body: encode_args(&value),
+        },
+        Err(error) => error_reply(&error),
+    }
+}
+
+/// A JSON-bodied call's result from the reply's status and body.
+pub fn decode_json_reply<T: DeserializeOwned>(
+    status: u16,
+    body: &[u8],
+) -> Result<Result<T, Error>, BindingError> {
+    if (200..300).contains(&status) {
+        return serde_json::from_slice(body)
+            .map(Ok)
+            .map_err(BindingError::Meta);
+    }
+    Ok(Err(refusal(status, body)))
+}
+
+/// The error a non-2xx reply stands for.
+fn refusal(status: u16, body: &[u8]) -> Error {
+    let problem = match serde_json::from_slice::<ErrorBody>(body) {
         Ok(b) => Problem {
             code: b.code,
             message: b.message,
@@ -216,13 +251,13 @@ pub fn decode_reply<T: BytesPayload>(
             ),
         },
     };
-    Ok(Err(Error::from_status(status, problem)))
+    Error::from_status(status, problem)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::Size;
+    use crate::types::{Detection, Size, Watermark};
 
     fn rendition() -> Rendition {
         Rendition {
@@ -237,6 +272,11 @@ mod tests {
                     height: 2,
                 },
                 engine: "cpu".into(),
+                watermark: Watermark {
+                    issued_at: 1_800_000_000,
+                    merchant: 7,
+                    platform: 1,
+                },
             },
             bytes: vec![0, 159, 255, 1],
         }
@@ -289,6 +329,41 @@ mod tests {
         assert_eq!((back, bytes), (args, &b"\xff\n\x00raw"[..]));
         let r = decode_bytes_args::<serde_json::Value>(b"{}");
         assert!(matches!(r, Err(Error::Invalid(p)) if p.code == "rpc-arguments-malformed"));
+    }
+
+    #[test]
+    fn json_results_round_trip() {
+        let detection = Detection {
+            payload: Some(Watermark {
+                issued_at: 1_800_000_000,
+                merchant: 42,
+                platform: 3,
+            }),
+            confidence: 0.75,
+            corrected_bits: 9,
+        };
+        let reply = encode_json_reply(Ok(detection));
+        assert_eq!(
+            (reply.status, reply.content_type),
+            (200, "application/json")
+        );
+        let back: Detection = decode_json_reply(reply.status, &reply.body)
+            .expect("decodes")
+            .expect("ok");
+        assert_eq!(back, detection);
+        let refused = encode_json_reply::<Detection>(Err(Error::new(422, "image-empty", "no")));
+        assert_eq!(
+            decode_json_reply::<Detection>(refused.status, &refused.body).expect("decodes"),
+            Err(Error::new(422, "image-empty", "no"))
+        );
+        assert!(decode_json_reply::<Detection>(200, b"[").is_err());
+    }
+
+    #[test]
+    fn avif_is_named_like_the_others() {
+        assert_eq!(ImageFormat::from_extension("AVIF"), Some(ImageFormat::Avif));
+        assert_eq!(ImageFormat::Avif.media_type(), "image/avif");
+        assert_eq!(ImageFormat::Avif.extension(), "avif");
     }
 
     #[test]

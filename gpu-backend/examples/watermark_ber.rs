@@ -1,0 +1,81 @@
+//! Bit error rate of the invisible watermark over the demo catalog, after
+//! the attacks the robustness test applies.
+//!
+//! `cargo run --release -p meridian-gpu-backend --example watermark_ber`
+//! (optional argument: another catalog directory).
+
+use anyhow::Context;
+use meridian_gpu_backend::catalog::image_files;
+use meridian_gpu_backend::config::Config;
+use meridian_gpu_backend::imaging::{Engine, Job, attack, codec, psnr, render, watermark};
+use meridian_wit::types::{Fit, ImageFormat};
+
+fn main() -> anyhow::Result<()> {
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/catalog").to_owned());
+    let mut limits = Config::load(None, |_| None)?.limits;
+    limits.max_input_pixels = 100_000_000;
+    let attacks = attack::ALL;
+    let mut totals = vec![(0f64, 0usize, 0usize); attacks.len()];
+    let entries = image_files(dir.as_ref()).with_context(|| format!("reading {dir}"))?;
+    println!(
+        "image | rendition PSNR vs unmarked | {}",
+        attacks.map(|a| a.0).join(" | ")
+    );
+    for path in entries {
+        let source = codec::decode(&std::fs::read(&path)?, &limits)
+            .map_err(|e| anyhow::anyhow!("{}: {e:?}", path.display()))?
+            .pixels;
+        let mark = watermark::issue(1_800_000_000, 123_456, 1);
+        let job = Job::new((1080, 1080), Fit::Contain, mark);
+        let (marked, _) =
+            render(&source, &job, Engine::Cpu).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        // The visual cost: the same rendition without the mark.
+        let unmarked = {
+            let plan = meridian_gpu_backend::imaging::Plan::new(
+                (source.width, source.height),
+                job.target,
+                job.fit,
+            );
+            meridian_gpu_backend::imaging::resize(&source, &plan, Engine::Cpu)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?
+                .0
+        };
+        let served = codec::decode(
+            &codec::encode(&marked, ImageFormat::Jpeg, 85).map_err(|e| anyhow::anyhow!("{e:?}"))?,
+            &limits,
+        )
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        .pixels;
+        let mut row = Vec::new();
+        for (i, (_, attack)) in attacks.iter().enumerate() {
+            let attacked = attack(&served);
+            let ber = watermark::bit_error_rate(&attacked, &mark);
+            let ok = watermark::detect(&attacked).payload.as_ref() == Some(&mark);
+            totals[i].0 += ber;
+            totals[i].1 += usize::from(ok);
+            totals[i].2 += 1;
+            row.push(format!(
+                "{:.1}% {}",
+                ber * 100.0,
+                if ok { "ok" } else { "LOST" }
+            ));
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        println!(
+            "{name} | {:.1} dB | {}",
+            psnr(&marked, &unmarked),
+            row.join(" | ")
+        );
+    }
+    let summary: Vec<String> = totals
+        .iter()
+        .map(|(ber, ok, n)| format!("{:.1}% ({ok}/{n} decoded)", ber / *n.max(&1) as f64 * 100.0))
+        .collect();
+    println!("mean raw BER | | {}", summary.join(" | "));
+    Ok(())
+}
