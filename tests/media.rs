@@ -283,3 +283,33 @@ fn outbound_host_not_allowed_is_refused_and_logged() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn a_url_without_format_is_negotiated_from_accept() -> Result<()> {
+    let s = stack()?;
+    let url = format!("{}/v1/media/{}/thumbnail", s.host.url, asset()?);
+    let avif = get(&url, &[("Accept", "image/avif,image/webp,*/*;q=0.8")])?;
+    assert_eq!(avif.status, 200, "{}", String::from_utf8_lossy(&avif.body));
+    assert_eq!(avif.header("content-type"), Some("image/avif"));
+    assert_eq!(avif.header("vary"), Some("Accept"));
+    assert_eq!(avif.body.get(4..12), Some(&b"ftypavif"[..]), "an AVIF file");
+
+    let jpeg = get(&url, &[("Accept", "image/jpeg")])?;
+    assert_eq!(jpeg.header("content-type"), Some("image/jpeg"));
+    let image = image::load_from_memory_with_format(&jpeg.body, image::ImageFormat::Jpeg)?;
+    assert_eq!((image.width(), image.height()), (160, 160));
+
+    let again = get(&url, &[("Accept", "image/avif")])?;
+    assert!(
+        again
+            .header("cache-status")
+            .is_some_and(|c| c.contains("; hit")),
+        "the AVIF variant is cached: {:?}",
+        again.header("cache-status")
+    );
+    assert_eq!(again.body, avif.body);
+
+    let refused = get(&url, &[("Accept", "text/html")])?;
+    assert_refusal(&refused, 406, "format-not-acceptable")?;
+    Ok(())
+}

@@ -141,6 +141,8 @@ pub(crate) mod tests {
         pub key: String,
         pub answer: RefCell<Answer>,
         pub calls: RefCell<usize>,
+        /// The render requests that arrived signed.
+        pub asked: RefCell<Vec<RenderRequest>>,
     }
 
     impl FakeBackend {
@@ -149,6 +151,7 @@ pub(crate) mod tests {
                 key: "k".into(),
                 answer: RefCell::new(answer),
                 calls: RefCell::new(0),
+                asked: RefCell::new(Vec::new()),
             }
         }
     }
@@ -183,7 +186,10 @@ pub(crate) mod tests {
                 Err(e) => Err(Error::new(401, e.code(), e.to_string())),
                 Ok(()) => match rpc::decode_args::<rpc::imaging::RenderArgs>(&request.body) {
                     Err(e) => Err(e),
-                    Ok(_) => self.answer.borrow().clone()?,
+                    Ok(args) => {
+                        self.asked.borrow_mut().push(args.request);
+                        self.answer.borrow().clone()?
+                    }
                 },
             };
             let reply = rpc::encode_reply(result);

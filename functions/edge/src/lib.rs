@@ -6,6 +6,7 @@
 //! [`backend`] asks a region to render it, [`response`] says what happened.
 //! [`media`] ties them together for `GET /v1/media/...`.
 
+pub mod accept;
 pub mod backend;
 pub mod cache;
 pub mod catalog;

@@ -1,6 +1,8 @@
 //! `GET /v1/media/{asset}/{preset}.{ext}`: the whole flow, host-independent.
 
-use meridian_wit::types::{Crop, RenderRequest, Size};
+use meridian_wit::types::{ImageFormat, RenderRequest, Size};
+
+use crate::accept::negotiate;
 
 use crate::backend::{BackendClient, Transport};
 use crate::cache::flow::{Client, Revalidation};
@@ -19,6 +21,8 @@ pub struct MediaRequest<'a> {
     pub path: &'a str,
     pub if_none_match: Option<&'a str>,
     pub if_modified_since: Option<&'a str>,
+    /// For `{preset}` URLs without an extension.
+    pub accept: Option<&'a str>,
 }
 
 /// What the route answers, and work for after the answer is sent.
@@ -33,9 +37,18 @@ pub struct Served {
 #[derive(Debug)]
 pub struct Deferred {
     revalidation: Revalidation,
+    job: Job,
+}
+
+/// One rendition to produce, as the cache's fetch needs it.
+#[derive(Debug)]
+struct Job {
     request: RenderRequest,
+    /// Surrogate keys.
     tags: String,
-    preset: Preset,
+    max_age_s: u64,
+    /// The format came from `Accept`: the answer says `Vary: Accept`.
+    negotiated: bool,
 }
 
 impl Deferred {
@@ -46,14 +59,7 @@ impl Deferred {
         backend: &BackendClient<T>,
         clock: Clock<'_>,
     ) -> Result<cache::status::CacheStatus, Refusal> {
-        let fetch = render_fetch(
-            backend,
-            &self.request,
-            &self.preset,
-            &self.tags,
-            config,
-            clock,
-        );
+        let fetch = render_fetch(backend, &self.job, config, clock);
         self.revalidation.run(kv, config, clock, fetch).await
     }
 }
@@ -64,6 +70,8 @@ pub struct Media<'a, K, T> {
     pub kv: &'a K,
     pub cache: &'a CacheConfig,
     pub backend: &'a BackendClient<T>,
+    /// Carried in every rendition's watermark.
+    pub merchant: u32,
 }
 
 /// Answers a media request: the gate first (an asset inherits its
@@ -125,48 +133,77 @@ async fn serve<K: Kv, T: Transport>(
         return Ok((refusal.into_response(), None));
     }
     let preset = media.presets.get(&path.preset)?;
-    if !preset.offers(path.format) {
-        return Err(Refusal::new(
-            404,
-            "format-not-offered",
-            format!("preset `{}` is not offered as .{}", preset.name, path.ext),
-        ));
-    }
-    // Renditions depend on the path only: the query never reaches the backend.
-    let key = CacheRequest::new(path_only, [], media.cache)?.scoped(&preset.version);
-    let render = render_request(&path, preset);
-    let tags = surrogate_keys(&path, sku);
-    let fetch = render_fetch(media.backend, &render, preset, &tags, media.cache, clock);
+    let format = match path.format {
+        Some(format) if preset.offers(format) => format,
+        Some(_) => {
+            return Err(Refusal::new(
+                404,
+                "format-not-offered",
+                format!("preset `{}` is not offered as .{}", preset.name, path.ext),
+            ));
+        }
+        None => negotiate(request.accept, preset.formats()).ok_or_else(|| {
+            let offered: Vec<&str> = preset.formats().iter().map(|f| f.media_type()).collect();
+            Refusal::new(
+                406,
+                "format-not-acceptable",
+                format!(
+                    "preset `{}` offers {}; Accept allows none of them",
+                    preset.name,
+                    offered.join(", ")
+                ),
+            )
+        })?,
+    };
+    // Renditions depend on the path and, negotiated, on the format chosen
+    // (never on the raw Accept, which differs per browser version).
+    let varies = [("accept", format.media_type())];
+    let varies = if path.format.is_none() {
+        &varies[..]
+    } else {
+        &[]
+    };
+    let key =
+        CacheRequest::new(path_only, varies.iter().copied(), media.cache)?.scoped(&preset.version);
+    let job = Job {
+        request: render_request(&path.asset, format, preset, media.merchant),
+        tags: surrogate_keys(&path, sku),
+        max_age_s: preset.max_age_s,
+        negotiated: path.format.is_none(),
+    };
+    let fetch = render_fetch(media.backend, &job, media.cache, clock);
     let client = Client {
         if_none_match: request.if_none_match,
         if_modified_since: request.if_modified_since,
         head,
     };
     let outcome = cache::serve(media.kv, media.cache, &key, client, clock, fetch).await?;
-    let deferred = outcome.revalidation.map(|revalidation| Deferred {
-        revalidation,
-        request: render,
-        tags,
-        preset: preset.clone(),
-    });
+    let deferred = outcome
+        .revalidation
+        .map(|revalidation| Deferred { revalidation, job });
     Ok((outcome.response, deferred))
 }
 
-fn render_request(path: &MediaPath, preset: &Preset) -> RenderRequest {
+fn render_request(
+    asset: &str,
+    format: ImageFormat,
+    preset: &Preset,
+    merchant: u32,
+) -> RenderRequest {
     RenderRequest {
-        asset: path.asset.clone(),
+        asset: asset.to_owned(),
         size: Size {
             width: preset.width,
             height: preset.height,
         },
         fit: preset.fit,
         background: preset.background,
-        format: path.format,
-        quality: preset.quality(path.format),
-        crop: Crop::Centre,
-        subject_fill: None,
-        min_source_side: None,
-        merchant: 0,
+        format,
+        quality: preset.quality(format),
+        crop: preset.crop,
+        subject_fill: preset.subject_fill,
+        min_source_side: preset.min_source_side,
+        merchant,
     }
 }
 
@@ -195,15 +232,17 @@ fn surrogate_keys(path: &MediaPath, sku: Option<&str>) -> String {
 /// the HTTP response the cache stores.
 fn render_fetch<'a, T: Transport>(
     backend: &'a BackendClient<T>,
-    request: &'a RenderRequest,
-    preset: &'a Preset,
-    tags: &'a str,
+    job: &'a Job,
     config: &'a CacheConfig,
     clock: Clock<'a>,
 ) -> impl AsyncFn(http::request::Parts) -> Result<Fetched, Refusal> + 'a {
     async move |_parts| {
-        let rendition = backend.render(request, clock()).await?;
-        http::Response::builder()
+        let rendition = backend.render(&job.request, clock()).await?;
+        let mut response = http::Response::builder();
+        if job.negotiated {
+            response = response.header("vary", "Accept");
+        }
+        response
             .status(200)
             .header("content-type", rendition.meta.format.media_type())
             .header("etag", cache::etag_of(&rendition.bytes))
@@ -211,10 +250,10 @@ fn render_fetch<'a, T: Transport>(
                 "cache-control",
                 format!(
                     "public, max-age={}, stale-while-revalidate={}, stale-if-error={}",
-                    preset.max_age_s, config.stale_while_revalidate_s, config.stale_if_error_s
+                    job.max_age_s, config.stale_while_revalidate_s, config.stale_if_error_s
                 ),
             )
-            .header("surrogate-key", tags)
+            .header("surrogate-key", job.tags.as_str())
             .header("meridian-engine", rendition.meta.engine.as_str())
             .body(rendition.bytes)
             .map_err(|e| Refusal::new(502, "backend-error", e.to_string()))
@@ -237,6 +276,7 @@ mod tests {
             path,
             if_none_match: None,
             if_modified_since: None,
+            accept: None,
         }
     }
 
@@ -255,6 +295,7 @@ mod tests {
             kv,
             cache: &CacheConfig::default(),
             backend: &client,
+            merchant: 7,
         };
         futures_executor::block_on(handle(req, admit, &media, &|| NOW)).response
     }
@@ -317,6 +358,53 @@ mod tests {
         assert_eq!(head.status, 200);
         assert!(head.body.is_empty());
         assert_eq!(head.get("content-length"), first.get("content-length"));
+    }
+
+    #[test]
+    fn negotiated_renditions_vary_on_accept_and_carry_the_preset() {
+        let kv = MapKv::default();
+        let fake = FakeBackend::answering(Ok(Ok(rendition())));
+        let chrome = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8";
+        let path = "/v1/media/a.jpg/thumbnail";
+        let ask = |accept| MediaRequest {
+            accept: Some(accept),
+            ..get(path)
+        };
+        let first = run(ask(chrome), &kv, &fake);
+        assert_eq!(first.status, 200);
+        assert_eq!(first.get("vary"), Some("Accept"));
+        let asked = fake.asked.borrow().last().cloned().expect("rendered");
+        assert_eq!(asked.format, ImageFormat::Avif);
+        assert_eq!(asked.quality, 60);
+        assert_eq!(asked.crop, meridian_wit::types::Crop::Attention);
+        assert_eq!(asked.merchant, 7, "the watermark names the merchant");
+
+        // Another browser version with the same best format shares the entry;
+        // a JPEG-only client gets its own.
+        let hit = run(ask("image/avif,image/webp,*/*;q=0.5"), &kv, &fake);
+        assert!(hit.get("cache-status").is_some_and(|s| s.contains("; hit")));
+        let jpeg = run(ask("image/jpeg"), &kv, &fake);
+        assert!(
+            jpeg.get("cache-status")
+                .is_some_and(|s| s.contains("fwd=vary-miss"))
+        );
+        assert_eq!(
+            fake.asked.borrow().last().map(|r| r.format),
+            Some(ImageFormat::Jpeg)
+        );
+        assert_eq!(*fake.calls.borrow(), 2);
+
+        let none = run(ask("text/html"), &kv, &fake);
+        assert_eq!(
+            (none.status, code(&none).as_str()),
+            (406, "format-not-acceptable")
+        );
+        let explicit = run(get("/v1/media/a.jpg/thumbnail.webp"), &kv, &fake);
+        assert_eq!(
+            explicit.get("vary"),
+            None,
+            "a URL naming its format does not vary"
+        );
     }
 
     #[test]
@@ -472,6 +560,7 @@ mod revalidation_tests {
             kv: &kv,
             cache: &cache,
             backend: &client,
+            merchant: 7,
         };
         let headers = [("cf-ipcountry", "DE")];
         let request = MediaRequest {
@@ -479,6 +568,7 @@ mod revalidation_tests {
             path: "/v1/media/a.jpg/thumbnail.webp",
             if_none_match: None,
             if_modified_since: None,
+            accept: None,
         };
         let run = |now| {
             let admit = |ask: Ask<'_>| Ok(crate::gate::admit_via_cdn(&headers, "", ask));

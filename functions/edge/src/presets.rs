@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use meridian_wit::types::{Fit, ImageFormat, Rgba};
+use meridian_wit::types::{Crop, Fit, ImageFormat, Rgba};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -31,12 +31,26 @@ enum FitName {
     Pad,
 }
 
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum CropName {
+    #[default]
+    Centre,
+    Attention,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPreset {
     width: u32,
     height: u32,
     fit: FitName,
+    #[serde(default)]
+    crop: CropName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    subject_fill: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    min_source_side: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     background: Option<String>,
     formats: Vec<String>,
@@ -52,7 +66,15 @@ pub struct Preset {
     pub width: u32,
     pub height: u32,
     pub fit: Fit,
+    /// Where `cover` crops: the centre, or the most detailed window.
+    pub crop: Crop,
+    /// Percent of the box the product fills once uniform background is
+    /// trimmed (marketplace main images).
+    pub subject_fill: Option<u8>,
+    /// Sources smaller than this on their shorter side are refused.
+    pub min_source_side: Option<u32>,
     pub background: Option<Rgba>,
+    /// In order of preference, for `Accept` negotiation.
     formats: Vec<ImageFormat>,
     quality: BTreeMap<String, u8>,
     pub max_age_s: u64,
@@ -64,6 +86,11 @@ pub struct Preset {
 impl Preset {
     pub fn offers(&self, format: ImageFormat) -> bool {
         self.formats.contains(&format)
+    }
+
+    /// The formats offered, most preferred first.
+    pub fn formats(&self) -> &[ImageFormat] {
+        &self.formats
     }
 
     /// Encoder quality for a format (lossless formats ignore it).
@@ -156,6 +183,17 @@ fn validate(name: String, raw: RawPreset) -> Result<Preset, PresetError> {
             )));
         }
     }
+    if let Some(fill) = raw.subject_fill
+        && !(10..=100).contains(&fill)
+    {
+        return Err(invalid(format!("subject_fill {fill} is outside 10..=100")));
+    }
+    if raw
+        .min_source_side
+        .is_some_and(|m| m == 0 || m > MAX_SIDE * 4)
+    {
+        return Err(invalid("min_source_side is outside 1..=16384".into()));
+    }
     let background = raw
         .background
         .as_deref()
@@ -174,6 +212,12 @@ fn validate(name: String, raw: RawPreset) -> Result<Preset, PresetError> {
             FitName::Contain => Fit::Contain,
             FitName::Pad => Fit::Pad,
         },
+        crop: match raw.crop {
+            CropName::Centre => Crop::Centre,
+            CropName::Attention => Crop::Attention,
+        },
+        subject_fill: raw.subject_fill,
+        min_source_side: raw.min_source_side,
         background,
         formats,
         quality: raw
@@ -212,7 +256,25 @@ mod tests {
         let p = Presets::load(None).expect("defaults validate");
         assert_eq!(
             p.names(),
-            vec!["product", "square-1080", "story", "thumbnail"]
+            vec![
+                "marketplace-main",
+                "product",
+                "social-4x5",
+                "square-1080",
+                "story",
+                "thumbnail",
+                "video-cover"
+            ]
+        );
+        let main = p.get("marketplace-main").expect("marketplace");
+        assert_eq!(
+            (main.subject_fill, main.min_source_side, main.formats()),
+            (Some(85), Some(1000), &[ImageFormat::Jpeg][..])
+        );
+        let cover = p.get("video-cover").expect("video cover");
+        assert_eq!(
+            (cover.width, cover.height, cover.crop),
+            (1080, 1920, Crop::Attention)
         );
         let thumb = p.get("thumbnail").expect("thumbnail");
         assert_eq!(
@@ -232,6 +294,30 @@ mod tests {
         );
         assert!(!p.get("story").expect("story").offers(ImageFormat::Png));
         assert_eq!(Presets::load(Some("  ")), Presets::load(None));
+    }
+
+    #[test]
+    fn channel_fields_are_validated() {
+        let base =
+            "[x]\nwidth=10\nheight=10\nfit=\"cover\"\nformats=[\"avif\",\"jpg\"]\nmax_age_s=60\n";
+        let ok = Presets::parse(&format!(
+            "{base}crop=\"attention\"\nsubject_fill=80\nmin_source_side=500\n"
+        ))
+        .expect("valid");
+        let x = ok.get("x").expect("x");
+        assert_eq!(x.formats(), &[ImageFormat::Avif, ImageFormat::Jpeg]);
+        assert_eq!(
+            (x.crop, x.subject_fill, x.min_source_side),
+            (Crop::Attention, Some(80), Some(500))
+        );
+        for bad in [
+            "crop=\"middle\"\n",
+            "subject_fill=5\n",
+            "subject_fill=101\n",
+            "min_source_side=0\n",
+        ] {
+            assert!(Presets::parse(&format!("{base}{bad}")).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Parsing `GET /v1/media/{asset}/{preset}.{ext}`.
+//! Parsing `GET /v1/media/{asset}/{preset}.{ext}` and
+//! `GET /v1/media/{asset}/{preset}` (format negotiated from `Accept`).
 
 use meridian_wit::types::ImageFormat;
 
@@ -13,8 +14,10 @@ pub struct MediaPath {
     /// Catalog-relative asset path, validated.
     pub asset: String,
     pub preset: String,
-    pub format: ImageFormat,
-    /// The extension as requested (`jpg`, `png`, `webp`).
+    /// The format the URL names; `None` asks for negotiation.
+    pub format: Option<ImageFormat>,
+    /// The extension as requested (`jpg`, `png`, `webp`, `avif`; empty
+    /// when negotiated).
     pub ext: String,
 }
 
@@ -32,20 +35,19 @@ pub fn parse_media_path(path: &str) -> Result<MediaPath, Refusal> {
         )
     })?;
     validate_asset(asset)?;
-    let (preset, ext) = last.rsplit_once('.').ok_or_else(|| {
-        Refusal::new(
-            404,
-            "format-unknown",
-            format!("`{last}` names no format; use {{preset}}.jpg, .png or .webp"),
-        )
-    })?;
-    let format = ImageFormat::from_extension(ext).ok_or_else(|| {
-        Refusal::new(
-            404,
-            "format-unknown",
-            format!("`{ext}` is not an offered format (jpg, png, webp)"),
-        )
-    })?;
+    let (preset, ext, format) = match last.rsplit_once('.') {
+        None => (last, "", None),
+        Some((preset, ext)) => {
+            let format = ImageFormat::from_extension(ext).ok_or_else(|| {
+                Refusal::new(
+                    404,
+                    "format-unknown",
+                    format!("`{ext}` is not a format (avif, webp, jpg, png)"),
+                )
+            })?;
+            (preset, ext, Some(format))
+        }
+    };
     if preset.is_empty() {
         return Err(Refusal::new(
             404,
@@ -101,11 +103,13 @@ mod tests {
         let m = parse_media_path("/v1/media/shoes/red.jpg/thumbnail.webp?v=2").expect("parses");
         assert_eq!(m.asset, "shoes/red.jpg");
         assert_eq!(m.preset, "thumbnail");
-        assert_eq!(m.format, ImageFormat::Webp);
+        assert_eq!(m.format, Some(ImageFormat::Webp));
         assert_eq!(
             parse_media_path("/v1/media/a.png/product.JPEG").map(|m| m.format),
-            Ok(ImageFormat::Jpeg)
+            Ok(Some(ImageFormat::Jpeg))
         );
+        let negotiated = parse_media_path("/v1/media/a.png/product").expect("parses");
+        assert_eq!((negotiated.format, negotiated.ext.as_str()), (None, ""));
     }
 
     #[test]
@@ -138,10 +142,6 @@ mod tests {
         };
         assert_eq!(
             code("/v1/media/a.jpg/thumbnail.gif"),
-            (404, "format-unknown".into())
-        );
-        assert_eq!(
-            code("/v1/media/a.jpg/thumbnail"),
             (404, "format-unknown".into())
         );
         assert_eq!(code("/v1/media/a.jpg"), (404, "route-unknown".into()));

@@ -41,6 +41,7 @@ struct Inputs {
     cache: CacheConfig,
     store: SpinKv,
     backend: BackendClient<SpinHttp>,
+    merchant: u32,
 }
 
 impl Inputs {
@@ -55,6 +56,13 @@ impl Inputs {
                 &variable("backend_signing_key")?,
                 SpinHttp,
             ),
+            merchant: variable("merchant_id")?.trim().parse().map_err(|e| {
+                Refusal::new(
+                    500,
+                    "merchant-id-invalid",
+                    format!("variable merchant_id is not a 32-bit number: {e}"),
+                )
+            })?,
         })
     }
 }
@@ -70,6 +78,7 @@ async fn serve(req: IncomingRequest, inputs: &Inputs) -> Result<Served, Refusal>
         path: req.path_and_query().unwrap_or(req.path()),
         if_none_match: header("if-none-match"),
         if_modified_since: header("if-modified-since"),
+        accept: header("accept"),
     };
     let admit = |ask: meridian_edge::gate::Ask<'_>| gate.admit(&incoming, ask);
     let media = Media {
@@ -77,6 +86,7 @@ async fn serve(req: IncomingRequest, inputs: &Inputs) -> Result<Served, Refusal>
         kv: &inputs.store,
         cache: &inputs.cache,
         backend: &inputs.backend,
+        merchant: inputs.merchant,
     };
     Ok(media::handle(request, admit, &media, &now).await)
 }
