@@ -76,7 +76,32 @@ pub struct GpuResizer {
     name: String,
 }
 
-fn module(device: &wgpu::Device, label: &str, wgsl: &str) -> wgpu::ShaderModule {
+/// A Vulkan device on the first adapter wgpu offers (a discrete GPU when
+/// there is one), with the adapter's own limits. Shared by imaging and
+/// try-on.
+pub(crate) fn open_device(
+    label: &str,
+) -> Result<(wgpu::Device, wgpu::Queue, wgpu::AdapterInfo, wgpu::Limits), GpuError> {
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+    desc.backends = wgpu::Backends::VULKAN;
+    let instance = wgpu::Instance::new(desc);
+    let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+        power_preference: wgpu::PowerPreference::HighPerformance,
+        ..Default::default()
+    }))
+    .map_err(|e| GpuError::NoAdapter(e.to_string()))?;
+    let info = adapter.get_info();
+    let limits = adapter.limits();
+    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+        label: Some(label),
+        required_limits: limits.clone(),
+        ..Default::default()
+    }))
+    .map_err(|e| GpuError::Device(e.to_string()))?;
+    Ok((device, queue, info, limits))
+}
+
+pub(crate) fn module(device: &wgpu::Device, label: &str, wgsl: &str) -> wgpu::ShaderModule {
     device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(label),
         source: wgpu::ShaderSource::Wgsl(wgsl.into()),
@@ -85,7 +110,11 @@ fn module(device: &wgpu::Device, label: &str, wgsl: &str) -> wgpu::ShaderModule 
 
 /// Binding 0 is a uniform; bindings 1.. are storage buffers, read-only
 /// where `read_only` says so.
-fn layout(device: &wgpu::Device, label: &str, read_only: &[bool]) -> wgpu::BindGroupLayout {
+pub(crate) fn layout(
+    device: &wgpu::Device,
+    label: &str,
+    read_only: &[bool],
+) -> wgpu::BindGroupLayout {
     let buffer = |binding: u32, ty| wgpu::BindGroupLayoutEntry {
         binding,
         visibility: wgpu::ShaderStages::COMPUTE,
@@ -109,7 +138,7 @@ fn layout(device: &wgpu::Device, label: &str, read_only: &[bool]) -> wgpu::BindG
     })
 }
 
-fn pipeline(
+pub(crate) fn pipeline(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
     module: &wgpu::ShaderModule,
@@ -133,22 +162,7 @@ fn pipeline(
 impl GpuResizer {
     /// The first adapter wgpu offers (a discrete GPU when there is one).
     pub fn new() -> Result<GpuResizer, GpuError> {
-        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
-        desc.backends = wgpu::Backends::VULKAN;
-        let instance = wgpu::Instance::new(desc);
-        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference: wgpu::PowerPreference::HighPerformance,
-            ..Default::default()
-        }))
-        .map_err(|e| GpuError::NoAdapter(e.to_string()))?;
-        let info = adapter.get_info();
-        let limits = adapter.limits();
-        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-            label: Some("meridian-imaging"),
-            required_limits: limits.clone(),
-            ..Default::default()
-        }))
-        .map_err(|e| GpuError::Device(e.to_string()))?;
+        let (device, queue, info, limits) = open_device("meridian-imaging")?;
         let resize_layout = layout(&device, "resize", &[true, true, true, true, false, false]);
         let mark_layout = layout(&device, "watermark", &[true, true, false, false, false]);
         let energy_layout = layout(&device, "energy", &[true, false]);

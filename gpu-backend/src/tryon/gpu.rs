@@ -10,17 +10,8 @@ use wgpu::util::DeviceExt;
 use super::composite::{Atlas, Plan};
 use super::frame::Frame;
 
-#[derive(Debug, thiserror::Error)]
-pub enum GpuError {
-    #[error("no GPU adapter: {0}")]
-    NoAdapter(String),
-    #[error("GPU device request failed: {0}")]
-    Device(String),
-    #[error("region needs {needed} bytes in one buffer; the adapter allows {allowed}")]
-    TooLarge { needed: u64, allowed: u64 },
-    #[error("GPU readback failed: {0}")]
-    Readback(String),
-}
+pub use crate::imaging::gpu::GpuError;
+use crate::imaging::gpu::{layout, module, open_device, pipeline};
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -41,60 +32,10 @@ pub struct GpuCompositor {
 
 impl GpuCompositor {
     pub fn new(atlas: &Atlas) -> Result<GpuCompositor, GpuError> {
-        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
-        desc.backends = wgpu::Backends::VULKAN;
-        let instance = wgpu::Instance::new(desc);
-        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference: wgpu::PowerPreference::HighPerformance,
-            ..Default::default()
-        }))
-        .map_err(|e| GpuError::NoAdapter(e.to_string()))?;
-        let info = adapter.get_info();
-        let limits = adapter.limits();
-        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-            label: Some("meridian-tryon"),
-            required_limits: limits.clone(),
-            ..Default::default()
-        }))
-        .map_err(|e| GpuError::Device(e.to_string()))?;
-        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("composite.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("composite.wgsl").into()),
-        });
-        let entry = |binding, ty| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::COMPUTE,
-            ty: wgpu::BindingType::Buffer {
-                ty,
-                has_dynamic_offset: false,
-                min_binding_size: None,
-            },
-            count: None,
-        };
-        let read = wgpu::BufferBindingType::Storage { read_only: true };
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("composite"),
-            entries: &[
-                entry(0, wgpu::BufferBindingType::Uniform),
-                entry(1, read),
-                entry(2, read),
-                entry(3, read),
-                entry(4, wgpu::BufferBindingType::Storage { read_only: false }),
-            ],
-        });
-        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("composite"),
-            bind_group_layouts: &[Some(&layout)],
-            ..Default::default()
-        });
-        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some("composite"),
-            layout: Some(&pipeline_layout),
-            module: &module,
-            entry_point: Some("main"),
-            compilation_options: Default::default(),
-            cache: None,
-        });
+        let (device, queue, info, limits) = open_device("meridian-tryon")?;
+        let module = module(&device, "composite.wgsl", include_str!("composite.wgsl"));
+        let layout = layout(&device, "composite", &[true, true, true, false]);
+        let pipeline = pipeline(&device, &layout, &module, "main");
         // A storage binding may not be empty.
         let texels: &[u32] = if atlas.texels.is_empty() {
             &[0]
