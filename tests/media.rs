@@ -313,3 +313,100 @@ fn a_url_without_format_is_negotiated_from_accept() -> Result<()> {
     assert_refusal(&refused, 406, "format-not-acceptable")?;
     Ok(())
 }
+
+/// A rendition served by the edge carries the merchant's mark, which the
+/// authenticated detect route reads back; refusals say why.
+#[test]
+fn watermark_detect_reads_back_a_served_rendition() -> Result<()> {
+    use meridian_e2e::{send, start_host_with};
+    let catalog = test_catalog()?;
+    let state = tempfile::tempdir()?;
+    let backend = start_backend(catalog.path())?;
+    let token = "detect-token";
+    let host = start_host_with(
+        &repo_root().join("spin.toml"),
+        state.path(),
+        &backend.url,
+        &[
+            ("SPIN_VARIABLE_WATERMARK_TOKEN", token),
+            ("SPIN_VARIABLE_MERCHANT_ID", "4242"),
+        ],
+    )?;
+    let rendition = get(
+        &format!("{}/v1/media/{}/square-1080.jpg", host.url, asset()?),
+        &[],
+    )?;
+    assert_eq!(rendition.status, 200);
+    let detect = format!("{}/v1/watermark/detect", host.url);
+    let bearer = format!("Bearer {token}");
+    let auth = [("authorization", bearer.as_str())];
+
+    let reply = send("POST", &detect, &auth, Some(&rendition.body))?;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    let found: serde_json::Value = serde_json::from_slice(&reply.body)?;
+    assert_eq!(found["found"], true, "{found}");
+    assert_eq!(found["payload"]["merchant"], 4242);
+    assert_eq!(found["payload"]["platform"], 1);
+    let issued = found["payload"]["issued_at"]
+        .as_u64()
+        .context("issued_at")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    assert!(
+        issued <= now && now - issued < 600,
+        "issued {issued}, now {now}"
+    );
+    assert!(found["confidence"].as_f64().is_some_and(|c| c > 0.5));
+
+    // A photograph nobody marked.
+    let unmarked = std::fs::read(repo_root().join("gpu-backend/tests/faces/astronaut.png"))?;
+    let reply = send("POST", &detect, &auth, Some(&unmarked))?;
+    assert_eq!(reply.status, 200);
+    let found: serde_json::Value = serde_json::from_slice(&reply.body)?;
+    assert_eq!(found["found"], false, "{found}");
+
+    assert_refusal(
+        &send("POST", &detect, &[], Some(&rendition.body))?,
+        401,
+        "watermark-unauthorized",
+    )?;
+    assert_refusal(
+        &send("POST", &detect, &auth, Some(b""))?,
+        400,
+        "image-missing",
+    )?;
+    assert_refusal(
+        &send("GET", &detect, &auth, None)?,
+        405,
+        "method-not-allowed",
+    )?;
+    let text = send("POST", &detect, &auth, Some(b"this is not an image"))?;
+    let (status, code, _) = text.error()?;
+    assert_eq!((text.status, status), (422, 422), "{code}");
+
+    // Without a configured token the route is off.
+    let off_state = tempfile::tempdir()?;
+    let off = start_host(
+        &repo_root().join("spin.toml"),
+        off_state.path(),
+        &backend.url,
+    )?;
+    assert_refusal(
+        &send(
+            "POST",
+            &format!("{}/v1/watermark/detect", off.url),
+            &auth,
+            Some(&rendition.body),
+        )?,
+        403,
+        "watermark-disabled",
+    )?;
+    Ok(())
+}

@@ -1,10 +1,11 @@
-//! A typed client for the backend's `imaging` interface over the HTTP
-//! binding (`meridian_wit::rpc`), with the transport left to the host.
+//! A typed client for the backend's interfaces (`imaging`, `tryon`) over
+//! the HTTP binding (`meridian_wit::rpc`), with the transport left to the
+//! host.
 
 use std::future::Future;
 
-use meridian_wit::rpc::{self, Signer};
-use meridian_wit::types::{Error, RenderRequest, Rendition};
+use meridian_wit::rpc::{self, BytesPayload, Signer};
+use meridian_wit::types::{Detection, Error, RenderRequest, Rendition, TryonRequest, TryonResult};
 
 use crate::response::Refusal;
 
@@ -54,16 +55,18 @@ impl<T: Transport> BackendClient<T> {
         }
     }
 
-    /// The signed request for `imaging.render`, at `now` (unix seconds).
-    pub fn render_request(&self, request: &RenderRequest, now: u64) -> OutboundRequest {
-        let body = rpc::encode_args(&rpc::imaging::RenderArgs {
-            request: request.clone(),
-        });
-        let signature = self.signer.sign("POST", rpc::IMAGING_RENDER, now, &body);
+    /// The backend's base URL (for `allowed_outbound_hosts` messages and logs).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// A signed `POST` of `body` to `route` at `now` (unix seconds).
+    fn signed(&self, route: &str, content_type: &str, body: Vec<u8>, now: u64) -> OutboundRequest {
+        let signature = self.signer.sign("POST", route, now, &body);
         OutboundRequest {
-            url: format!("{}{}", self.base_url, rpc::IMAGING_RENDER),
+            url: format!("{}{route}", self.base_url),
             headers: vec![
-                ("content-type".into(), "application/json".into()),
+                ("content-type".into(), content_type.into()),
                 (rpc::TIMESTAMP_HEADER.into(), now.to_string()),
                 (rpc::SIGNATURE_HEADER.into(), signature),
             ],
@@ -71,35 +74,96 @@ impl<T: Transport> BackendClient<T> {
         }
     }
 
+    /// The signed request for `imaging.render`.
+    pub fn render_request(&self, request: &RenderRequest, now: u64) -> OutboundRequest {
+        let body = rpc::encode_args(&rpc::imaging::RenderArgs {
+            request: request.clone(),
+        });
+        self.signed(rpc::IMAGING_RENDER, "application/json", body, now)
+    }
+
     /// `imaging.render`, with backend failures turned into edge refusals.
     pub async fn render(&self, request: &RenderRequest, now: u64) -> Result<Rendition, Refusal> {
-        let reply = self
-            .transport
-            .send(self.render_request(request, now))
+        self.bytes_call("imaging", self.render_request(request, now))
             .await
-            .map_err(|e| {
-                Refusal::new(
-                    502,
-                    "backend-unreachable",
-                    format!("the imaging backend could not be reached: {e}"),
-                )
-            })?;
-        let result =
-            rpc::decode_reply::<Rendition>(reply.status, reply.meta.as_deref(), reply.body)
-                .map_err(|e| {
-                    Refusal::new(
-                        502,
-                        "backend-error",
-                        format!("the imaging backend answered malformed: {e}"),
-                    )
-                })?;
-        result.map_err(refusal_for)
     }
+
+    /// `imaging.detect`: the image travels as the raw body.
+    pub async fn detect(&self, image: Vec<u8>, now: u64) -> Result<Detection, Refusal> {
+        let call = self.signed(rpc::IMAGING_DETECT, "application/octet-stream", image, now);
+        let reply = self.send("imaging", call).await?;
+        let result = rpc::decode_json_reply::<Detection>(reply.status, &reply.body)
+            .map_err(|e| malformed("imaging", e))?;
+        result.map_err(|e| refusal_for("imaging", e))
+    }
+
+    /// The signed request for `tryon.composite`: the arguments as one JSON
+    /// line, then the frame's bytes.
+    pub fn composite_request(
+        &self,
+        request: &TryonRequest,
+        frame: &[u8],
+        now: u64,
+    ) -> OutboundRequest {
+        let body = rpc::encode_bytes_args(
+            &rpc::tryon::CompositeArgs {
+                request: request.clone(),
+            },
+            frame,
+        );
+        self.signed(
+            rpc::TRYON_COMPOSITE,
+            rpc::BYTES_ARGS_CONTENT_TYPE,
+            body,
+            now,
+        )
+    }
+
+    /// `tryon.composite`, with backend failures turned into edge refusals.
+    pub async fn composite(
+        &self,
+        request: &TryonRequest,
+        frame: &[u8],
+        now: u64,
+    ) -> Result<TryonResult, Refusal> {
+        self.bytes_call("try-on", self.composite_request(request, frame, now))
+            .await
+    }
+
+    async fn send(&self, service: &str, call: OutboundRequest) -> Result<InboundResponse, Refusal> {
+        self.transport.send(call).await.map_err(|e| {
+            Refusal::new(
+                502,
+                "backend-unreachable",
+                format!("the {service} backend could not be reached: {e}"),
+            )
+        })
+    }
+
+    /// A call whose result carries bytes (the body) and JSON metadata.
+    async fn bytes_call<R: BytesPayload>(
+        &self,
+        service: &str,
+        call: OutboundRequest,
+    ) -> Result<R, Refusal> {
+        let reply = self.send(service, call).await?;
+        let result = rpc::decode_reply::<R>(reply.status, reply.meta.as_deref(), reply.body)
+            .map_err(|e| malformed(service, e))?;
+        result.map_err(|e| refusal_for(service, e))
+    }
+}
+
+fn malformed(service: &str, e: rpc::BindingError) -> Refusal {
+    Refusal::new(
+        502,
+        "backend-error",
+        format!("the {service} backend answered malformed: {e}"),
+    )
 }
 
 /// The shopper's answer for a backend error: their request's faults keep
 /// their status and code; the platform's own become 502.
-fn refusal_for(error: Error) -> Refusal {
+fn refusal_for(service: &str, error: Error) -> Refusal {
     let status = error.status();
     let problem = error.problem();
     match error {
@@ -107,7 +171,7 @@ fn refusal_for(error: Error) -> Refusal {
             502,
             "backend-auth-failed",
             format!(
-                "the imaging backend refused the edge's signature ({})",
+                "the {service} backend refused the edge's signature ({})",
                 problem.code
             ),
         ),
@@ -115,7 +179,7 @@ fn refusal_for(error: Error) -> Refusal {
             502,
             "backend-error",
             format!(
-                "the imaging backend failed ({}): {}",
+                "the {service} backend failed ({}): {}",
                 problem.code, problem.message
             ),
         ),
@@ -128,7 +192,9 @@ pub(crate) mod tests {
     use std::cell::RefCell;
 
     use meridian_wit::rpc::Call;
-    use meridian_wit::types::{Crop, Fit, ImageFormat, RenditionMeta, Size, Watermark};
+    use meridian_wit::types::{
+        Crop, FaceRule, Fit, ImageFormat, RenditionMeta, Size, TryonMeta, TryonStatus, Watermark,
+    };
 
     use super::*;
 
@@ -137,12 +203,17 @@ pub(crate) mod tests {
     /// What the fake answers: a transport failure or the call's result.
     pub(crate) type Answer = Result<Result<Rendition, Error>, TransportError>;
 
+    /// How the fake answers routes other than `imaging.render`: the path
+    /// and the verified body in, the binding's reply out.
+    pub(crate) type Route = Box<dyn Fn(&str, &[u8]) -> rpc::Reply>;
+
     pub(crate) struct FakeBackend {
         pub key: String,
         pub answer: RefCell<Answer>,
         pub calls: RefCell<usize>,
         /// The render requests that arrived signed.
         pub asked: RefCell<Vec<RenderRequest>>,
+        pub other: Option<Route>,
     }
 
     impl FakeBackend {
@@ -152,6 +223,15 @@ pub(crate) mod tests {
                 answer: RefCell::new(answer),
                 calls: RefCell::new(0),
                 asked: RefCell::new(Vec::new()),
+                other: None,
+            }
+        }
+
+        /// A backend answering every other route with `route`.
+        pub(crate) fn routing(route: Route) -> FakeBackend {
+            FakeBackend {
+                other: Some(route),
+                ..FakeBackend::answering(Err(TransportError("no render here".into())))
             }
         }
     }
@@ -182,6 +262,17 @@ pub(crate) mod tests {
                 NOW,
                 300,
             );
+            if verified.is_ok()
+                && path != rpc::IMAGING_RENDER
+                && let Some(route) = &self.other
+            {
+                let reply = route(path, &request.body);
+                return Ok(InboundResponse {
+                    status: reply.status,
+                    meta: reply.meta,
+                    body: reply.body,
+                });
+            }
             let result = match verified {
                 Err(e) => Err(Error::new(401, e.code(), e.to_string())),
                 Ok(()) => match rpc::decode_args::<rpc::imaging::RenderArgs>(&request.body) {
@@ -294,6 +385,75 @@ pub(crate) mod tests {
             let r = block(client.render(&request(), NOW)).expect_err(code);
             assert_eq!((r.status, r.code.as_str()), (status, code));
         }
+    }
+
+    #[test]
+    fn detect_sends_the_raw_image_and_reads_the_json_detection() {
+        let detection = Detection {
+            payload: Some(Watermark {
+                issued_at: NOW,
+                merchant: 7,
+                platform: 1,
+            }),
+            confidence: 0.9,
+            corrected_bits: 3,
+        };
+        let answer = detection;
+        let fake = FakeBackend::routing(Box::new(move |path, body| {
+            assert_eq!(path, rpc::IMAGING_DETECT);
+            assert_eq!(body, b"JPEG bytes");
+            rpc::encode_json_reply(Ok(answer))
+        }));
+        let client = BackendClient::new("http://b", "k", &fake);
+        assert_eq!(
+            block(client.detect(b"JPEG bytes".to_vec(), NOW)),
+            Ok(detection)
+        );
+
+        let fake = FakeBackend::routing(Box::new(|_, _| {
+            rpc::error_reply(&Error::new(422, "image-undecodable", "not an image"))
+        }));
+        let client = BackendClient::new("http://b", "k", &fake);
+        let r = block(client.detect(b"text".to_vec(), NOW)).expect_err("refused");
+        assert_eq!((r.status, r.code.as_str()), (422, "image-undecodable"));
+    }
+
+    #[test]
+    fn composite_frames_the_arguments_then_the_bytes() {
+        let tryon = TryonRequest {
+            sku: "EYE-AVIATOR-GOLD".into(),
+            session: Some("s1".into()),
+            frame_time_ms: Some(40),
+            faces: FaceRule::Largest,
+            format: ImageFormat::Jpeg,
+            quality: 80,
+        };
+        let expected = tryon.clone();
+        let fake = FakeBackend::routing(Box::new(move |path, body| {
+            assert_eq!(path, rpc::TRYON_COMPOSITE);
+            let (args, frame) =
+                rpc::decode_bytes_args::<rpc::tryon::CompositeArgs>(body).expect("framed");
+            assert_eq!((args.request, frame), (expected.clone(), &b"frame"[..]));
+            rpc::encode_reply(Ok(TryonResult {
+                meta: TryonMeta {
+                    status: TryonStatus::NoFace,
+                    size: Size {
+                        width: 4,
+                        height: 4,
+                    },
+                    format: ImageFormat::Jpeg,
+                    sku: "EYE-AVIATOR-GOLD".into(),
+                    faces: Vec::new(),
+                    smoothed: false,
+                    engine: "cpu".into(),
+                },
+                bytes: Vec::new(),
+            }))
+        }));
+        let client = BackendClient::new("http://b", "k", &fake);
+        let result = block(client.composite(&tryon, b"frame", NOW)).expect("answers");
+        assert_eq!(result.meta.status, TryonStatus::NoFace);
+        assert!(result.bytes.is_empty());
     }
 
     #[test]

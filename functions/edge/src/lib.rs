@@ -4,7 +4,9 @@
 //! Modules follow the request path: [`request`] parses what came in,
 //! [`presets`] says what shape is wanted, [`cache`] serves or stores it,
 //! [`backend`] asks a region to render it, [`response`] says what happened.
-//! [`media`] ties them together for `GET /v1/media/...`.
+//! [`media`] ties them together for `GET /v1/media/...`; [`watermark`]
+//! reads a rendition's invisible mark back; [`tryon`] sends a shopper's
+//! camera frame to a region the law allows and answers the composite.
 
 pub mod accept;
 pub mod backend;
@@ -13,9 +15,12 @@ pub mod catalog;
 pub mod gate;
 pub mod market;
 pub mod media;
+pub mod named_urls;
 pub mod origin;
 pub mod policy;
 pub mod presets;
 pub mod request;
 pub mod response;
 pub mod storefront;
+pub mod tryon;
+pub mod watermark;

@@ -4,50 +4,28 @@
 //! `Surrogate-Key`); the origin sees the edge's decisions as `meridian-*`
 //! headers and never the shopper's cookies, credentials or address.
 
-use std::collections::BTreeMap;
-
 use crate::cache::flow::{Client, Revalidation};
 use crate::cache::{self, CacheConfig, CacheRequest, Clock, Fetched, Kv};
 use crate::gate::Admission;
+use crate::named_urls::NamedUrls;
 use crate::response::{Refusal, Response};
 
 /// Route prefix.
 pub const PREFIX: &str = "/v1/origin/";
 
-/// Configured origins by name, from the Spin variable `origins`:
-/// `name=url` pairs separated by commas or newlines. Each URL's host must
-/// also be in the component's `allowed_outbound_hosts`.
+/// Configured origins by name, from the Spin variable `origins`
+/// (`name=url` pairs, see [`NamedUrls`]). Each URL's host must also be in
+/// the component's `allowed_outbound_hosts`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Origins {
-    by_name: BTreeMap<String, String>,
+    urls: NamedUrls,
 }
 
 impl Origins {
     pub fn parse(text: &str) -> Result<Origins, Refusal> {
-        let invalid = |m: String| Refusal::new(500, "origins-invalid", m);
-        let mut by_name = BTreeMap::new();
-        for pair in text
-            .split([',', '\n'])
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            let (name, url) = pair
-                .split_once('=')
-                .ok_or_else(|| invalid(format!("`{pair}` is not name=url")))?;
-            let (name, url) = (name.trim(), url.trim().trim_end_matches('/'));
-            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-                return Err(invalid(format!(
-                    "origin name `{name}` is not [A-Za-z0-9-]+"
-                )));
-            }
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(invalid(format!(
-                    "origin `{name}`: `{url}` is not an http(s) URL"
-                )));
-            }
-            by_name.insert(name.to_owned(), url.to_owned());
-        }
-        Ok(Origins { by_name })
+        Ok(Origins {
+            urls: NamedUrls::parse(text, "origin", "origins-invalid")?,
+        })
     }
 
     /// The origin's base URL for an edge path, and the path below it.
@@ -59,7 +37,7 @@ impl Origins {
                 format!("no origin route at {path_and_query}"),
             )
         })?;
-        let base = self.by_name.get(name).ok_or_else(|| {
+        let base = self.urls.get(name).ok_or_else(|| {
             Refusal::new(
                 404,
                 "origin-unknown",
@@ -79,7 +57,7 @@ impl Origins {
                 "`..` is not allowed in origin paths",
             ));
         }
-        Ok((base.as_str(), tail))
+        Ok((base, tail))
     }
 }
 

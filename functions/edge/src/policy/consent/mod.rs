@@ -315,6 +315,23 @@ pub fn decide(
     }
 }
 
+/// The market's try-on prompt in `locale` (the market's default language
+/// when absent), or in English: its language tag and its text. Markets
+/// that only need notice show the same text as the notice.
+pub fn biometric_prompt(pack: &MarketPack, locale: Option<&str>) -> (String, String) {
+    let wanted = locale
+        .filter(|l| !l.trim().is_empty())
+        .unwrap_or_else(|| pack.default_language());
+    match locale::pick(&pack.consent.biometric_prompt, wanted) {
+        Some((key, text))
+            if locale::language_of(key) == locale::language_of(wanted) || key == "en" =>
+        {
+            (key.to_owned(), text.to_owned())
+        }
+        _ => ("en".to_owned(), DEFAULT_BIOMETRIC_PROMPT.to_owned()),
+    }
+}
+
 fn try_on(pack: &MarketPack, signals: &ConsentSignals<'_>) -> (ConsentOutcome, Reason) {
     let basis = &pack.consent.biometric_basis;
     if !pack.consent.biometric_opt_in {
@@ -335,18 +352,7 @@ fn try_on(pack: &MarketPack, signals: &ConsentSignals<'_>) -> (ConsentOutcome, R
             ),
         );
     }
-    let wanted = signals
-        .locale
-        .filter(|l| !l.trim().is_empty())
-        .unwrap_or_else(|| pack.default_language());
-    let (locale, prompt) = match locale::pick(&pack.consent.biometric_prompt, wanted) {
-        Some((key, text))
-            if locale::language_of(key) == locale::language_of(wanted) || key == "en" =>
-        {
-            (key.to_owned(), text.to_owned())
-        }
-        _ => ("en".to_owned(), DEFAULT_BIOMETRIC_PROMPT.to_owned()),
-    };
+    let (locale, prompt) = biometric_prompt(pack, signals.locale);
     (
         ConsentOutcome::Required(ConsentRequired {
             kind: "biometric",

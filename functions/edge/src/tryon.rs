@@ -1,0 +1,608 @@
+//! `POST /v1/tryon/{sku}`: one camera frame (JPEG or PNG body) in, the
+//! product composited onto the shopper's face out.
+//!
+//! Frames are biometric data, so this route is the strictest at the edge:
+//! the gate runs first and refuses without the opt-in the market requires;
+//! the frame goes only to a backend region the market's residency rule
+//! allows; every answer is `no-store`; and nothing about the frame (bytes,
+//! faces, landmarks) is written to the key-value store or to logs.
+
+use meridian_wit::types::{
+    Face, FaceRule, ImageFormat, TryonMeta, TryonRequest, TryonResult, TryonStatus,
+};
+use serde::Serialize;
+
+use crate::backend::{BackendClient, Transport};
+use crate::gate::{Admission, Ask, query_param};
+use crate::named_urls::NamedUrls;
+use crate::policy::Purpose;
+use crate::response::{Refusal, Response};
+
+/// Route prefix; the SKU follows.
+pub const PREFIX: &str = "/v1/tryon/";
+/// An opaque token per live-preview session, for landmark smoothing.
+pub const SESSION_HEADER: &str = "meridian-tryon-session";
+/// The frame's capture time, milliseconds, increasing within a session.
+pub const FRAME_TIME_HEADER: &str = "meridian-frame-time";
+/// The result without the image: faces, landmarks, engine (JSON).
+pub const RESULT_HEADER: &str = "meridian-tryon";
+/// The backend region that processed the frame.
+pub const REGION_HEADER: &str = "meridian-region";
+/// Largest frame body; the backend's own limit (`max_frame_bytes`) is the same by default.
+pub const MAX_FRAME_BYTES: usize = 8 << 20;
+
+/// The request as the host read it.
+pub struct FrameRequest<'a> {
+    pub method: &'a str,
+    /// Path and query.
+    pub path: &'a str,
+    pub content_type: Option<&'a str>,
+    pub session: Option<&'a str>,
+    pub frame_time: Option<&'a str>,
+    pub body: Vec<u8>,
+}
+
+/// A checked request, ready for the backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub request: TryonRequest,
+    pub frame: Vec<u8>,
+}
+
+/// Try-on backends by region, from the Spin variable `tryon_backends`
+/// (`region=url` pairs; each host also in `allowed_outbound_hosts`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backends {
+    urls: NamedUrls,
+}
+
+impl Backends {
+    pub fn parse(text: &str) -> Result<Backends, Refusal> {
+        Ok(Backends {
+            urls: NamedUrls::parse(text, "try-on backend region", "tryon-backends-invalid")?,
+        })
+    }
+
+    /// The region and URL this admission's frames may go to: the first
+    /// region in the market's residency order that has a backend. None
+    /// deployed is 451: the law, not an outage, keeps the frame here.
+    pub fn route(&self, admission: &Admission) -> Result<(&str, &str), Refusal> {
+        let residency = &admission.decision.residency;
+        let deployed = self.urls.names();
+        residency
+            .regions
+            .pick(&deployed)
+            .and_then(|region| Some((region, self.urls.get(region)?)))
+            .ok_or_else(|| {
+                Refusal::new(
+                    451,
+                    "residency-no-region",
+                    format!(
+                        "try-on frames from {} may only be processed in {} ({}); \
+                         no try-on backend is deployed there (deployed: {})",
+                        admission.decision.market,
+                        serde_json::to_string(&residency.regions).unwrap_or_default(),
+                        residency.reason.code,
+                        deployed.join(", "),
+                    ),
+                )
+            })
+    }
+}
+
+fn invalid(code: &str, message: String) -> Refusal {
+    Refusal::new(400, code, message)
+}
+
+/// Checks the method, the SKU, the frame and the options.
+pub fn parse(req: FrameRequest<'_>) -> Result<Call, Refusal> {
+    if req.method != "POST" {
+        return Err(Refusal::new(
+            405,
+            "method-not-allowed",
+            format!(
+                "{} is not allowed; try-on is POST {PREFIX}{{sku}} with the frame as the body",
+                req.method
+            ),
+        ));
+    }
+    let (path, query) = req.path.split_once('?').unwrap_or((req.path, ""));
+    let sku = path.strip_prefix(PREFIX).unwrap_or_default();
+    if sku.is_empty()
+        || sku.len() > 64
+        || !sku.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(invalid(
+            "sku-invalid",
+            format!("`{sku}` is not a SKU (1 to 64 of A-Z, a-z, 0-9 and -)"),
+        ));
+    }
+    let media_type = req
+        .content_type
+        .and_then(|t| t.split(';').next())
+        .map(|t| t.trim().to_ascii_lowercase());
+    if !matches!(media_type.as_deref(), Some("image/jpeg" | "image/png")) {
+        return Err(Refusal::new(
+            415,
+            "frame-type-unsupported",
+            format!(
+                "frames are image/jpeg or image/png, not {}",
+                req.content_type.unwrap_or("(no content-type)")
+            ),
+        ));
+    }
+    if req.body.is_empty() {
+        return Err(invalid(
+            "frame-missing",
+            "send the camera frame as the request body".into(),
+        ));
+    }
+    if req.body.len() > MAX_FRAME_BYTES {
+        return Err(Refusal::new(
+            413,
+            "frame-too-large",
+            format!(
+                "the frame is {} bytes; at most {MAX_FRAME_BYTES}",
+                req.body.len()
+            ),
+        ));
+    }
+    let faces = match query_param(query, "faces") {
+        None | Some("largest") => FaceRule::Largest,
+        Some("all") => FaceRule::All,
+        Some(other) => {
+            return Err(invalid(
+                "faces-invalid",
+                format!("faces is `largest` or `all`, not `{other}`"),
+            ));
+        }
+    };
+    let format = match query_param(query, "format") {
+        None | Some("jpeg") => ImageFormat::Jpeg,
+        Some("png") => ImageFormat::Png,
+        Some(other) => {
+            return Err(invalid(
+                "format-invalid",
+                format!("format is `jpeg` or `png`, not `{other}`"),
+            ));
+        }
+    };
+    let quality = match query_param(query, "quality") {
+        None => 82,
+        Some(q) => q
+            .parse::<u8>()
+            .ok()
+            .filter(|q| (1..=100).contains(q))
+            .ok_or_else(|| invalid("quality-invalid", format!("quality is 1 to 100, not `{q}`")))?,
+    };
+    let session = match req.session.map(str::trim) {
+        None | Some("") => None,
+        Some(s)
+            if s.len() <= 64
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            Some(s.to_owned())
+        }
+        Some(_) => {
+            return Err(invalid(
+                "session-invalid",
+                format!("{SESSION_HEADER} is 1 to 64 of A-Z, a-z, 0-9, - and _"),
+            ));
+        }
+    };
+    let frame_time_ms = match req.frame_time.map(str::trim) {
+        None | Some("") => None,
+        Some(t) => Some(t.parse::<u64>().map_err(|_| {
+            invalid(
+                "frame-time-invalid",
+                format!("{FRAME_TIME_HEADER} is whole milliseconds, not `{t}`"),
+            )
+        })?),
+    };
+    Ok(Call {
+        request: TryonRequest {
+            sku: sku.to_owned(),
+            session,
+            frame_time_ms,
+            faces,
+            format,
+            quality,
+        },
+        frame: req.body,
+    })
+}
+
+/// What the page reads from [`RESULT_HEADER`] (and the body of a frame
+/// without a face).
+#[derive(Serialize)]
+struct View<'a> {
+    status: &'static str,
+    sku: &'a str,
+    width: u32,
+    height: u32,
+    faces: &'a [Face],
+    smoothed: bool,
+    engine: &'a str,
+    region: &'a str,
+}
+
+fn view<'a>(meta: &'a TryonMeta, region: &'a str) -> View<'a> {
+    View {
+        status: match meta.status {
+            TryonStatus::Composited => "composited",
+            TryonStatus::NoFace => "no-face",
+        },
+        sku: &meta.sku,
+        width: meta.size.width,
+        height: meta.size.height,
+        faces: &meta.faces,
+        smoothed: meta.smoothed,
+        engine: &meta.engine,
+        region,
+    }
+}
+
+/// The shopper's answer: the composite as the body, or for a frame without
+/// a face a 200 JSON body with code `no-face` (the camera simply saw nobody).
+pub fn respond(result: TryonResult, region: &str) -> Result<Response, Refusal> {
+    let json = serde_json::to_string(&view(&result.meta, region))
+        .map_err(|e| Refusal::new(500, "encoding-failed", e.to_string()))?;
+    let response = Response::new(200)
+        .header("cache-control", "no-store")
+        .header(REGION_HEADER, region)
+        .header(RESULT_HEADER, json.clone());
+    Ok(match result.meta.status {
+        TryonStatus::Composited => response
+            .header("content-type", result.meta.format.media_type())
+            .body(result.bytes),
+        TryonStatus::NoFace => {
+            let body = serde_json::json!({
+                "status": "no-face",
+                "code": "no-face",
+                "message": "no face was found in the frame: face the camera in good light",
+                "result": serde_json::from_str::<serde_json::Value>(&json).unwrap_or_default(),
+            });
+            response
+                .header("content-type", "application/json")
+                .body(body.to_string().into_bytes())
+        }
+    })
+}
+
+/// The whole route: check the request, run the gate for try-on of this
+/// SKU, route to an allowed region, composite. Every answer, refusals
+/// included, is `no-store` and carries the gate's headers when it ran.
+pub async fn handle<T: Transport>(
+    req: FrameRequest<'_>,
+    admit: impl FnOnce(Ask<'_>) -> Result<Admission, Refusal>,
+    backends: &Backends,
+    signing_key: &str,
+    transport: T,
+    now: u64,
+) -> Response {
+    let call = match parse(req) {
+        Ok(call) => call,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let admission = match admit(Ask {
+        purpose: Purpose::TryOn,
+        sku: Some(&call.request.sku),
+        category: None,
+    }) {
+        Ok(admission) => admission,
+        Err(refusal) => return refusal.into_response(),
+    };
+    if let Some(refusal) = admission.refusal() {
+        return refusal;
+    }
+    let answer = async {
+        let (region, url) = backends.route(&admission)?;
+        let client = BackendClient::new(url, signing_key, transport);
+        let result = client.composite(&call.request, &call.frame, now).await?;
+        respond(result, region)
+    };
+    admission.stamp(answer.await.unwrap_or_else(Refusal::into_response))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use meridian_wit::rpc;
+    use meridian_wit::types::{Error, Point, Rect, Size};
+
+    use super::*;
+    use crate::backend::tests::{FakeBackend, NOW};
+    use crate::gate::{OPT_IN_HEADER, admit_via_cdn};
+
+    fn block<F: Future>(f: F) -> F::Output {
+        futures_executor::block_on(f)
+    }
+
+    fn frame(path: &str) -> FrameRequest<'_> {
+        FrameRequest {
+            method: "POST",
+            path,
+            content_type: Some("image/jpeg"),
+            session: Some("s-1"),
+            frame_time: Some("1000"),
+            body: b"\xff\xd8 frame".to_vec(),
+        }
+    }
+
+    fn composited(request: &TryonRequest) -> TryonResult {
+        TryonResult {
+            meta: TryonMeta {
+                status: TryonStatus::Composited,
+                size: Size {
+                    width: 1280,
+                    height: 720,
+                },
+                format: request.format,
+                sku: request.sku.clone(),
+                faces: vec![Face {
+                    bounds: Rect {
+                        x: 500.0,
+                        y: 100.0,
+                        width: 300.0,
+                        height: 300.0,
+                    },
+                    score: 0.9,
+                    landmarks: vec![Point { x: 1.0, y: 2.0 }; 68],
+                    dressed: true,
+                }],
+                smoothed: request.session.is_some(),
+                engine: "cpu".into(),
+            },
+            bytes: b"composite".to_vec(),
+        }
+    }
+
+    /// A backend that composites and remembers which requests reached it.
+    fn backend(seen: Rc<RefCell<Vec<TryonRequest>>>) -> FakeBackend {
+        FakeBackend::routing(Box::new(move |path, body| {
+            assert_eq!(path, rpc::TRYON_COMPOSITE);
+            match rpc::decode_bytes_args::<rpc::tryon::CompositeArgs>(body) {
+                Ok((args, _)) => {
+                    seen.borrow_mut().push(args.request.clone());
+                    rpc::encode_reply(Ok(composited(&args.request)))
+                }
+                Err(e) => rpc::error_reply(&e),
+            }
+        }))
+    }
+
+    fn run(
+        req: FrameRequest<'_>,
+        headers: &[(&str, &str)],
+        backends: &str,
+        fake: &FakeBackend,
+    ) -> Response {
+        let admit = |ask: Ask<'_>| Ok(admit_via_cdn(headers, "", ask));
+        let backends = Backends::parse(backends).expect("backends");
+        block(handle(req, admit, &backends, "k", fake, NOW))
+    }
+
+    const EU: &str = "eu=http://eu.backend:8081";
+
+    #[test]
+    fn an_opted_in_frame_is_composited_in_the_markets_region() {
+        let seen = Rc::default();
+        let fake = backend(Rc::clone(&seen));
+        let headers = [("cf-ipcountry", "DE"), (OPT_IN_HEADER, "biometric")];
+        let r = run(
+            frame("/v1/tryon/EYE-AVIATOR-GOLD?faces=all&quality=70"),
+            &headers,
+            "us=http://us.backend,eu=http://eu.backend",
+            &fake,
+        );
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        assert_eq!(r.body, b"composite");
+        assert_eq!(r.get("content-type"), Some("image/jpeg"));
+        assert_eq!(r.get("cache-control"), Some("no-store"));
+        assert_eq!(r.get(REGION_HEADER), Some("eu"));
+        assert_eq!(r.get("meridian-market"), Some("DE"));
+        let result: serde_json::Value =
+            serde_json::from_str(r.get(RESULT_HEADER).expect("result header")).expect("json");
+        assert_eq!(result["status"], "composited");
+        assert_eq!(
+            result["faces"][0]["landmarks"].as_array().map(Vec::len),
+            Some(68)
+        );
+        let asked = seen.borrow();
+        assert_eq!(asked.len(), 1);
+        assert_eq!(asked[0].faces, FaceRule::All);
+        assert_eq!(asked[0].quality, 70);
+        assert_eq!(asked[0].session.as_deref(), Some("s-1"));
+        assert_eq!(asked[0].frame_time_ms, Some(1000));
+    }
+
+    #[test]
+    fn without_opt_in_the_frame_never_leaves_the_edge() {
+        let seen = Rc::default();
+        let fake = backend(Rc::clone(&seen));
+        let r = run(
+            frame("/v1/tryon/EYE-AVIATOR-GOLD"),
+            &[("cf-ipcountry", "FR")],
+            EU,
+            &fake,
+        );
+        assert_eq!(r.status, 403);
+        assert_eq!(r.get("cache-control"), Some("no-store"));
+        let body: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+        assert_eq!(body["code"], "consent-required");
+        assert_eq!(body["consent"]["kind"], "biometric");
+        assert!(
+            body["consent"]["prompt"]
+                .as_str()
+                .is_some_and(|p| !p.is_empty())
+        );
+        assert_eq!(*fake.calls.borrow(), 0, "no frame was sent");
+    }
+
+    #[test]
+    fn notice_only_markets_need_no_opt_in() {
+        let fake = backend(Rc::default());
+        let r = run(
+            frame("/v1/tryon/EYE-AVIATOR-GOLD"),
+            &[("cf-ipcountry", "JP")],
+            "jp=http://jp.backend",
+            &fake,
+        );
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        assert_eq!(r.get(REGION_HEADER), Some("jp"));
+    }
+
+    #[test]
+    fn residency_picks_the_first_allowed_region_or_refuses() {
+        let fake = backend(Rc::default());
+        // Great Britain allows uk, then eu.
+        let gb = [("cf-ipcountry", "GB"), (OPT_IN_HEADER, "biometric")];
+        let r = run(
+            frame("/v1/tryon/EYE-AVIATOR-GOLD"),
+            &gb,
+            "eu=http://eu.b,uk=http://uk.b",
+            &fake,
+        );
+        assert_eq!(r.get(REGION_HEADER), Some("uk"));
+        let r = run(frame("/v1/tryon/EYE-AVIATOR-GOLD"), &gb, EU, &fake);
+        assert_eq!(r.get(REGION_HEADER), Some("eu"));
+
+        // China's frames stay in China; no backend there is a 451.
+        let calls = *fake.calls.borrow();
+        let cn = [("cf-ipcountry", "CN"), (OPT_IN_HEADER, "biometric")];
+        let r = run(frame("/v1/tryon/EYE-AVIATOR-GOLD"), &cn, EU, &fake);
+        assert_eq!(r.status, 451, "{}", String::from_utf8_lossy(&r.body));
+        let body: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+        assert_eq!(body["code"], "residency-no-region");
+        assert!(body["message"].as_str().is_some_and(|m| m.contains("cn")));
+        assert_eq!(r.get("cache-control"), Some("no-store"));
+        assert_eq!(*fake.calls.borrow(), calls, "no frame was sent");
+    }
+
+    #[test]
+    fn a_frame_without_a_face_is_a_clear_answer() {
+        let fake = FakeBackend::routing(Box::new(|_, body| {
+            let (args, _) =
+                rpc::decode_bytes_args::<rpc::tryon::CompositeArgs>(body).expect("framed");
+            let mut result = composited(&args.request);
+            result.meta.status = TryonStatus::NoFace;
+            result.meta.faces.clear();
+            result.bytes.clear();
+            rpc::encode_reply(Ok(result))
+        }));
+        let headers = [("cf-ipcountry", "DE"), (OPT_IN_HEADER, "biometric")];
+        let r = run(frame("/v1/tryon/EYE-AVIATOR-GOLD"), &headers, EU, &fake);
+        assert_eq!(r.status, 200);
+        assert_eq!(r.get("content-type"), Some("application/json"));
+        let body: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+        assert_eq!(body["code"], "no-face");
+        assert_eq!(body["result"]["faces"].as_array().map(Vec::len), Some(0));
+    }
+
+    #[test]
+    fn backend_refusals_pass_through_and_stay_unstored() {
+        let fake = FakeBackend::routing(Box::new(|_, _| {
+            rpc::error_reply(&Error::new(
+                404,
+                "product-unknown",
+                "no try-on for that SKU",
+            ))
+        }));
+        let headers = [("cf-ipcountry", "DE"), (OPT_IN_HEADER, "biometric")];
+        let r = run(frame("/v1/tryon/NOPE"), &headers, EU, &fake);
+        assert_eq!(r.status, 404);
+        assert_eq!(r.get("cache-control"), Some("no-store"));
+        assert_eq!(r.get("meridian-market"), Some("DE"));
+    }
+
+    #[test]
+    fn bad_requests_are_refused_before_the_gate() {
+        let base = || frame("/v1/tryon/EYE-AVIATOR-GOLD");
+        let cases: Vec<(FrameRequest<'_>, u16, &str)> = vec![
+            (
+                FrameRequest {
+                    method: "GET",
+                    ..base()
+                },
+                405,
+                "method-not-allowed",
+            ),
+            (frame("/v1/tryon/"), 400, "sku-invalid"),
+            (frame("/v1/tryon/a b"), 400, "sku-invalid"),
+            (
+                FrameRequest {
+                    content_type: Some("text/plain"),
+                    ..base()
+                },
+                415,
+                "frame-type-unsupported",
+            ),
+            (
+                FrameRequest {
+                    content_type: None,
+                    ..base()
+                },
+                415,
+                "frame-type-unsupported",
+            ),
+            (
+                FrameRequest {
+                    body: Vec::new(),
+                    ..base()
+                },
+                400,
+                "frame-missing",
+            ),
+            (
+                FrameRequest {
+                    body: vec![0; MAX_FRAME_BYTES + 1],
+                    ..base()
+                },
+                413,
+                "frame-too-large",
+            ),
+            (frame("/v1/tryon/X?faces=some"), 400, "faces-invalid"),
+            (frame("/v1/tryon/X?format=webp"), 400, "format-invalid"),
+            (frame("/v1/tryon/X?quality=0"), 400, "quality-invalid"),
+            (
+                FrameRequest {
+                    session: Some("spaces are not allowed"),
+                    ..base()
+                },
+                400,
+                "session-invalid",
+            ),
+            (
+                FrameRequest {
+                    frame_time: Some("-1"),
+                    ..base()
+                },
+                400,
+                "frame-time-invalid",
+            ),
+        ];
+        for (req, status, code) in cases {
+            let r = parse(req).expect_err(code);
+            assert_eq!((r.status, r.code.as_str()), (status, code));
+        }
+        let png = parse(FrameRequest {
+            content_type: Some("image/png; charset=binary"),
+            ..base()
+        })
+        .expect("PNG frames are fine");
+        assert_eq!(
+            png.request.format,
+            ImageFormat::Jpeg,
+            "the answer is JPEG by default"
+        );
+    }
+
+    #[test]
+    fn backends_must_be_region_urls() {
+        let r = Backends::parse("eu").expect_err("not a pair");
+        assert_eq!(r.code, "tryon-backends-invalid");
+    }
+}
