@@ -15,20 +15,11 @@ use meridian_gpu_backend::tryon::models::FaceModels;
 use meridian_gpu_backend::tryon::service::TryOn;
 use meridian_wit::types::{FaceRule, ImageFormat, TryonRequest, TryonStatus};
 
-/// A 1280x720 JPEG: the astronaut photograph scaled to the frame's height,
-/// centred on a grey backdrop, as a webcam would frame a shopper.
+/// The 1280x720 webcam-style frame every try-on benchmark uses (see
+/// `tests/faces/SOURCES.md`).
 fn frame_720p() -> Result<Vec<u8>> {
-    let photo = image::open(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/faces/astronaut.png"
-    ))?
-    .into_rgb8();
-    let photo = image::imageops::resize(&photo, 720, 720, image::imageops::FilterType::Triangle);
-    let mut canvas = image::RgbImage::from_pixel(1280, 720, image::Rgb([118, 122, 128]));
-    image::imageops::overlay(&mut canvas, &photo, 280, 0);
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&canvas)?;
-    Ok(out)
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/faces/frame-720p.jpg");
+    std::fs::read(path).with_context(|| format!("reading {path}"))
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

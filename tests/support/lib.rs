@@ -45,6 +45,7 @@ pub const COMPONENTS: &[&str] = &[
     "meridian-market",
     "meridian-origin",
     "meridian-purge",
+    "meridian-tryon",
 ];
 
 /// A built component's file.
@@ -137,11 +138,17 @@ pub const SIGNING_KEY: &str = "e2e-signing-key";
 
 /// The backend on a free port, serving `catalog`.
 pub fn start_backend(catalog: &Path) -> Result<Service> {
+    start_backend_with(catalog, &[])
+}
+
+/// [`start_backend`] with more environment, such as `MERIDIAN_BACKEND_REGION`.
+pub fn start_backend_with(catalog: &Path, env: &[(&str, &str)]) -> Result<Service> {
     let mut cmd = Command::new(workspace_binary("meridian-gpu-backend")?);
     cmd.args(["--listen", "127.0.0.1:0"])
         .env("MERIDIAN_BACKEND_CATALOG", catalog)
         .env("MERIDIAN_BACKEND_SIGNING_KEY", SIGNING_KEY)
-        .env("MERIDIAN_BACKEND_ENGINE", "cpu");
+        .env("MERIDIAN_BACKEND_ENGINE", "cpu")
+        .envs(env.iter().copied());
     Service::start(cmd, "meridian-gpu-backend")
 }
 

@@ -37,9 +37,15 @@ pub struct Product {
     pub ai_generated: bool,
 }
 
+/// A price in the shopper's currency; a missing one is shown as "on
+/// request", never converted.
+pub fn price_in<'a>(prices: &'a BTreeMap<String, String>, currency: &str) -> Option<&'a str> {
+    prices.get(currency).map(String::as_str)
+}
+
 impl Product {
     pub fn price_in(&self, currency: &str) -> Option<&str> {
-        self.price.get(currency).map(String::as_str)
+        price_in(&self.price, currency)
     }
 
     /// The copy for a locale, with the same fallback labels use
@@ -49,10 +55,26 @@ impl Product {
     }
 }
 
+/// A product shoppers can try on at `/tryon`. Its SKU must be in the
+/// backend's try-on catalog (`gpu-backend/tryon-catalog/products.toml`),
+/// which holds the overlay and how it sits on a face.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TryonProduct {
+    pub sku: String,
+    pub name: String,
+    /// `eyewear`, `hat`, `earrings` or `lip-colour`: groups the picker.
+    pub kind: String,
+    /// By ISO 4217 code.
+    pub price: BTreeMap<String, String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Catalog {
     pub product: Vec<Product>,
+    #[serde(default)]
+    pub tryon: Vec<TryonProduct>,
 }
 
 impl Catalog {
@@ -103,6 +125,26 @@ mod tests {
             );
         }
         assert_eq!(sku_of_asset("nope.jpg"), None);
+    }
+
+    #[test]
+    fn try_on_products_exist_in_the_backends_try_on_catalog() {
+        let backend: toml::Table = toml::from_str(include_str!(
+            "../../../gpu-backend/tryon-catalog/products.toml"
+        ))
+        .expect("the backend's try-on catalog parses");
+        let skus: Vec<&str> = backend["product"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.get("sku").and_then(|s| s.as_str()))
+            .collect();
+        let catalog = Catalog::shipped().expect("catalog parses");
+        assert!(!catalog.tryon.is_empty());
+        for p in &catalog.tryon {
+            assert!(skus.contains(&p.sku.as_str()), "{} can be tried on", p.sku);
+            assert!(p.price.contains_key("EUR"), "{} has a EUR price", p.sku);
+        }
     }
 
     #[test]

@@ -23,4 +23,5 @@ pub mod request;
 pub mod response;
 pub mod storefront;
 pub mod tryon;
+pub mod tryon_page;
 pub mod watermark;
