@@ -97,6 +97,23 @@ fn fit_name(fit: Fit) -> &'static str {
     }
 }
 
+/// What the page says about the shopper's market (HTML-escaped): the
+/// market, language, currency, how prices show tax, and the policy version.
+pub fn market_line(a: &Admission) -> String {
+    let tax = match a.tax_display {
+        TaxDisplay::Inclusive => "prices include tax",
+        TaxDisplay::Exclusive => "prices exclude tax",
+    };
+    format!(
+        "{} ({}) · {} · {} · {tax} · policy {}",
+        escape(&a.pack().name),
+        escape(&a.decision.market),
+        escape(&a.locale.locale),
+        escape(&a.currency),
+        escape(&a.decision.policy_version),
+    )
+}
+
 /// The page for this admission.
 pub fn render(a: &Admission, catalog: &Catalog, presets: &Presets) -> String {
     let products: String = catalog.product.iter().map(|p| card(p, a)).collect();
@@ -120,18 +137,7 @@ pub fn render(a: &Admission, catalog: &Catalog, presets: &Presets) -> String {
             )
         })
         .collect();
-    let tax = match a.tax_display {
-        TaxDisplay::Inclusive => "prices include tax",
-        TaxDisplay::Exclusive => "prices exclude tax",
-    };
-    let market = format!(
-        "{} ({}) · {} · {} · {tax} · policy {}",
-        escape(&a.pack().name),
-        escape(&a.decision.market),
-        escape(&a.locale.locale),
-        escape(&a.currency),
-        escape(&a.decision.policy_version),
-    );
+    let market = market_line(a);
     TEMPLATE
         .replace("{{lang}}", &escape(&a.locale.locale))
         .replace("{{market}}", &market)

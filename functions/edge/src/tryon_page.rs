@@ -9,7 +9,7 @@ use crate::catalog::{Catalog, price_in};
 use crate::gate::Admission;
 use crate::policy::consent::biometric_prompt;
 use crate::policy::residency::Regions;
-use crate::storefront::escape;
+use crate::storefront::{escape, market_line};
 
 const TEMPLATE: &str = include_str!("../../pages/src/tryon.html");
 
@@ -41,14 +41,7 @@ pub fn render(a: &Admission, catalog: &Catalog) -> String {
             )
         })
         .collect();
-    let market = format!(
-        "{} ({}) · {} · {} · policy {}",
-        escape(&pack.name),
-        escape(&a.decision.market),
-        escape(&a.locale.locale),
-        escape(&a.currency),
-        escape(&a.decision.policy_version),
-    );
+    let market = market_line(a);
     // A composite is a digitally altered picture of a person: markets with
     // AI-content labelling law label it like generated content.
     let (label, hidden) = if a.ai_label.visible {
