@@ -40,12 +40,16 @@ fn try_on(host: &str, sku: &str, country: &str, consent: bool, frame: &[u8]) -> 
     )
 }
 
-/// Composites the backend answered, from its metrics.
+/// Composites the backend answered (200s), from its metrics.
 fn composites(backend: &Service) -> Result<u64> {
     let text = String::from_utf8(get(&format!("{}/metrics", backend.url), &[])?.body)?;
     Ok(text
         .lines()
-        .filter(|l| l.starts_with("meridian_backend_requests_total{route=\"rpc/tryon/composite\""))
+        .filter(|l| {
+            l.starts_with(
+                "meridian_backend_requests_total{route=\"rpc/tryon/composite\",status=\"200\"}",
+            )
+        })
         .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
         .sum())
 }
@@ -213,6 +217,27 @@ fn frames_go_only_to_regions_the_market_allows() -> Result<()> {
         (composites(&eu)?, composites(&us)?),
         (1, 1),
         "China's frame stayed at the edge"
+    );
+    drop(host);
+
+    // A mis-configured edge whose `eu` URL points at the US backend: the
+    // backend sees the call was routed to `eu` and refuses it unread.
+    let wrong_state = tempfile::tempdir()?;
+    let wrong = start_host_with(
+        &repo_root().join("spin.toml"),
+        wrong_state.path(),
+        &us.url,
+        &[("SPIN_VARIABLE_MARKET_CONFIG", MARKET_CONFIG)],
+    )?;
+    let misrouted = try_on(&wrong.url, "HAT-FEDORA-NAVY", "DE", true, &frame)?;
+    let (status, code, message) = misrouted.error()?;
+    assert_eq!((misrouted.status, status), (502, 502), "{message}");
+    assert_eq!(code, "backend-error");
+    assert!(message.contains("region-mismatch"), "{message}");
+    assert_eq!(
+        composites(&us)?,
+        1,
+        "the US backend composited nothing more"
     );
     Ok(())
 }

@@ -124,6 +124,29 @@ async fn signed_body(app: &App, request: Request, limit: usize) -> Result<Vec<u8
     Ok(body.to_vec())
 }
 
+/// Refuses a call the edge meant for another region (residency), before
+/// its body is read.
+fn check_region(app: &App, request: &Request) -> Result<(), Reply> {
+    let wanted = request
+        .headers()
+        .get(rpc::REGION_HEADER)
+        .map(|v| v.to_str().unwrap_or_default());
+    match wanted {
+        Some(region) if region != app.config.region => {
+            tracing::warn!(wanted = region, "refused a call routed to another region");
+            Err(rpc::error_body_reply(
+                421,
+                "region-mismatch",
+                &format!(
+                    "this backend runs in region `{}`, not `{region}`: check the edge's region URLs",
+                    app.config.region
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Runs CPU-bound (or GPU-waiting) work off the reactor.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
@@ -178,6 +201,7 @@ async fn tryon_call(app: &App, request: Request) -> Result<Reply, Reply> {
             "try-on is not running in this region",
         ));
     }
+    check_region(app, &request)?;
     // The frame plus a little room for the JSON arguments.
     let limit = app.config.tryon.limits.max_frame_bytes + 16 * 1024;
     let body = signed_body(app, request, limit).await?;

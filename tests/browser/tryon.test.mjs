@@ -37,7 +37,7 @@ async function germanPage() {
   const page = await context.newPage();
   const tryons = [];
   page.on('request', (r) => {
-    if (r.url().includes('/v1/tryon/')) tryons.push(r.headers());
+    if (r.url().includes('/v1/tryon/')) tryons.push({ ...r.headers(), url: r.url() });
   });
   const response = await page.goto(`${stack.host}/tryon`, { waitUntil: 'load' });
   assert.equal(response.status(), 200);
@@ -70,11 +70,15 @@ test('with consent, the live camera preview comes back composited', async () => 
   await page.click('#stop');
   await page.screenshot({ path: join(root, 'target', 'tryon.png') });
 
-  // The upload fallback: a photograph instead of the camera.
+  // The upload fallback: a photograph instead of the camera, every face dressed.
   await page.selectOption('#product', 'LIP-RUBY');
+  await page.check('#everyone');
   await page.setInputFiles('#upload', join(faces, 'grace-hopper.jpg'));
   await page.waitForFunction(() => document.body.dataset.state === 'upload'
     && document.querySelector('#preview').dataset.status === 'composited', null, { timeout: 120_000 });
+  const upload = tryons[tryons.length - 1];
+  assert.match(upload.url, /\/v1\/tryon\/LIP-RUBY\?faces=all$/);
+  assert.equal(upload['meridian-tryon-session'], undefined, 'a still photo is not a live session');
   await context.close();
 });
 

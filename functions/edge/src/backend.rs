@@ -44,6 +44,8 @@ pub struct BackendClient<T> {
     base_url: String,
     signer: Signer,
     transport: T,
+    /// Sent as [`rpc::REGION_HEADER`] so a backend elsewhere refuses.
+    region: Option<String>,
 }
 
 impl<T: Transport> BackendClient<T> {
@@ -52,7 +54,16 @@ impl<T: Transport> BackendClient<T> {
             base_url: base_url.trim_end_matches('/').to_owned(),
             signer: Signer::new(signing_key),
             transport,
+            region: None,
         }
+    }
+
+    /// Calls carry the region they were routed to; a backend deployed in
+    /// another region refuses them unread (421 `region-mismatch`, which
+    /// the edge answers as 502).
+    pub fn in_region(mut self, region: &str) -> BackendClient<T> {
+        self.region = Some(region.to_owned());
+        self
     }
 
     /// The backend's base URL (for `allowed_outbound_hosts` messages and logs).
@@ -63,13 +74,17 @@ impl<T: Transport> BackendClient<T> {
     /// A signed `POST` of `body` to `route` at `now` (unix seconds).
     fn signed(&self, route: &str, content_type: &str, body: Vec<u8>, now: u64) -> OutboundRequest {
         let signature = self.signer.sign("POST", route, now, &body);
+        let mut headers = vec![
+            ("content-type".into(), content_type.into()),
+            (rpc::TIMESTAMP_HEADER.into(), now.to_string()),
+            (rpc::SIGNATURE_HEADER.into(), signature),
+        ];
+        if let Some(region) = &self.region {
+            headers.push((rpc::REGION_HEADER.into(), region.clone()));
+        }
         OutboundRequest {
             url: format!("{}{route}", self.base_url),
-            headers: vec![
-                ("content-type".into(), content_type.into()),
-                (rpc::TIMESTAMP_HEADER.into(), now.to_string()),
-                (rpc::SIGNATURE_HEADER.into(), signature),
-            ],
+            headers,
             body,
         }
     }
@@ -454,6 +469,21 @@ pub(crate) mod tests {
         let result = block(client.composite(&tryon, b"frame", NOW)).expect("answers");
         assert_eq!(result.meta.status, TryonStatus::NoFace);
         assert!(result.bytes.is_empty());
+    }
+
+    #[test]
+    fn calls_routed_to_a_region_say_so() {
+        let fake = FakeBackend::answering(Ok(Ok(rendition())));
+        let plain = BackendClient::new("http://b", "k", &fake);
+        let header = |c: &BackendClient<&FakeBackend>| {
+            c.render_request(&request(), NOW)
+                .headers
+                .into_iter()
+                .find(|(n, _)| n == rpc::REGION_HEADER)
+                .map(|(_, v)| v)
+        };
+        assert_eq!(header(&plain), None);
+        assert_eq!(header(&plain.in_region("eu")), Some("eu".to_owned()));
     }
 
     #[test]

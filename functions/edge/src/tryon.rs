@@ -298,7 +298,7 @@ pub async fn handle<T: Transport>(
     }
     let answer = async {
         let (region, url) = backends.route(&admission)?;
-        let client = BackendClient::new(url, signing_key, transport);
+        let client = BackendClient::new(url, signing_key, transport).in_region(region);
         let result = client.composite(&call.request, &call.frame, now).await?;
         respond(result, region)
     };

@@ -26,6 +26,12 @@ use crate::types::{Error, Problem};
 /// Header holding the JSON metadata of a bytes-carrying result.
 pub const META_HEADER: &str = "meridian-meta";
 
+/// The region a caller routed a call to because the law allows it there
+/// (residency). A backend deployed elsewhere refuses the call with 421
+/// `region-mismatch` before it reads the body, so a mis-configured URL
+/// cannot move personal data out of its region.
+pub const REGION_HEADER: &str = "meridian-region";
+
 /// Route of `imaging.render`.
 pub const IMAGING_RENDER: &str = "/rpc/imaging/render";
 
