@@ -23,6 +23,16 @@ fn empty_frame() -> Result<Vec<u8>> {
 /// The CDN's geo header decides the market; loopback stands in for the CDN.
 const MARKET_CONFIG: &str = "trusted_proxies = [\"127.0.0.1/32\"]";
 
+/// The edge host running the shipped `spin.toml` against `backend`.
+fn edge_host(state: &std::path::Path, backend: &str) -> Result<Service> {
+    start_host_with(
+        &repo_root().join("spin.toml"),
+        state,
+        backend,
+        &[("SPIN_VARIABLE_MARKET_CONFIG", MARKET_CONFIG)],
+    )
+}
+
 fn try_on(host: &str, sku: &str, country: &str, consent: bool, frame: &[u8]) -> Result<Reply> {
     let mut headers = vec![
         ("cf-ipcountry", country),
@@ -68,12 +78,7 @@ fn a_consented_frame_is_composited_and_nothing_is_kept() -> Result<()> {
     let catalog = test_catalog()?;
     let state = tempfile::tempdir()?;
     let backend = start_backend_with(catalog.path(), &[("MERIDIAN_BACKEND_REGION", "eu")])?;
-    let host = start_host_with(
-        &repo_root().join("spin.toml"),
-        state.path(),
-        &backend.url,
-        &[("SPIN_VARIABLE_MARKET_CONFIG", MARKET_CONFIG)],
-    )?;
+    let host = edge_host(state.path(), &backend.url)?;
     let frame = frame_720p()?;
 
     // Germany asks first: without the opt-in the frame goes nowhere.
@@ -223,12 +228,7 @@ fn frames_go_only_to_regions_the_market_allows() -> Result<()> {
     // A mis-configured edge whose `eu` URL points at the US backend: the
     // backend sees the call was routed to `eu` and refuses it unread.
     let wrong_state = tempfile::tempdir()?;
-    let wrong = start_host_with(
-        &repo_root().join("spin.toml"),
-        wrong_state.path(),
-        &us.url,
-        &[("SPIN_VARIABLE_MARKET_CONFIG", MARKET_CONFIG)],
-    )?;
+    let wrong = edge_host(wrong_state.path(), &us.url)?;
     let misrouted = try_on(&wrong.url, "HAT-FEDORA-NAVY", "DE", true, &frame)?;
     let (status, code, message) = misrouted.error()?;
     assert_eq!((misrouted.status, status), (502, 502), "{message}");
@@ -255,12 +255,7 @@ fn the_try_on_page_asks_in_the_markets_words() -> Result<()> {
     let catalog = test_catalog()?;
     let state = tempfile::tempdir()?;
     let backend = start_backend_with(catalog.path(), &[])?;
-    let host = start_host_with(
-        &repo_root().join("spin.toml"),
-        state.path(),
-        &backend.url,
-        &[("SPIN_VARIABLE_MARKET_CONFIG", MARKET_CONFIG)],
-    )?;
+    let host = edge_host(state.path(), &backend.url)?;
     let url = format!("{}/tryon", host.url);
     let de = get(
         &url,

@@ -301,6 +301,21 @@ pub(crate) fn admit_via_cdn(headers: &[(&str, &str)], query: &str, ask: Ask<'_>)
     .expect("admits")
 }
 
+/// A shopper of `country` with `accept_language`, admitted for `purpose`
+/// (through [`admit_via_cdn`]).
+#[cfg(test)]
+pub(crate) fn admit_shopper(country: &str, accept_language: &str, purpose: Purpose) -> Admission {
+    let headers = [
+        ("cf-ipcountry", country),
+        ("accept-language", accept_language),
+    ];
+    let ask = Ask {
+        purpose,
+        ..Ask::default()
+    };
+    admit_via_cdn(&headers, "", ask)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -148,14 +148,11 @@ pub fn render(a: &Admission, catalog: &Catalog, presets: &Presets) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::{Ask, admit_via_cdn};
+    use crate::gate::admit_shopper;
+    use crate::policy::Purpose;
 
     fn page(country: &str, accept_language: &str) -> String {
-        let headers = [
-            ("cf-ipcountry", country),
-            ("accept-language", accept_language),
-        ];
-        let a = admit_via_cdn(&headers, "", Ask::default());
+        let a = admit_shopper(country, accept_language, Purpose::Render);
         render(
             &a,
             &Catalog::shipped().expect("catalog"),

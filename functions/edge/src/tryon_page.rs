@@ -66,19 +66,11 @@ pub fn render(a: &Admission, catalog: &Catalog) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::{Ask, admit_via_cdn};
+    use crate::gate::admit_shopper;
     use crate::policy::Purpose;
 
     fn page(country: &str, accept_language: &str) -> String {
-        let headers = [
-            ("cf-ipcountry", country),
-            ("accept-language", accept_language),
-        ];
-        let ask = Ask {
-            purpose: Purpose::TryOn,
-            ..Ask::default()
-        };
-        let a = admit_via_cdn(&headers, "", ask);
+        let a = admit_shopper(country, accept_language, Purpose::TryOn);
         render(&a, &Catalog::shipped().expect("catalog"))
     }
 
