@@ -227,6 +227,16 @@ struct View<'a> {
     region: &'a str,
 }
 
+/// The body for a frame without a face: Meridian's `status`, `code` and
+/// `message` (200: not an error), with the result beside them.
+#[derive(Serialize)]
+struct NoFace<'a> {
+    status: u16,
+    code: &'static str,
+    message: &'static str,
+    result: &'a View<'a>,
+}
+
 fn view<'a>(meta: &'a TryonMeta, region: &'a str) -> View<'a> {
     View {
         status: match meta.status {
@@ -246,26 +256,29 @@ fn view<'a>(meta: &'a TryonMeta, region: &'a str) -> View<'a> {
 /// The shopper's answer: the composite as the body, or for a frame without
 /// a face a 200 JSON body with code `no-face` (the camera simply saw nobody).
 pub fn respond(result: TryonResult, region: &str) -> Result<Response, Refusal> {
-    let json = serde_json::to_string(&view(&result.meta, region))
-        .map_err(|e| Refusal::new(500, "encoding-failed", e.to_string()))?;
+    let encoding = |e: serde_json::Error| Refusal::new(500, "encoding-failed", e.to_string());
+    let view = view(&result.meta, region);
     let response = Response::new(200)
         .header("cache-control", "no-store")
         .header(REGION_HEADER, region)
-        .header(RESULT_HEADER, json.clone());
+        .header(
+            RESULT_HEADER,
+            serde_json::to_string(&view).map_err(encoding)?,
+        );
     Ok(match result.meta.status {
         TryonStatus::Composited => response
             .header("content-type", result.meta.format.media_type())
             .body(result.bytes),
         TryonStatus::NoFace => {
-            let body = serde_json::json!({
-                "status": "no-face",
-                "code": "no-face",
-                "message": "no face was found in the frame: face the camera in good light",
-                "result": serde_json::from_str::<serde_json::Value>(&json).unwrap_or_default(),
-            });
+            let body = NoFace {
+                status: 200,
+                code: "no-face",
+                message: "no face was found in the frame: face the camera in good light",
+                result: &view,
+            };
             response
                 .header("content-type", "application/json")
-                .body(body.to_string().into_bytes())
+                .body(serde_json::to_vec(&body).map_err(encoding)?)
         }
     })
 }
