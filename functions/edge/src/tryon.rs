@@ -94,6 +94,28 @@ fn invalid(code: &str, message: String) -> Refusal {
     Refusal::new(400, code, message)
 }
 
+/// A query option with named values; absent is the first. Anything else
+/// is 400 `<name>-invalid` listing the values.
+fn choice<T: Copy>(query: &str, name: &str, values: &[(&str, T)]) -> Result<T, Refusal> {
+    let Some(given) = query_param(query, name) else {
+        return values
+            .first()
+            .map(|(_, v)| *v)
+            .ok_or_else(|| Refusal::new(500, "option-undefined", name.to_owned()));
+    };
+    values
+        .iter()
+        .find(|(n, _)| *n == given)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<String> = values.iter().map(|(n, _)| format!("`{n}`")).collect();
+            invalid(
+                &format!("{name}-invalid"),
+                format!("{name} is {}, not `{given}`", names.join(" or ")),
+            )
+        })
+}
+
 /// Checks the method, the SKU, the frame and the options.
 pub fn parse(req: FrameRequest<'_>) -> Result<Call, Refusal> {
     if req.method != "POST" {
@@ -147,26 +169,16 @@ pub fn parse(req: FrameRequest<'_>) -> Result<Call, Refusal> {
             ),
         ));
     }
-    let faces = match query_param(query, "faces") {
-        None | Some("largest") => FaceRule::Largest,
-        Some("all") => FaceRule::All,
-        Some(other) => {
-            return Err(invalid(
-                "faces-invalid",
-                format!("faces is `largest` or `all`, not `{other}`"),
-            ));
-        }
-    };
-    let format = match query_param(query, "format") {
-        None | Some("jpeg") => ImageFormat::Jpeg,
-        Some("png") => ImageFormat::Png,
-        Some(other) => {
-            return Err(invalid(
-                "format-invalid",
-                format!("format is `jpeg` or `png`, not `{other}`"),
-            ));
-        }
-    };
+    let faces = choice(
+        query,
+        "faces",
+        &[("largest", FaceRule::Largest), ("all", FaceRule::All)],
+    )?;
+    let format = choice(
+        query,
+        "format",
+        &[("jpeg", ImageFormat::Jpeg), ("png", ImageFormat::Png)],
+    )?;
     let quality = match query_param(query, "quality") {
         None => 82,
         Some(q) => q
