@@ -336,7 +336,12 @@ fn watermark_detect_reads_back_a_served_rendition() -> Result<()> {
         &format!("{}/v1/media/{}/square-1080.jpg", host.url, asset()?),
         &[],
     )?;
-    assert_eq!(rendition.status, 200);
+    assert_eq!(
+        rendition.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&rendition.body)
+    );
     let detect = format!("{}/v1/watermark/detect", host.url);
     let bearer = format!("Bearer {token}");
     let auth = [("authorization", bearer.as_str())];

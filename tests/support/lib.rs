@@ -129,6 +129,15 @@ impl Service {
 
 impl Drop for Service {
     fn drop(&mut self) {
+        // A failing test's processes explain themselves in its output.
+        if std::thread::panicking() {
+            eprintln!(
+                "--- stderr of pid {} ({}) ---\n{}",
+                self.child.id(),
+                self.url,
+                self.logs()
+            );
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
