@@ -51,6 +51,8 @@ test('with consent, the live camera preview comes back composited', async () => 
   const dialog = page.locator('#consent');
   await dialog.waitFor({ state: 'visible' });
   assert.match(await page.textContent('#consent-text'), /Die virtuelle Anprobe/);
+  // The page's own labels are German too.
+  assert.equal(await page.textContent('#allow'), 'Erlauben');
   assert.equal(tryons.length, 0, 'nothing is sent before the shopper answers');
   await page.click('#allow');
   await page.waitForSelector('#preview[data-status="composited"]', { timeout: 180_000 });
@@ -88,7 +90,7 @@ test('without consent, no frame leaves the browser and the edge refuses one', as
   await page.locator('#consent').waitFor({ state: 'visible' });
   await page.click('#decline');
   assert.equal(await page.getAttribute('body', 'data-state'), 'declined');
-  assert.match(await page.textContent('#message'), /nothing was sent/);
+  assert.match(await page.textContent('#message'), /Es wurde nichts gesendet/);
   assert.equal(await page.$eval('#camera', (v) => v.srcObject), null, 'the camera never started');
   assert.equal(tryons.length, 0);
   // A frame sent anyway, without the opt-in, is refused by the edge.

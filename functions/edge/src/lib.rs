@@ -17,6 +17,7 @@ pub mod market;
 pub mod media;
 pub mod named_urls;
 pub mod origin;
+pub mod page_text;
 pub mod policy;
 pub mod presets;
 pub mod request;

@@ -7,6 +7,7 @@
 
 use crate::catalog::{Catalog, price_in};
 use crate::gate::Admission;
+use crate::page_text::PageText;
 use crate::policy::consent::biometric_prompt;
 use crate::policy::residency::Regions;
 use crate::storefront::{escape, market_line};
@@ -17,13 +18,14 @@ const TEMPLATE: &str = include_str!("../../pages/src/tryon.html");
 pub fn render(a: &Admission, catalog: &Catalog) -> String {
     let pack = a.pack();
     let (prompt_lang, prompt) = biometric_prompt(pack, Some(&a.locale.locale));
+    let text = PageText::for_locale(&a.locale.locale);
     let mode = if pack.consent.biometric_opt_in {
         "opt-in"
     } else {
         "notice"
     };
     let regions = match &a.decision.residency.regions {
-        Regions::Any => "any region".to_owned(),
+        Regions::Any => text.get("any_region").to_owned(),
         Regions::Only(list) => list.join(", "),
     };
     let products: String = catalog
@@ -31,7 +33,7 @@ pub fn render(a: &Admission, catalog: &Catalog) -> String {
         .iter()
         .filter(|p| !a.product(&p.sku, None).territory.blocked)
         .map(|p| {
-            let price = price_in(&p.price, &a.currency).unwrap_or("price on request");
+            let price = price_in(&p.price, &a.currency).unwrap_or(text.get("price_on_request"));
             format!(
                 "        <option value=\"{sku}\" data-kind=\"{kind}\">{name} · {price}</option>\n",
                 sku = escape(&p.sku),
@@ -49,8 +51,17 @@ pub fn render(a: &Admission, catalog: &Catalog) -> String {
     } else {
         (String::new(), " hidden")
     };
-    TEMPLATE
-        .replace("{{lang}}", &escape(&a.locale.locale))
+    // The labels' language is the page's; the locale's own tag when it is
+    // that language (`de-DE` rather than `de`).
+    let lang = if a.locale.locale.starts_with(text.lang) {
+        a.locale.locale.as_str()
+    } else {
+        text.lang
+    };
+    text.fill(TEMPLATE)
+        .replace("{{lang}}", &escape(lang))
+        .replace("{{dir}}", text.direction())
+        .replace("{{text_json}}", &text.json())
         .replace("{{market}}", &market)
         .replace("{{mode}}", mode)
         .replace("{{prompt_lang}}", &escape(&prompt_lang))
@@ -96,6 +107,24 @@ mod tests {
     #[test]
     fn a_missing_price_is_on_request() {
         let html = page("KR", "ko");
-        assert!(html.contains("Drop earrings, emerald · price on request"));
+        assert!(html.contains("Drop earrings, emerald · 가격 문의"));
+    }
+
+    #[test]
+    fn labels_follow_the_shoppers_language() {
+        let html = page("DE", "de-DE");
+        assert!(html.contains(r#"<html lang="de-DE" dir="ltr">"#));
+        assert!(html.contains(r#"<button id="allow" class="primary">Erlauben</button>"#));
+        assert!(html.contains(r#""declined":"Die Anprobe bleibt aus"#));
+        assert!(!html.contains("Start camera"));
+
+        let html = page("AE", "ar");
+        assert!(html.contains(r#"dir="rtl""#));
+        assert!(html.contains("<h1>التجربة الافتراضية</h1>"));
+
+        // English where the market's language is: the locale's own tag.
+        let html = page("GB", "en-GB");
+        assert!(html.contains(r#"<html lang="en-GB" dir="ltr">"#));
+        assert!(html.contains("<h1>Virtual try-on</h1>"));
     }
 }
