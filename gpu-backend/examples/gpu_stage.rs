@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use meridian_gpu_backend::config::Config;
+use meridian_gpu_backend::gpu::GpuDevice;
 use meridian_gpu_backend::imaging::gpu::GpuResizer;
 use meridian_gpu_backend::imaging::{Engine, Job, codec, render, watermark};
 use meridian_wit::types::Fit;
@@ -42,7 +43,7 @@ fn main() -> anyhow::Result<()> {
         Fit::Contain,
         watermark::issue(1_800_000_000, 1, 1),
     );
-    let gpu = GpuResizer::new()?;
+    let gpu = GpuResizer::new(GpuDevice::open()?);
     let stage = |engine| {
         median_ms(runs, || {
             render(&source, &job, engine)

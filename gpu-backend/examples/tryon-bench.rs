@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use meridian_gpu_backend::config::EngineChoice;
+use meridian_gpu_backend::gpu::GpuDevice;
 use meridian_gpu_backend::tryon::config::TryonConfig;
 use meridian_gpu_backend::tryon::frame;
 use meridian_gpu_backend::tryon::models::FaceModels;
@@ -88,7 +89,10 @@ fn main() -> Result<()> {
     );
     stages(&config, &frame, frames)?;
     for engine in [EngineChoice::Cpu, EngineChoice::Gpu] {
-        let tryon = match TryOn::new(&config, engine) {
+        let started = GpuDevice::for_engine(engine)
+            .map_err(anyhow::Error::from)
+            .and_then(|gpu| Ok(TryOn::new(&config, gpu)?));
+        let tryon = match started {
             Ok(t) => t,
             Err(e) => {
                 println!("{engine:?}: unavailable ({e})");

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 const DEFAULT: &str = include_str!("../config/default.toml");
 
-/// Which resize engine to use.
+/// Which engine runs imaging's and try-on's pixel stages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EngineChoice {

@@ -3,10 +3,12 @@
 //!
 //! Request path: [`server`] (signature, limits) → [`service`] (the WIT
 //! `Guest` implementation) → [`catalog`] (the source asset) → [`imaging`]
-//! (decode, resize on the GPU or CPU, encode).
+//! (decode, resize on the GPU or CPU, encode). [`gpu`] holds the one device
+//! imaging and try-on share.
 
 pub mod catalog;
 pub mod config;
+pub mod gpu;
 pub mod imaging;
 pub mod metrics;
 pub mod server;
@@ -34,22 +36,25 @@ impl Running {
 
 /// Binds, installs the imaging service and serves in the background.
 pub async fn start(config: config::Config) -> anyhow::Result<Running> {
+    // Opened once and shared: one driver context, one queue for both services.
+    let gpu = {
+        let engine = config.engine;
+        tokio::task::spawn_blocking(move || gpu::GpuDevice::for_engine(engine)).await??
+    };
     let imaging = {
-        let config = config.clone();
-        tokio::task::spawn_blocking(move || service::Imaging::new(&config)).await??
+        let (config, gpu) = (config.clone(), gpu.clone());
+        tokio::task::spawn_blocking(move || service::Imaging::new(&config, gpu)).await??
     };
     let imaging = service::install(imaging);
     // Try-on needs onnxruntime; without it the backend still renders images
     // and the try-on route answers 503 `tryon-unavailable`.
     let tryon = {
         let config = config.clone();
-        tokio::task::spawn_blocking(move || {
-            tryon::service::TryOn::new(&config.tryon, config.engine)
-        })
-        .await?
-        .inspect_err(|e| tracing::warn!(error = %e, "try-on unavailable"))
-        .ok()
-        .map(tryon::service::install)
+        tokio::task::spawn_blocking(move || tryon::service::TryOn::new(&config.tryon, gpu))
+            .await?
+            .inspect_err(|e| tracing::warn!(error = %e, "try-on unavailable"))
+            .ok()
+            .map(tryon::service::install)
     };
     let listener = TcpListener::bind(config.listen)
         .await

@@ -1,14 +1,15 @@
 //! `imaging.render` and `imaging.detect`: the WIT interface implemented
 //! over the pipeline.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use meridian_wit::backend::exports::meridian::platform::imaging::Guest;
 use meridian_wit::types::{Detection, Error, RenderRequest, Rendition, RenditionMeta, Size};
 
 use crate::catalog::Catalog;
-use crate::config::{Config, EngineChoice, Limits};
+use crate::config::{Config, Limits};
+use crate::gpu::GpuDevice;
 use crate::imaging::{self, Engine, Job, codec, gpu::GpuResizer, watermark};
 
 /// The imaging service: a catalog, limits, the platform id and an optional
@@ -21,20 +22,14 @@ pub struct Imaging {
 }
 
 impl Imaging {
-    pub fn new(config: &Config) -> anyhow::Result<Imaging> {
-        let catalog = Catalog::open(&config.catalog)?;
-        let gpu = match config.engine {
-            EngineChoice::Cpu => None,
-            EngineChoice::Gpu => Some(GpuResizer::new()?),
-            EngineChoice::Auto => GpuResizer::new()
-                .inspect_err(|e| tracing::info!(error = %e, "no GPU; using the CPU path"))
-                .ok(),
-        };
+    /// `gpu` is the device [`GpuDevice::for_engine`] chose for
+    /// `config.engine`; `None` renders on the CPU.
+    pub fn new(config: &Config, gpu: Option<Arc<GpuDevice>>) -> anyhow::Result<Imaging> {
         Ok(Imaging {
-            catalog,
+            catalog: Catalog::open(&config.catalog)?,
             limits: config.limits.clone(),
             platform: config.platform,
-            gpu,
+            gpu: gpu.map(GpuResizer::new),
         })
     }
 

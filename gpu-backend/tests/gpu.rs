@@ -3,6 +3,8 @@
 //! pipeline (attention crop, subject fill, pad, watermark). Runs on any
 //! Vulkan adapter, lavapipe included.
 
+mod common;
+
 use meridian_gpu_backend::catalog::image_files;
 use meridian_gpu_backend::config::Config;
 use meridian_gpu_backend::imaging::gpu::GpuResizer;
@@ -11,21 +13,8 @@ use meridian_gpu_backend::imaging::{
 };
 use meridian_wit::types::{Crop, Fit, Rgba};
 
-fn gpu() -> Option<GpuResizer> {
-    match GpuResizer::new() {
-        Ok(gpu) => {
-            eprintln!("adapter: {}", gpu.name());
-            Some(gpu)
-        }
-        Err(e) if std::env::var_os("MERIDIAN_REQUIRE_GPU").is_some() => {
-            panic!("a GPU adapter is required: {e}")
-        }
-        Err(e) => {
-            // Not silent: the test runner prints this line; CI installs lavapipe so it runs there.
-            eprintln!("SKIPPED: no Vulkan adapter ({e})");
-            None
-        }
-    }
+fn gpu(test: &str) -> Option<GpuResizer> {
+    common::device(test).map(GpuResizer::new)
 }
 
 fn catalog() -> Vec<(String, Pixels)> {
@@ -46,7 +35,9 @@ fn catalog() -> Vec<(String, Pixels)> {
 
 #[test]
 fn gpu_and_cpu_resize_agree_on_the_catalog() {
-    let Some(gpu) = gpu() else { return };
+    let Some(gpu) = gpu("gpu_and_cpu_resize_agree_on_the_catalog") else {
+        return;
+    };
     let mut checked = 0;
     for (name, source) in catalog() {
         for (target, fit) in [
@@ -68,7 +59,9 @@ fn gpu_and_cpu_resize_agree_on_the_catalog() {
 
 #[test]
 fn gpu_and_cpu_pipelines_agree_on_the_catalog() {
-    let Some(gpu) = gpu() else { return };
+    let Some(gpu) = gpu("gpu_and_cpu_pipelines_agree_on_the_catalog") else {
+        return;
+    };
     let mark = watermark::issue(1_800_000_000, 4242, 3);
     let clear = Rgba {
         r: 0,

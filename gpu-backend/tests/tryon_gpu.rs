@@ -1,44 +1,24 @@
 //! The try-on GPU compositor against the CPU path: every catalog product on
 //! both test photographs must agree to PSNR >= 40 dB.
 
-use meridian_gpu_backend::config::EngineChoice;
+mod common;
+
+use meridian_gpu_backend::imaging::psnr_bytes as psnr;
 use meridian_gpu_backend::tryon::config::TryonConfig;
 use meridian_gpu_backend::tryon::service::TryOn;
 use meridian_wit::types::{FaceRule, ImageFormat, TryonRequest, TryonStatus};
 
 const FACES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/faces");
 
-fn psnr(a: &[u8], b: &[u8]) -> f64 {
-    let mse = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2))
-        .sum::<f64>()
-        / a.len() as f64;
-    if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255.0f64 * 255.0 / mse).log10()
-    }
-}
-
 #[test]
 fn gpu_and_cpu_composites_agree() {
     let mut config = TryonConfig::default();
     config.resolve(|k| std::env::var(k).ok());
-    let cpu =
-        TryOn::new(&config, EngineChoice::Cpu).expect("try-on starts (onnxruntime installed?)");
-    let gpu = match TryOn::new(&config, EngineChoice::Gpu) {
-        Ok(g) => g,
-        Err(e) if std::env::var_os("MERIDIAN_REQUIRE_GPU").is_some() => {
-            panic!("a GPU adapter is required: {e}")
-        }
-        Err(e) => {
-            // Not silent: the runner prints this; CI installs lavapipe, so it runs there.
-            eprintln!("SKIPPED gpu_and_cpu_composites_agree: no Vulkan adapter ({e})");
-            return;
-        }
+    let cpu = TryOn::new(&config, None).expect("try-on starts (onnxruntime installed?)");
+    let Some(device) = common::device("gpu_and_cpu_composites_agree") else {
+        return;
     };
+    let gpu = TryOn::new(&config, Some(device)).expect("try-on starts on the GPU");
     assert_ne!(gpu.engine(), "cpu");
     let mut skus: Vec<&str> = cpu.products().skus().collect();
     skus.sort_unstable();

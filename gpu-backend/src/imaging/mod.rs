@@ -201,16 +201,20 @@ pub fn pad(image: &Pixels, canvas: (u32, u32, u32, u32), background: Rgba) -> Pi
     }
 }
 
-/// Peak signal-to-noise ratio over RGBA bytes, in dB (infinite when equal).
+/// Peak signal-to-noise ratio over RGBA pixels, in dB (infinite when equal).
 pub fn psnr(a: &Pixels, b: &Pixels) -> f64 {
-    let mut sum = 0f64;
-    for (p, q) in a.data.iter().zip(&b.data) {
-        for shift in [0, 8, 16, 24] {
-            let d = f64::from((p >> shift) & 255) - f64::from((q >> shift) & 255);
-            sum += d * d;
-        }
-    }
-    let mse = sum / (a.data.len() as f64 * 4.0);
+    psnr_bytes(bytemuck::cast_slice(&a.data), bytemuck::cast_slice(&b.data))
+}
+
+/// Peak signal-to-noise ratio over two runs of 8-bit samples, in dB
+/// (infinite when equal).
+pub fn psnr_bytes(a: &[u8], b: &[u8]) -> f64 {
+    let sum: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2))
+        .sum();
+    let mse = sum / a.len().max(1) as f64;
     if mse == 0.0 {
         f64::INFINITY
     } else {

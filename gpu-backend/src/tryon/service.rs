@@ -1,6 +1,7 @@
 //! `tryon.composite`: decode the frame, find faces, smooth, place the
 //! product and composite it on the GPU (or the CPU), encode.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use meridian_wit::types::{
@@ -16,7 +17,7 @@ use super::models::{FaceModels, ModelError};
 use super::placement;
 use super::products::{CatalogError, Products};
 use super::smoothing::Sessions;
-use crate::config::EngineChoice;
+use crate::gpu::GpuDevice;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TryonError {
@@ -24,8 +25,6 @@ pub enum TryonError {
     Models(#[from] ModelError),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
-    #[error("GPU compositor: {0}")]
-    Gpu(String),
 }
 
 /// Longest session token accepted; tokens are opaque and never logged.
@@ -42,21 +41,13 @@ pub struct TryOn {
 }
 
 impl TryOn {
-    pub fn new(config: &TryonConfig, engine: EngineChoice) -> Result<TryOn, TryonError> {
+    /// `gpu` is the device [`GpuDevice::for_engine`] chose; `None`
+    /// composites on the CPU.
+    pub fn new(config: &TryonConfig, gpu: Option<Arc<GpuDevice>>) -> Result<TryOn, TryonError> {
         let models = FaceModels::load(config)?;
         let products = Products::load(&config.products)?;
         let atlas = Atlas::new(&products.overlays);
-        let gpu = match engine {
-            EngineChoice::Cpu => None,
-            EngineChoice::Gpu => {
-                Some(GpuCompositor::new(&atlas).map_err(|e| TryonError::Gpu(e.to_string()))?)
-            }
-            EngineChoice::Auto => GpuCompositor::new(&atlas)
-                .inspect_err(
-                    |e| tracing::info!(error = %e, "no GPU for try-on; compositing on the CPU"),
-                )
-                .ok(),
-        };
+        let gpu = gpu.map(|device| GpuCompositor::new(device, &atlas));
         Ok(TryOn {
             config: config.clone(),
             models,
