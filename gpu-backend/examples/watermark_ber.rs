@@ -1,8 +1,10 @@
 //! Bit error rate of the invisible watermark over the demo catalog, after
 //! the attacks the robustness test applies.
 //!
-//! `cargo run --release -p meridian-gpu-backend --example watermark_ber`
-//! (optional argument: another catalog directory).
+//! `cargo run --release -p meridian-gpu-backend --example watermark_ber --
+//! [--side N] [--fit contain|cover] [CATALOG_DIR]`: renditions in an N px
+//! box (default 1080, `contain`), from the demo catalog unless a directory
+//! is given.
 
 use anyhow::Context;
 use meridian_gpu_backend::catalog::image_files;
@@ -11,14 +13,37 @@ use meridian_gpu_backend::imaging::{Engine, Job, attack, codec, psnr, render, wa
 use meridian_wit::types::{Fit, ImageFormat};
 
 fn main() -> anyhow::Result<()> {
-    let dir = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/catalog").to_owned());
+    let mut dir = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog").to_owned();
+    let mut side = 1080u32;
+    let (mut fit, mut fit_name) = (Fit::Contain, "contain".to_owned());
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--side" => {
+                side = args
+                    .next()
+                    .context("--side N")?
+                    .parse()
+                    .context("--side N")?;
+            }
+            "--fit" => {
+                fit_name = args.next().unwrap_or_default();
+                fit = match fit_name.as_str() {
+                    "contain" => Fit::Contain,
+                    "cover" => Fit::Cover,
+                    other => anyhow::bail!("--fit {other:?}: use contain or cover"),
+                };
+            }
+            "--bench" => {} // cargo bench passes it
+            _ => dir = arg,
+        }
+    }
     let mut limits = Config::load(None, |_| None)?.limits;
     limits.max_input_pixels = 100_000_000;
     let attacks = attack::ALL;
     let mut totals = vec![(0f64, 0usize, 0usize); attacks.len()];
     let entries = image_files(dir.as_ref()).with_context(|| format!("reading {dir}"))?;
+    println!("renditions: {side} px box, {fit_name}, JPEG q85 as served");
     println!(
         "image | rendition PSNR vs unmarked | {}",
         attacks.map(|a| a.0).join(" | ")
@@ -28,7 +53,7 @@ fn main() -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{}: {e:?}", path.display()))?
             .pixels;
         let mark = watermark::issue(1_800_000_000, 123_456, 1);
-        let job = Job::new((1080, 1080), Fit::Contain, mark);
+        let job = Job::new((side, side), fit, mark);
         let (marked, _) =
             render(&source, &job, Engine::Cpu).map_err(|e| anyhow::anyhow!("{e:?}"))?;
         // The visual cost: the same rendition without the mark.
