@@ -105,13 +105,13 @@ impl<'a> BitReader<'a> {
 
 /// Writes bit fields and encodes them as base64url (tests build exact TC
 /// strings with it).
-#[cfg(test)]
+#[cfg(any(test, feature = "tcf-encode"))]
 #[derive(Debug, Default)]
 pub(crate) struct BitWriter {
     bits: Vec<bool>,
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "tcf-encode"))]
 impl BitWriter {
     pub(crate) fn new() -> BitWriter {
         BitWriter::default()
@@ -130,6 +130,7 @@ impl BitWriter {
         self
     }
 
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.bits.len()
     }

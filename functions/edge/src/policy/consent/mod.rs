@@ -19,8 +19,8 @@
 
 mod bits;
 pub mod tcf;
-#[cfg(test)]
-pub(crate) mod tcf_encode;
+#[cfg(any(test, feature = "tcf-encode"))]
+pub mod tcf_encode;
 
 use serde::Serialize;
 

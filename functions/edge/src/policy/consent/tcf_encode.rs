@@ -1,12 +1,13 @@
 //! A test-only TC string encoder, so tests build exact strings (and the
-//! property tests check `parse(encode(x)) == x`). Not for production: only
-//! registered CMPs may create TC strings.
+//! property tests and fuzz targets check `parse(encode(x)) == x`). Not for
+//! production: only registered CMPs may create TC strings. Outside this
+//! crate's tests it exists only with the `tcf-encode` feature.
 
 use super::bits::BitWriter;
 use super::tcf::{PubRestriction, PublisherTc, RestrictionType, TcString, VendorSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum VendorEncoding {
+pub enum VendorEncoding {
     /// Whichever is smaller, as the spec asks of encoders.
     Auto,
     BitField,
@@ -14,7 +15,7 @@ pub(crate) enum VendorEncoding {
 }
 
 /// A 24-bit purpose field (purpose 1 leftmost) from purpose numbers.
-pub(crate) fn purposes(ids: &[u8]) -> u32 {
+pub fn purposes(ids: &[u8]) -> u32 {
     ids.iter()
         .filter(|p| (1..=24).contains(*p))
         .fold(0, |acc, p| acc | 1 << (24 - u32::from(*p)))
@@ -22,7 +23,7 @@ pub(crate) fn purposes(ids: &[u8]) -> u32 {
 
 /// A plausible TCF 2.3 string's model: CMP 300, English, publisher DE,
 /// policy version 5, nothing consented.
-pub(crate) fn base() -> TcString {
+pub fn base() -> TcString {
     TcString {
         version: 2,
         // 2025-06-03, day precision, in deciseconds.
@@ -151,7 +152,7 @@ fn publisher_tc(p: &PublisherTc) -> BitWriter {
     w
 }
 
-pub(crate) fn encode(tc: &TcString, encoding: VendorEncoding) -> String {
+pub fn encode(tc: &TcString, encoding: VendorEncoding) -> String {
     let mut out = core_bits(tc, encoding).finish();
     for (kind, set) in [(1, &tc.disclosed_vendors), (2, &tc.allowed_vendors)] {
         if let Some(set) = set {
