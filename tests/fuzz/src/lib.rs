@@ -541,24 +541,58 @@ fn overflows_f32(json: &[u8]) -> bool {
 
 // --- cache entries --------------------------------------------------------
 
-/// The cache entry decoder on a store holding arbitrary bytes: input is a
-/// head value's length (u16 BE), the head value, then the body the chunk
-/// keys it names hold, split evenly. What reads back is whole (its body as
-/// long as the head says), answers every accessor, and survives a head
-/// rewrite unchanged.
+/// The cache entry decoder on a store holding arbitrary bytes. The first
+/// byte's low bit picks the input's shape: 0, a head value's length (u16
+/// BE), the value as stored, then the bytes its chunk keys hold, split
+/// evenly; 1, head JSON, NUL, policy JSON, NUL, then the inline body or the
+/// chunks' bytes, framed here as the store frames them (so mutations reach
+/// the head's fields past the length prefixes). What reads back is whole (its
+/// body as long as the head says), answers every accessor, and survives a
+/// head rewrite unchanged.
 pub fn cache_entry(data: &[u8]) {
-    let (len, data) = match data.split_first_chunk::<2>() {
-        Some((len, rest)) => (usize::from(u16::from_be_bytes(*len)).min(rest.len()), rest),
-        None => return,
+    let Some((&shape, data)) = data.split_first() else {
+        return;
     };
-    let (value, chunk_bytes) = data.split_at(len);
+    let (value, chunk_bytes) = if shape & 1 == 0 {
+        let Some((len, rest)) = data.split_first_chunk::<2>() else {
+            return;
+        };
+        let (value, chunks) = rest.split_at(usize::from(u16::from_be_bytes(*len)).min(rest.len()));
+        (value.to_vec(), chunks)
+    } else {
+        let mut parts = data.splitn(3, |&b| b == 0);
+        let (Some(head), Some(policy), rest) = (parts.next(), parts.next(), parts.next()) else {
+            return;
+        };
+        let rest = rest.unwrap_or_default();
+        let chunked = serde_json::from_slice::<store::Head>(head)
+            .is_ok_and(|h| matches!(h.body, BodyRef::Chunked { .. }));
+        let mut value = b"MRC3".to_vec();
+        for part in [head, policy] {
+            value.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            value.extend_from_slice(part);
+        }
+        if chunked {
+            (value, rest)
+        } else {
+            value.extend_from_slice(rest);
+            (value, &[][..])
+        }
+    };
     let kv = MemoryKv::default();
     let id = "fuzz";
-    kv.set(&store::head_key(id), value).expect("memory store");
+    kv.set(&store::head_key(id), &value).expect("memory store");
     if let Some(head) = store::read_head(&kv, id)
-        && let BodyRef::Chunked { digest, chunks, .. } = &head.body
+        && let BodyRef::Chunked {
+            digest,
+            chunks,
+            length,
+        } = &head.body
     {
-        // Real entries have a handful of chunks; a foreign head may claim 4e9.
+        if claims_more_than_it_holds(*length, *chunks) {
+            return;
+        }
+        // Real entries have a handful of chunks.
         let chunks = usize::try_from(*chunks).unwrap_or(usize::MAX).min(64);
         let size = chunk_bytes.len().div_ceil(chunks.max(1)).max(1);
         let mut parts = chunk_bytes.chunks(size);
@@ -590,4 +624,15 @@ pub fn cache_entry(data: &[u8]) {
         stored.policy().map(|p| serde_json::to_value(p).ok()),
         "policy round trip"
     );
+}
+
+/// Known finding (reported, not fixed here: `cache/store.rs` is another
+/// engineer's): `store::read` preallocates a chunked head's `length` and
+/// lists all of its `chunks` keys before reading any, so a foreign or
+/// corrupt head claiming 10^17 bytes or 4e9 chunks aborts the process
+/// (allocation failure). Heads claiming more than any real entry (over
+/// 64 MiB, or more chunks than bytes) are exempt until `read` checks them;
+/// `tests/fuzz/known/` holds the reproducers.
+fn claims_more_than_it_holds(length: u64, chunks: u32) -> bool {
+    length > 64 << 20 || u64::from(chunks) > length.max(1)
 }

@@ -244,7 +244,8 @@ mod seeds {
         let head = head(BodyRef::Inline { length: 0 });
         let written = store::write(&kv, &config, "e", head, &policy(), body).expect("written");
         let value = kv.get(&store::head_key("e")).expect("get").expect("a head");
-        let mut out = (value.len() as u16).to_be_bytes().to_vec();
+        let mut out = vec![0];
+        out.extend_from_slice(&(value.len() as u16).to_be_bytes());
         out.extend_from_slice(&value);
         if matches!(written.body, BodyRef::Chunked { .. }) {
             out.extend_from_slice(body);
@@ -252,13 +253,43 @@ mod seeds {
         out
     }
 
+    /// The same kind of entry in the target's second shape: head JSON,
+    /// NUL, policy JSON, NUL, body.
+    fn entry_parts(body: BodyRef, bytes: &[u8]) -> Vec<u8> {
+        let mut out = vec![1];
+        out.extend_from_slice(&serde_json::to_vec(&head(body)).expect("head JSON"));
+        out.push(0);
+        out.extend_from_slice(&serde_json::to_vec(&policy()).expect("policy JSON"));
+        out.push(0);
+        out.extend_from_slice(bytes);
+        out
+    }
+
     pub fn cache_entry() -> Vec<(&'static str, Vec<u8>)> {
+        let json: &[u8] = b"{\"sku\":\"a\",\"price\":\"1\"}";
         vec![
-            (
-                "seed-inline",
-                entry(b"{\"sku\":\"a\",\"price\":\"1\"}", 64 * 1024),
-            ),
+            ("seed-inline", entry(json, 64 * 1024)),
             ("seed-chunked", entry(&[7u8; 1500], 1024)),
+            (
+                "seed-parts-inline",
+                entry_parts(
+                    BodyRef::Inline {
+                        length: json.len() as u64,
+                    },
+                    json,
+                ),
+            ),
+            (
+                "seed-parts-chunked",
+                entry_parts(
+                    BodyRef::Chunked {
+                        digest: "d80b9e14a3113a07facc57ea4f16bdcf".into(),
+                        length: 1500,
+                        chunks: 2,
+                    },
+                    &[7u8; 1500],
+                ),
+            ),
         ]
     }
 }
