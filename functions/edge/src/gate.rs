@@ -12,6 +12,7 @@ use crate::market::{
 };
 use crate::policy::consent::{gpc_signal, tc_string};
 use crate::policy::pack::{MarketPack, TaxDisplay, Units};
+use crate::policy::stored::{FALLBACK_HEADER, Fallback};
 use crate::policy::{
     AiLabelRule, AuditRecord, CompiledPacks, Decision, PackSet, PolicyInput, Purpose, ai_label,
     decide,
@@ -51,6 +52,9 @@ pub struct Admission {
     /// The packs this request's country needs, for per-product decisions.
     #[serde(skip)]
     set: PackSet,
+    /// Set when the shipped packs stand in for a stored set that cannot be
+    /// used (set by the host adapter, which reads the store).
+    pub policy_fallback: Option<Fallback>,
     /// How long the host took to load the gate's inputs and decide, for
     /// `Server-Timing` (set by the host adapter, which has the clock).
     #[serde(skip)]
@@ -151,6 +155,7 @@ pub fn admit<H: RequestHeaders + ?Sized>(
         locale,
         decision,
         set,
+        policy_fallback: None,
         elapsed: None,
     })
 }
@@ -201,6 +206,9 @@ impl Admission {
             ),
         ];
         headers.extend(self.decision.headers());
+        if let Some(fallback) = self.policy_fallback {
+            headers.push((FALLBACK_HEADER.to_owned(), fallback.code().to_owned()));
+        }
         if let Some(elapsed) = self.elapsed {
             headers.push((
                 "server-timing".to_owned(),
@@ -407,6 +415,30 @@ mod tests {
                 .get("link")
                 .is_some_and(|l| l.contains("blocked-by"))
         );
+    }
+
+    #[test]
+    fn an_unlocated_shopper_gets_the_strict_pack_unless_a_default_is_named() {
+        let ask = Ask {
+            purpose: Purpose::Personalize,
+            ..Ask::default()
+        };
+        let unlocated = |config: &MarketConfig| {
+            admit(&[("sec-gpc", "1")], None, "", ask, config, None, &packs()).expect("admits")
+        };
+        let a = unlocated(&MarketConfig::default());
+        assert_eq!(a.decision.market, "ZZ");
+        assert_eq!(a.country.source, crate::market::CountrySource::Default);
+        assert_eq!(
+            a.decision.residency.regions,
+            crate::policy::Regions::Only(vec!["eu".into()])
+        );
+        assert!(
+            a.headers()
+                .contains(&(MARKET_HEADER.to_owned(), "ZZ".to_owned()))
+        );
+        let named = MarketConfig::from_toml("default_country = \"US\"").expect("config");
+        assert_eq!(unlocated(&named).decision.market, "US");
     }
 
     #[test]

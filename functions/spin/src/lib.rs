@@ -13,7 +13,7 @@ use meridian_edge::gate::{self, Admission, Ask};
 use meridian_edge::market::{CountryDb, MarketConfig};
 use meridian_edge::origin::OriginClient;
 use meridian_edge::policy::CompiledPacks;
-use meridian_edge::policy::compiled::EMBEDDED_COMPILED;
+use meridian_edge::policy::stored::{self, InForce, PolicyKv, Shipped};
 use meridian_edge::response::{Refusal, Response};
 use meridian_wit::rpc::META_HEADER;
 use spin_sdk::http::{
@@ -22,9 +22,7 @@ use spin_sdk::http::{
 };
 use spin_sdk::key_value::Store;
 use spin_sdk::variables;
-
-/// Where a published policy set lives in the `default` store.
-pub const POLICY_KEY: &str = "policy/compiled";
+use spin_sdk::wit::wasi::keyvalue::{atomics, store as wkv};
 
 /// Spin's `default` key-value store.
 pub struct SpinKv(pub Store);
@@ -195,13 +193,42 @@ pub struct Gate {
     loaded: Instant,
     config: MarketConfig,
     db: Option<CountryDb>,
-    packs: Vec<u8>,
-    published: bool,
+    policy: InForce,
+}
+
+/// The gate reads the policy through the store it was given; only the
+/// admin API changes it (through [`PolicyStore`]).
+struct GateReads<'a>(&'a SpinKv);
+
+impl PolicyKv for GateReads<'_> {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        Kv::get(self.0, key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
+        Kv::set(self.0, key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), String> {
+        Kv::delete(self.0, key)
+    }
+    fn compare_and_swap(&self, _: &str, _: Option<&[u8]>, _: &[u8]) -> Result<bool, String> {
+        Err("the gate does not change the policy".to_owned())
+    }
+}
+
+/// Logs, loudly, that the shipped packs stand in for the stored set.
+fn log_fallback(policy: &InForce) {
+    if let (Some(why), Some(problem)) = (policy.fallback, policy.problem.as_deref()) {
+        eprintln!(
+            "meridian: POLICY FALLBACK {}: {problem}; serving the shipped packs until the stored set is fixed",
+            why.code()
+        );
+    }
 }
 
 impl Gate {
     /// Reads `market_config` (TOML; empty keeps the defaults) and the
-    /// published packs from `store`, falling back to the shipped ones.
+    /// published packs from `store`, compiled for this build, falling back
+    /// to the shipped ones (and saying so) when they cannot be used.
     pub fn load(store: &SpinKv) -> Result<Gate, Refusal> {
         let loaded = Instant::now();
         let text = variables::get("market_config").unwrap_or_default();
@@ -215,57 +242,121 @@ impl Gate {
         let db = CountryDb::embedded()
             .inspect_err(|e| eprintln!("meridian: country database unusable: {e}"))
             .ok();
-        let (packs, published) = match store.get(POLICY_KEY) {
-            Ok(Some(bytes)) => (bytes, true),
-            Ok(None) => (Vec::new(), false),
-            Err(e) => {
-                // The shipped packs are the law's floor: serve under them.
-                eprintln!("meridian: reading {POLICY_KEY}: {e}; using the shipped packs");
-                (Vec::new(), false)
-            }
-        };
+        let reads = GateReads(store);
+        let mut policy = stored::load(&reads, &Shipped::this_build());
+        log_fallback(&policy);
+        if let Err(e) = stored::save_cache(&reads, &mut policy) {
+            eprintln!("meridian: caching the compiled policy: {e}");
+        }
         Ok(Gate {
             loaded,
             config,
             db,
-            packs,
-            published,
+            policy,
         })
     }
 
     /// The packs in force.
     pub fn packs(&self) -> Result<CompiledPacks<'_>, Refusal> {
-        let bytes = if self.published {
-            &self.packs[..]
-        } else {
-            EMBEDDED_COMPILED
-        };
-        CompiledPacks::decode(bytes)
+        self.policy
+            .packs()
             .map_err(|e| Refusal::new(500, "policy-unavailable", e.to_string()))
+    }
+
+    /// The policy in force and what the store held.
+    pub fn policy(&self) -> &InForce {
+        &self.policy
     }
 
     /// Runs the gate for `req` and writes its audit line. The admission
     /// carries the time from [`Gate::load`] to its decision (`Server-Timing: gate`).
+    /// A stored set whose packs fail to decode is replaced by the shipped
+    /// packs for this request, not answered with a 500.
     pub fn admit(&self, req: &Incoming, ask: Ask<'_>) -> Result<Admission, Refusal> {
         let peer = req
             .request
             .header("spin-client-addr")
             .and_then(|v| v.as_str());
-        let mut admission = gate::admit(
-            &req.header_lines,
-            peer,
-            req.request.query(),
-            ask,
-            &self.config,
-            self.db.as_ref(),
-            &self.packs()?,
-        )?;
+        let admit = |policy: &InForce| {
+            let packs = policy
+                .packs()
+                .map_err(|e| Refusal::new(500, "policy-unavailable", e.to_string()))?;
+            gate::admit(
+                &req.header_lines,
+                peer,
+                req.request.query(),
+                ask,
+                &self.config,
+                self.db.as_ref(),
+                &packs,
+            )
+        };
+        let mut admission = match admit(&self.policy) {
+            Err(refusal)
+                if refusal.code == "policy-unavailable" && self.policy.uses_stored_set() =>
+            {
+                let shipped = self.policy.shipped_instead(refusal.message);
+                log_fallback(&shipped);
+                let mut admission = admit(&shipped)?;
+                admission.policy_fallback = shipped.fallback;
+                admission
+            }
+            other => {
+                let mut admission = other?;
+                admission.policy_fallback = self.policy.fallback;
+                admission
+            }
+        };
         admission.elapsed = Some(self.loaded.elapsed());
         for notice in admission.notices() {
             eprintln!("meridian: {notice}");
         }
         eprintln!("meridian-audit {}", admission.audit_line(now(), ask.sku));
         Ok(admission)
+    }
+}
+
+/// Spin's `default` store through `wasi:keyvalue`, whose compare-and-swap
+/// (`atomics`) makes policy changes safe against each other.
+pub struct PolicyStore(wkv::Bucket);
+
+impl PolicyStore {
+    pub fn open() -> Result<PolicyStore, Refusal> {
+        wkv::open("default").map(PolicyStore).map_err(|e| {
+            Refusal::new(
+                500,
+                "store-unavailable",
+                format!("key-value store `default`: {e:?}"),
+            )
+        })
+    }
+}
+
+impl PolicyKv for PolicyStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        self.0.get(key).map_err(|e| format!("{e:?}"))
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
+        self.0.set(key, value).map_err(|e| format!("{e:?}"))
+    }
+    fn delete(&self, key: &str) -> Result<(), String> {
+        self.0.delete(key).map_err(|e| format!("{e:?}"))
+    }
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+    ) -> Result<bool, String> {
+        let cas = atomics::Cas::new(&self.0, key).map_err(|e| format!("{e:?}"))?;
+        if cas.current().map_err(|e| format!("{e:?}"))?.as_deref() != expected {
+            return Ok(false);
+        }
+        match atomics::swap(cas, value) {
+            Ok(()) => Ok(true),
+            Err(atomics::CasError::CasFailed(_)) => Ok(false),
+            Err(atomics::CasError::StoreError(e)) => Err(format!("{e:?}")),
+        }
     }
 }
 

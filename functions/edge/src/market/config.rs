@@ -12,6 +12,10 @@ use super::geo_header::GeoHeader;
 
 /// How the market of a request is found.
 ///
+/// A shopper who cannot be located gets the strict default pack (`ZZ`),
+/// never some real market's: a merchant names a real default country only
+/// explicitly, with `default_country`.
+///
 /// The default trusts no proxy: CDN headers count only once the CDN's
 /// address ranges are listed in `trusted_proxies`. List in `geo_headers`
 /// only the header(s) your CDN actually sets, because a CDN passes through
@@ -41,8 +45,9 @@ pub struct MarketConfig {
     /// proxies get no IP lookup (the proxy's own address would say where
     /// the proxy is, not the client).
     pub client_ip_header: Option<ClientIpHeader>,
-    /// The market when nothing else tells.
-    pub default_country: CountryCode,
+    /// The market when nothing else tells; `None` (the default): the
+    /// strict `ZZ` pack.
+    pub default_country: Option<CountryCode>,
 }
 
 impl Default for MarketConfig {
@@ -56,7 +61,7 @@ impl Default for MarketConfig {
                 GeoHeader::akamai(),
             ],
             client_ip_header: Some(ClientIpHeader::forwarded_for()),
-            default_country: CountryCode::US,
+            default_country: None,
         }
     }
 }
@@ -67,11 +72,23 @@ impl MarketConfig {
         Ok(toml::from_str(text)?)
     }
 
+    /// The market of a shopper nothing locates: the configured country,
+    /// else [`UNLOCATED`].
+    pub fn default_market(&self) -> &str {
+        self.default_country
+            .as_ref()
+            .map_or(UNLOCATED, CountryCode::as_str)
+    }
+
     /// Whether `peer` is one of the trusted proxies.
     pub fn is_trusted(&self, peer: IpAddr) -> bool {
         super::client_ip::is_trusted(peer, &self.trusted_proxies)
     }
 }
+
+/// The market code of a shopper who cannot be located: the default pack's
+/// (ISO 3166-1 reserves `ZZ` for an unknown country).
+pub const UNLOCATED: &str = crate::policy::codes::DEFAULT_MARKET;
 
 /// A header in which trusted proxies name the client's address.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -146,7 +163,8 @@ mod tests {
     fn default_trusts_nobody_and_knows_the_big_cdns() {
         let cfg = MarketConfig::default();
         assert!(cfg.trusted_proxies.is_empty());
-        assert_eq!(cfg.default_country.as_str(), "US");
+        assert_eq!(cfg.default_country, None);
+        assert_eq!(cfg.default_market(), "ZZ", "unlocated: the strict pack");
         let names: Vec<&str> = cfg.geo_headers.iter().map(|h| h.name.as_str()).collect();
         assert_eq!(
             names,
@@ -182,7 +200,11 @@ mod tests {
             "#,
         )
         .expect("valid config");
-        assert_eq!(cfg.default_country.as_str(), "CH");
+        assert_eq!(
+            cfg.default_country.map(|c| c.to_string()).as_deref(),
+            Some("CH")
+        );
+        assert_eq!(cfg.default_market(), "CH");
         let nets: Vec<String> = cfg
             .trusted_proxies
             .iter()
@@ -213,6 +235,7 @@ mod tests {
         for bad in [
             "default_country = \"XX\"",
             "default_country = \"USA\"",
+            "default_country = \"ZZ\"",
             "trusted_proxies = [\"10.0.0.0/33\"]",
             "trusted_proxies = [\"cloudflare\"]",
             "unknown_field = 1",

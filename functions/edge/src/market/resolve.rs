@@ -77,14 +77,16 @@ pub enum CountrySource {
     GeoHeader { header: String },
     /// The IP-to-country database.
     IpDatabase,
-    /// [`MarketConfig::default_country`].
+    /// Nothing located the shopper: [`MarketConfig::default_country`] when
+    /// the merchant named one, else `ZZ` (the strict default pack).
     Default,
 }
 
 /// The market country of a request and how it was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CountryResolution {
-    /// ISO 3166-1 alpha-2, uppercase; always an assigned country.
+    /// ISO 3166-1 alpha-2, uppercase: an assigned country, or `ZZ` (unknown)
+    /// when nothing located the shopper and no default country is configured.
     pub country: String,
     /// ISO 3166-2 (`US-CA`), when a geo header gave one.
     pub subdivision: Option<String>,
@@ -127,7 +129,7 @@ pub fn resolve_country<H: RequestHeaders + ?Sized>(
     };
 
     let mut result = CountryResolution {
-        country: cfg.default_country.to_string(),
+        country: cfg.default_market().to_owned(),
         subdivision: None,
         source: CountrySource::Default,
         reason: reason::DEFAULT_NO_CLIENT_IP,

@@ -32,6 +32,7 @@ pub mod publish;
 pub mod reason;
 pub mod residency;
 pub mod set;
+pub mod stored;
 pub mod territory;
 
 pub use advertising::{Hit, ScrubResult, check_copy, scrub_copy};

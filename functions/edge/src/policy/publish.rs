@@ -1,25 +1,29 @@
 //! Publishing a pack without redeploying: the new file is validated with
 //! every other file in force, and only a set that validates as a whole is
-//! compiled for the store. A refused file leaves the set in force as it was.
+//! compiled. A refused file leaves the set in force as it was.
+//!
+//! What is stored is the operator's files as published (their TOML), never
+//! the compiled set: [`compile_overrides`] builds the set against the
+//! running build's shipped packs, so a market the operator never published
+//! follows the build ([`super::stored`]).
 
 use std::collections::BTreeMap;
 
 use super::codes::is_country;
-use super::compiled::CompiledPacks;
-use super::packs::EMBEDDED;
+use super::pack::PackError;
 use super::set::{EMBARGO_FILE, MERCHANT_FILE, PackSet};
 use crate::response::Refusal;
 
 /// The largest pack file accepted.
 pub const MAX_PACK_BYTES: usize = 64 * 1024;
 
-/// A set ready to store: the compiled bytes and what they hold.
+/// A set ready to store: the files, what they compile to and its version.
 #[derive(Debug)]
 pub struct Published {
     pub compiled: Vec<u8>,
     pub version: String,
-    /// Files that differ from the shipped ones.
-    pub overrides: Vec<String>,
+    /// Files that replace or add to the shipped ones, with their TOML.
+    pub files: BTreeMap<String, String>,
 }
 
 /// Whether `name` is a file a set can hold: `merchant.toml`,
@@ -42,9 +46,33 @@ fn known_file(name: &str) -> bool {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// Validates `text` as `name` together with the packs in force and
-/// compiles the resulting set.
-pub fn publish(current: &CompiledPacks<'_>, name: &str, text: &[u8]) -> Result<Published, Refusal> {
+/// Validates `files` over `shipped` (name, TOML) as one set and compiles it.
+pub fn compile_overrides(
+    files: &BTreeMap<String, String>,
+    shipped: &[(&str, &str)],
+) -> Result<Published, PackError> {
+    let mut sources: BTreeMap<String, String> = shipped
+        .iter()
+        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+        .collect();
+    sources.extend(files.clone());
+    let set = PackSet::from_sources(sources)?;
+    let listed: Vec<(String, String)> = files.iter().map(|(n, t)| (n.clone(), t.clone())).collect();
+    Ok(Published {
+        compiled: set.compile(&listed)?,
+        version: set.version().to_owned(),
+        files: files.clone(),
+    })
+}
+
+/// Validates `text` as `name` together with the `current` overrides and
+/// the `shipped` packs, and compiles the resulting set.
+pub fn publish(
+    current: &BTreeMap<String, String>,
+    name: &str,
+    text: &[u8],
+    shipped: &[(&str, &str)],
+) -> Result<Published, Refusal> {
     if !known_file(name) {
         return Err(Refusal::new(
             400,
@@ -64,32 +92,21 @@ pub fn publish(current: &CompiledPacks<'_>, name: &str, text: &[u8]) -> Result<P
     }
     let text = std::str::from_utf8(text)
         .map_err(|_| Refusal::new(400, "policy-not-utf8", "a pack file is UTF-8 TOML"))?;
-    let mut overrides: BTreeMap<String, String> = current
-        .overrides()
-        .map(|(n, t)| (n.to_owned(), t.to_owned()))
-        .collect();
-    overrides.insert(name.to_owned(), text.to_owned());
-    let mut sources: BTreeMap<String, String> = EMBEDDED
-        .iter()
-        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
-        .collect();
-    sources.extend(overrides.clone());
-    let set = PackSet::from_sources(sources)
-        .map_err(|e| Refusal::new(422, "policy-invalid", e.to_string()))?;
-    let overrides: Vec<(String, String)> = overrides.into_iter().collect();
-    let compiled = set
-        .compile(&overrides)
-        .map_err(|e| Refusal::new(500, "policy-compile-failed", e.to_string()))?;
-    Ok(Published {
-        compiled,
-        version: set.version().to_owned(),
-        overrides: overrides.into_iter().map(|(n, _)| n).collect(),
-    })
+    let mut files = current.clone();
+    files.insert(name.to_owned(), text.to_owned());
+    compile_overrides(&files, shipped).map_err(invalid)
+}
+
+/// A set that does not validate: 422 naming the file and the rule.
+pub fn invalid(e: PackError) -> Refusal {
+    Refusal::new(422, "policy-invalid", e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::compiled::CompiledPacks;
+    use crate::policy::packs::EMBEDDED;
     use crate::policy::{PolicyInput, Purpose, decide};
 
     fn shipped(name: &str) -> &'static str {
@@ -105,9 +122,18 @@ mod tests {
         let current = CompiledPacks::embedded().expect("shipped");
         let text = shipped("markets/JP.toml")
             .replace("version = \"2026.11.1\"", "version = \"2026.12.1\"");
-        let published = publish(&current, "markets/JP.toml", text.as_bytes()).expect("publishes");
+        let published = publish(
+            &BTreeMap::new(),
+            "markets/JP.toml",
+            text.as_bytes(),
+            EMBEDDED,
+        )
+        .expect("publishes");
         assert_ne!(published.version, current.version());
-        assert_eq!(published.overrides, vec!["markets/JP.toml".to_owned()]);
+        assert_eq!(
+            published.files.keys().collect::<Vec<_>>(),
+            ["markets/JP.toml"]
+        );
         let next = CompiledPacks::decode(&published.compiled).expect("decodes");
         assert_eq!(next.version(), published.version);
         let set = next.for_country("JP", None).expect("subset");
@@ -115,14 +141,20 @@ mod tests {
         assert_eq!(d.market, "JP");
 
         // A second publish keeps the first override.
-        let again = publish(&next, "merchant.toml", shipped("merchant.toml").as_bytes())
-            .expect("publishes");
-        assert_eq!(again.overrides.len(), 2);
+        assert_eq!(next.overrides().count(), 1);
+        let again = publish(
+            &published.files,
+            "merchant.toml",
+            shipped("merchant.toml").as_bytes(),
+            EMBEDDED,
+        )
+        .expect("publishes");
+        assert_eq!(again.files.len(), 2);
     }
 
     #[test]
     fn refusals_name_the_problem() {
-        let current = CompiledPacks::embedded().expect("shipped");
+        let current = BTreeMap::new();
         let cases: [(&str, &[u8], u16, &str); 5] = [
             ("markets/../x.toml", b"", 400, "policy-file-unknown"),
             ("secrets.toml", b"", 400, "policy-file-unknown"),
@@ -141,7 +173,7 @@ mod tests {
             ),
         ];
         for (name, text, status, code) in cases {
-            let r = publish(&current, name, text).expect_err(name);
+            let r = publish(&current, name, text, EMBEDDED).expect_err(name);
             assert_eq!(
                 (r.status, r.code.as_str()),
                 (status, code),
@@ -154,7 +186,8 @@ mod tests {
             "[markets.DE]\n",
             "[markets.DE]\nresidency = [\"eu\", \"us\"]\n",
         );
-        let r = publish(&current, "merchant.toml", loosen.as_bytes()).expect_err("loosens");
+        let r =
+            publish(&current, "merchant.toml", loosen.as_bytes(), EMBEDDED).expect_err("loosens");
         assert_eq!(r.status, 422);
         assert!(
             r.message.contains("merchant.toml") && r.message.contains("residency"),

@@ -346,9 +346,18 @@ fn default_fallbacks() {
         (r.country.as_str(), r.reason),
         ("CH", reason::DEFAULT_NO_HEADER_NO_IP_MATCH)
     );
-    // The default config's default market.
+    // Without an explicit default country, an unlocated shopper gets the
+    // strict default pack's code, never a real market's.
     let r = resolve_country(&[("x", "y")], None, &MarketConfig::default(), None);
-    assert_eq!(r.country, "US");
+    assert_eq!(
+        (r.country.as_str(), &r.source),
+        ("ZZ", &CountrySource::Default)
+    );
+    let trusting = MarketConfig::from_toml("trusted_proxies = [\"10.0.0.0/8\"]").expect("cfg");
+    for peer in [None, Some("192.168.1.1:80"), Some("10.0.0.2:443")] {
+        let r = resolve_country(&[("cf-ipcountry", "XX")], peer, &trusting, Some(&db()));
+        assert_eq!(r.country, "ZZ", "{peer:?}: {}", r.reason);
+    }
 }
 
 #[test]
