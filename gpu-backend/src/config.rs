@@ -29,6 +29,91 @@ pub struct Limits {
     pub max_output_side: u32,
 }
 
+/// What the server lets a client hold (`[server]`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerLimits {
+    /// Open connections; one more is closed on accept.
+    pub max_connections: usize,
+    /// From waiting for a request (a new connection or an idle keep-alive
+    /// one) to the last header byte; also bounds a TLS handshake.
+    pub header_read_timeout_ms: u64,
+    /// Reading a signed call's whole body.
+    pub body_read_timeout_ms: u64,
+    /// A response write making no progress this long closes the connection.
+    pub idle_timeout_ms: u64,
+    /// Decode, render and composite jobs at once; 0: one per core.
+    pub max_concurrent_jobs: usize,
+    /// Jobs waiting for a slot; beyond, 503 `backend-saturated`.
+    pub max_queued_jobs: usize,
+    /// How long a queued job waits before it is refused the same way.
+    pub queue_timeout_ms: u64,
+    /// `Retry-After` of a 503, seconds.
+    pub retry_after_s: u64,
+    /// Nonces remembered for the replay window; a full cache refuses calls
+    /// (503) rather than forget one early.
+    pub replay_cache_entries: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> ServerLimits {
+        ServerLimits {
+            max_connections: 1024,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 30_000,
+            idle_timeout_ms: 30_000,
+            max_concurrent_jobs: 0,
+            max_queued_jobs: 64,
+            queue_timeout_ms: 10_000,
+            retry_after_s: 1,
+            replay_cache_entries: 200_000,
+        }
+    }
+}
+
+impl ServerLimits {
+    /// `max_concurrent_jobs`, with 0 resolved to the number of cores.
+    pub fn jobs(&self) -> usize {
+        match self.max_concurrent_jobs {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        }
+    }
+}
+
+/// TLS (`[tls]`): PEM files; both empty serves plain HTTP, which only
+/// development mode allows.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tls {
+    /// Certificate chain, leaf first.
+    pub certificate: PathBuf,
+    pub private_key: PathBuf,
+}
+
+impl Tls {
+    pub fn enabled(&self) -> bool {
+        !self.certificate.as_os_str().is_empty() || !self.private_key.as_os_str().is_empty()
+    }
+}
+
+/// The signing key, redacted in `Debug` so it never reaches a log.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct SigningKey(pub String);
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(<redacted>)")
+    }
+}
+
+impl From<&str> for SigningKey {
+    fn from(key: &str) -> SigningKey {
+        SigningKey(key.to_owned())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -37,10 +122,18 @@ pub struct Config {
     /// This deployment's id, carried in every rendition's watermark.
     pub platform: u8,
     pub engine: EngineChoice,
-    pub signing_key: String,
+    /// Allows the public development key, short keys and plain HTTP
+    /// (`MERIDIAN_DEV=1`, `--dev`).
+    #[serde(default)]
+    pub development: bool,
+    pub signing_key: SigningKey,
     pub signature_window_s: u64,
     pub catalog: PathBuf,
     pub limits: Limits,
+    #[serde(default)]
+    pub server: ServerLimits,
+    #[serde(default)]
+    pub tls: Tls,
     /// AR try-on; every key has a default (`crate::tryon::config`).
     #[serde(default)]
     pub tryon: crate::tryon::config::TryonConfig,
@@ -80,7 +173,16 @@ impl Config {
             };
         }
         if let Some(v) = env("MERIDIAN_BACKEND_SIGNING_KEY") {
-            config.signing_key = v;
+            config.signing_key = SigningKey(v);
+        }
+        if let Some(v) = env("MERIDIAN_DEV") {
+            config.development = matches!(v.trim(), "1" | "true" | "yes" | "on");
+        }
+        if let Some(v) = env("MERIDIAN_BACKEND_TLS_CERTIFICATE") {
+            config.tls.certificate = PathBuf::from(v);
+        }
+        if let Some(v) = env("MERIDIAN_BACKEND_TLS_PRIVATE_KEY") {
+            config.tls.private_key = PathBuf::from(v);
         }
         if let Some(v) = env("MERIDIAN_BACKEND_CATALOG") {
             config.catalog = PathBuf::from(v);
@@ -88,11 +190,39 @@ impl Config {
         if config.catalog.as_os_str().is_empty() {
             config.catalog = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/catalog"));
         }
-        if config.signing_key.is_empty() {
+        if config.signing_key.0.is_empty() {
             bail!("the signing key is empty");
         }
         config.tryon.resolve(&env);
         Ok(config)
+    }
+
+    /// Refuses, outside development mode, what would let anyone call this
+    /// backend or read its traffic: a public or short signing key, plain
+    /// HTTP. `start` runs this; `--dev` may turn development mode on after
+    /// loading.
+    pub fn check_safety(&self) -> Result<()> {
+        if self.tls.enabled()
+            && (self.tls.certificate.as_os_str().is_empty()
+                || self.tls.private_key.as_os_str().is_empty())
+        {
+            bail!("[tls] needs both certificate and private_key");
+        }
+        if self.development {
+            return Ok(());
+        }
+        if let Some(why) = meridian_wit::rpc::weak_key(&self.signing_key.0) {
+            bail!(
+                "the signing key is unsafe ({why}): set MERIDIAN_BACKEND_SIGNING_KEY to a random key of at least {} bytes, or run in development mode (MERIDIAN_DEV=1 or --dev)",
+                meridian_wit::rpc::MIN_KEY_BYTES
+            );
+        }
+        if !self.tls.enabled() {
+            bail!(
+                "plain HTTP is for development only: configure [tls] certificate and private_key (or MERIDIAN_BACKEND_TLS_CERTIFICATE and _PRIVATE_KEY), or run in development mode (MERIDIAN_DEV=1 or --dev)"
+            );
+        }
+        Ok(())
     }
 }
 
@@ -114,9 +244,40 @@ mod tests {
         })
         .expect("overrides apply");
         assert_eq!(
-            (c.listen.port(), c.engine, c.signing_key.as_str()),
+            (c.listen.port(), c.engine, c.signing_key.0.as_str()),
             (0, EngineChoice::Cpu, "s")
         );
+    }
+
+    #[test]
+    fn the_shipped_key_and_plain_http_need_development_mode() {
+        let c = Config::load(None, |_| None).expect("defaults load");
+        let err = c.check_safety().expect_err("the public key");
+        assert!(err.to_string().contains("development key"), "{err}");
+        let strong = "0123456789abcdef0123456789abcdef";
+        let c = Config::load(None, |k| {
+            (k == "MERIDIAN_BACKEND_SIGNING_KEY").then(|| "short-key".into())
+        })
+        .expect("loads");
+        assert!(c.check_safety().is_err(), "a short key");
+        let c = Config::load(None, |k| {
+            (k == "MERIDIAN_BACKEND_SIGNING_KEY").then(|| strong.into())
+        })
+        .expect("loads");
+        let err = c.check_safety().expect_err("plain http");
+        assert!(err.to_string().contains("plain HTTP"), "{err}");
+        let c = Config::load(None, |k| match k {
+            "MERIDIAN_BACKEND_SIGNING_KEY" => Some(strong.into()),
+            "MERIDIAN_BACKEND_TLS_CERTIFICATE" => Some("/etc/b/cert.pem".into()),
+            "MERIDIAN_BACKEND_TLS_PRIVATE_KEY" => Some("/etc/b/key.pem".into()),
+            _ => None,
+        })
+        .expect("loads");
+        c.check_safety().expect("a strong key over TLS");
+        let c = Config::load(None, |k| (k == "MERIDIAN_DEV").then(|| "1".into())).expect("loads");
+        c.check_safety().expect("development mode allows both");
+        // The key never reaches a log.
+        assert!(!format!("{c:?}").contains("meridian-dev-signing-key"));
     }
 
     #[test]

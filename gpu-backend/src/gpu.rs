@@ -3,7 +3,9 @@
 //! one queue ordering both services' work, and the helpers their pipelines
 //! are built with.
 
-use std::sync::{Arc, mpsc};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 
 use wgpu::util::DeviceExt;
 
@@ -19,6 +21,27 @@ pub enum GpuError {
     TooLarge { needed: u64, allowed: u64 },
     #[error("GPU readback failed: {0}")]
     Readback(String),
+    #[error("GPU out of memory: {0}")]
+    OutOfMemory(String),
+    #[error("GPU validation error: {0}")]
+    Validation(String),
+    #[error("GPU internal error: {0}")]
+    Internal(String),
+    #[error("the GPU device was lost: {0}")]
+    Lost(String),
+    #[error("the GPU job panicked: {0}")]
+    Panicked(String),
+}
+
+/// Faults a test can force on the next GPU job, to prove every one of them
+/// ends on the CPU path instead of a panic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Fault {
+    /// A buffer over the adapter's size limit: a validation error.
+    Validation = 1,
+    /// The device destroyed: lost, for this job and every later one.
+    Lost = 2,
 }
 
 /// A device, its queue and what callers need to know about its adapter.
@@ -29,6 +52,11 @@ pub struct GpuDevice {
     queue: wgpu::Queue,
     name: String,
     max_binding: u64,
+    max_buffer: u64,
+    /// Why the device was lost, once it was: later jobs go to the CPU.
+    lost: Arc<Mutex<Option<String>>>,
+    /// A [`Fault`] to force on the next job; 0 for none.
+    fault: AtomicU8,
 }
 
 impl GpuDevice {
@@ -51,6 +79,18 @@ impl GpuDevice {
             ..Default::default()
         }))
         .map_err(|e| GpuError::Device(e.to_string()))?;
+        // Errors outside a job's scopes (none are expected) are logged
+        // rather than wgpu's default, a panic.
+        device.on_uncaptured_error(Arc::new(|e| {
+            tracing::error!(error = %e, "uncaptured GPU error");
+        }));
+        let lost = Arc::new(Mutex::new(None));
+        let flag = Arc::clone(&lost);
+        device.set_device_lost_callback(move |reason, message| {
+            tracing::error!(?reason, %message, "GPU device lost; the CPU path takes over");
+            *flag.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some(format!("{reason:?}: {message}"));
+        });
         Ok(Arc::new(GpuDevice {
             device,
             queue,
@@ -58,7 +98,81 @@ impl GpuDevice {
             max_binding: limits
                 .max_storage_buffer_binding_size
                 .min(limits.max_buffer_size),
+            max_buffer: limits.max_buffer_size,
+            lost,
+            fault: AtomicU8::new(0),
         }))
+    }
+
+    /// Why the device was lost, if it was.
+    pub fn lost(&self) -> Option<String> {
+        self.lost.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Test hook: forces `fault` on the next job.
+    #[doc(hidden)]
+    pub fn inject_fault(&self, fault: Fault) {
+        self.fault.store(fault as u8, Ordering::SeqCst);
+    }
+
+    /// Runs one job's device work under out-of-memory, validation and
+    /// internal error scopes (thread-local in wgpu, so concurrent jobs keep
+    /// their own), and refuses work on a lost device. Any of these, or a
+    /// panic inside wgpu, is an error the caller answers with the CPU path.
+    pub(crate) fn scoped<T>(
+        &self,
+        work: impl FnOnce() -> Result<T, GpuError>,
+    ) -> Result<T, GpuError> {
+        if let Some(why) = self.lost() {
+            return Err(GpuError::Lost(why));
+        }
+        let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let internal = self.device.push_error_scope(wgpu::ErrorFilter::Internal);
+        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            self.forced_fault();
+            work()
+        }));
+        let validation = pollster::block_on(validation.pop());
+        let internal = pollster::block_on(internal.pop());
+        let oom = pollster::block_on(oom.pop());
+        if let Some(why) = self.lost() {
+            return Err(GpuError::Lost(why));
+        }
+        if let Some(e) = oom {
+            return Err(GpuError::OutOfMemory(e.to_string()));
+        }
+        if let Some(e) = validation {
+            return Err(GpuError::Validation(e.to_string()));
+        }
+        if let Some(e) = internal {
+            return Err(GpuError::Internal(e.to_string()));
+        }
+        match result {
+            Ok(result) => result,
+            Err(panic) => Err(GpuError::Panicked(
+                panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_default(),
+            )),
+        }
+    }
+
+    fn forced_fault(&self) {
+        match self.fault.swap(0, Ordering::SeqCst) {
+            f if f == Fault::Validation as u8 => {
+                let _ = self.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("forced-over-limit"),
+                    size: self.max_buffer.saturating_add(4096),
+                    usage: wgpu::BufferUsages::STORAGE,
+                    mapped_at_creation: false,
+                });
+            }
+            f if f == Fault::Lost as u8 => self.device.destroy(),
+            _ => {}
+        }
     }
 
     /// The device the configured engine asks for: `auto` opens one if an

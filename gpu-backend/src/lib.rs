@@ -11,8 +11,10 @@ pub mod config;
 pub mod gpu;
 pub mod imaging;
 pub mod metrics;
+pub mod replay;
 pub mod server;
 pub mod service;
+pub mod tls;
 pub mod tryon;
 
 use std::sync::Arc;
@@ -23,6 +25,8 @@ use tokio::net::TcpListener;
 /// A started backend: its address and a handle to stop it.
 pub struct Running {
     pub addr: std::net::SocketAddr,
+    /// `https` when TLS is configured, else `http`.
+    pub scheme: &'static str,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -35,7 +39,11 @@ impl Running {
 }
 
 /// Binds, installs the imaging service and serves in the background.
+/// Refuses, outside development mode, a public or short key and plain HTTP
+/// ([`config::Config::check_safety`]).
 pub async fn start(config: config::Config) -> anyhow::Result<Running> {
+    config.check_safety()?;
+    let tls = tls::acceptor(&config.tls)?;
     // Opened once and shared: one driver context, one queue for both services.
     let gpu = {
         let engine = config.engine;
@@ -60,17 +68,17 @@ pub async fn start(config: config::Config) -> anyhow::Result<Running> {
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, engine = imaging.engine(), catalog = %config.catalog.display(), "backend ready");
-    let app = Arc::new(server::App {
-        signer: meridian_wit::rpc::Signer::new(&config.signing_key),
-        config,
-        imaging,
-        tryon,
-        metrics: metrics::Metrics::default(),
-    });
+    tracing::info!(%addr, engine = imaging.engine(), catalog = %config.catalog.display(), tls = tls.is_some(), "backend ready");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let app = Arc::new(server::App::new(config, imaging, tryon));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server::serve(listener, app, async {
+    let task = tokio::spawn(server::serve(listener, app, tls, async {
         let _ = stopped.await;
     }));
-    Ok(Running { addr, stop, task })
+    Ok(Running {
+        addr,
+        scheme,
+        stop,
+        task,
+    })
 }

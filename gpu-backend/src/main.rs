@@ -1,4 +1,4 @@
-//! `meridian-gpu-backend [--config FILE] [--listen ADDR]`
+//! `meridian-gpu-backend [--config FILE] [--listen ADDR] [--dev]`
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,6 +15,7 @@ fn main() -> Result<()> {
         .init();
     let mut config_path = None;
     let mut listen = None;
+    let mut dev = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -22,9 +23,10 @@ fn main() -> Result<()> {
                 config_path = Some(PathBuf::from(args.next().context("--config needs a file")?))
             }
             "--listen" => listen = Some(args.next().context("--listen needs an address")?),
+            "--dev" => dev = true,
             "-h" | "--help" => {
                 println!(
-                    "meridian-gpu-backend [--config FILE] [--listen ADDR]\nEnvironment: MERIDIAN_BACKEND_LISTEN, _REGION, _ENGINE (auto|gpu|cpu), _SIGNING_KEY, _CATALOG"
+                    "meridian-gpu-backend [--config FILE] [--listen ADDR] [--dev]\n--dev (or MERIDIAN_DEV=1): development mode, allowing the public key and plain HTTP\nEnvironment: MERIDIAN_BACKEND_LISTEN, _REGION, _ENGINE (auto|gpu|cpu), _SIGNING_KEY, _CATALOG, _TLS_CERTIFICATE, _TLS_PRIVATE_KEY"
                 );
                 return Ok(());
             }
@@ -32,6 +34,7 @@ fn main() -> Result<()> {
         }
     }
     let mut config = Config::load(config_path.as_deref(), |k| std::env::var(k).ok())?;
+    config.development |= dev;
     if let Some(listen) = listen {
         config.listen = listen
             .parse()
@@ -45,8 +48,8 @@ fn main() -> Result<()> {
         let mut stdout = std::io::stdout();
         writeln!(
             stdout,
-            "meridian-gpu-backend listening on http://{}",
-            running.addr
+            "meridian-gpu-backend listening on {}://{}",
+            running.scheme, running.addr
         )?;
         stdout.flush()?;
         shutdown_signal().await;

@@ -11,6 +11,7 @@ pub struct Metrics {
     render_micros: AtomicU64,
     renders: AtomicU64,
     bytes_out: AtomicU64,
+    connections_refused: AtomicU64,
 }
 
 impl Metrics {
@@ -18,6 +19,11 @@ impl Metrics {
         if let Ok(mut map) = self.requests.lock() {
             *map.entry((route, status)).or_default() += 1;
         }
+    }
+
+    /// A connection closed on accept: the connection cap was reached.
+    pub fn connection_refused(&self) {
+        self.connections_refused.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn render(&self, micros: u64, bytes: usize) {
@@ -75,6 +81,19 @@ impl Metrics {
             out,
             "meridian_backend_rendition_bytes_total {}",
             self.bytes_out.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP meridian_backend_connections_refused_total Connections closed on accept at the cap."
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE meridian_backend_connections_refused_total counter"
+        );
+        let _ = writeln!(
+            out,
+            "meridian_backend_connections_refused_total {}",
+            self.connections_refused.load(Ordering::Relaxed)
         );
         out
     }

@@ -5,10 +5,12 @@
 //! ORT_DYLIB_PATH pointing at a libonnxruntime.so).
 
 use std::io::Read;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use meridian_gpu_backend::config::{Config, EngineChoice};
-use meridian_wit::rpc::{self, Signer};
+use meridian_wit::rpc;
+
+mod signing;
 use meridian_wit::types::{
     FaceRule, ImageFormat, TryonMeta, TryonRequest, TryonResult, TryonStatus,
 };
@@ -34,6 +36,7 @@ fn backend() -> &'static Backend {
         config.listen = "127.0.0.1:0".parse().expect("addr");
         config.engine = EngineChoice::Cpu;
         config.signing_key = KEY.into();
+        config.development = true;
         config.tryon.limits.max_frame_bytes = MAX_FRAME_BYTES;
         config.tryon.limits.max_frame_side = 1700;
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -83,6 +86,11 @@ impl Answer {
 }
 
 fn post(body: &[u8], sign: bool) -> Answer {
+    post_in(body, sign, Some("eu"))
+}
+
+/// A call routed to `region` (the header, signed along), or to none.
+fn post_in(body: &[u8], sign: bool, region: Option<&str>) -> Answer {
     let b = backend();
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(120))
@@ -90,15 +98,20 @@ fn post(body: &[u8], sign: bool) -> Answer {
     let mut req = agent
         .post(&format!("{}{}", b.base, rpc::TRYON_COMPOSITE))
         .set("content-type", rpc::BYTES_ARGS_CONTENT_TYPE);
+    if let Some(region) = region {
+        req = req.set(rpc::REGION_HEADER, region);
+    }
     if sign {
-        let ts = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
-        let sig = Signer::new(KEY).sign("POST", rpc::TRYON_COMPOSITE, ts, body);
-        req = req
-            .set(rpc::TIMESTAMP_HEADER, &ts.to_string())
-            .set(rpc::SIGNATURE_HEADER, &sig);
+        let headers = signing::headers(
+            KEY,
+            rpc::TRYON_COMPOSITE,
+            rpc::BYTES_ARGS_CONTENT_TYPE,
+            region.unwrap_or_default(),
+            body,
+        );
+        for (name, value) in &headers {
+            req = req.set(name, value);
+        }
     }
     let response = match req.send_bytes(body) {
         Ok(r) | Err(ureq::Error::Status(_, r)) => r,
@@ -365,5 +378,14 @@ fn refusals_carry_status_and_code() {
     assert_eq!(
         code(post(b"{}", true)),
         (400, "rpc-arguments-malformed".into())
+    );
+    // Region-bound: a call that does not say its region, or names another.
+    assert_eq!(
+        code(post_in(&body, true, None)),
+        (400, "region-missing".into())
+    );
+    assert_eq!(
+        code(post_in(&body, true, Some("us"))),
+        (421, "region-mismatch".into())
     );
 }

@@ -13,8 +13,10 @@ THREADS=${THREADS:-2}
 WORK=$(mktemp -d)
 # shellcheck source=infra/bench/lib.sh
 source infra/bench/lib.sh
+# Loopback with the public development key: development mode on both sides.
+export SPIN_VARIABLE_DEVELOPMENT_MODE=1
 
-MERIDIAN_BACKEND_CATALOG="$ROOT/gpu-backend/catalog" target/release/meridian-gpu-backend --listen 127.0.0.1:0 >"$WORK/backend.out" 2>"$WORK/backend.err" &
+MERIDIAN_DEV=1 MERIDIAN_BACKEND_CATALOG="$ROOT/gpu-backend/catalog" target/release/meridian-gpu-backend --listen 127.0.0.1:0 >"$WORK/backend.out" 2>"$WORK/backend.err" &
 PIDS+=($!)
 BACKEND=$(listen_url "$WORK/backend.out")
 

@@ -18,11 +18,11 @@ KEY=bench-signing-key
 echo "machine: $(machine)"
 cargo build --release -p meridian-e2e --example tryon-latency
 for engine in cpu gpu; do
-    MERIDIAN_BACKEND_ENGINE=$engine MERIDIAN_BACKEND_SIGNING_KEY=$KEY \
+    MERIDIAN_DEV=1 MERIDIAN_BACKEND_ENGINE=$engine MERIDIAN_BACKEND_SIGNING_KEY=$KEY \
         target/release/meridian-gpu-backend --listen 127.0.0.1:0 >"$WORK/backend-$engine.out" 2>"$WORK/backend-$engine.err" &
     PIDS+=($!)
     BACKEND=$(listen_url "$WORK/backend-$engine.out")
-    SPIN_VARIABLE_BACKEND_URL_EU=$BACKEND SPIN_VARIABLE_BACKEND_SIGNING_KEY=$KEY \
+    SPIN_VARIABLE_BACKEND_URL_EU=$BACKEND SPIN_VARIABLE_BACKEND_SIGNING_KEY=$KEY SPIN_VARIABLE_DEVELOPMENT_MODE=1 \
         SPIN_VARIABLE_MARKET_CONFIG='trusted_proxies = ["127.0.0.1/32"]' RUST_LOG=warn \
         target/release/meridian-host --manifest spin.toml --listen 127.0.0.1:0 \
         --state-dir "$WORK/state-$engine" >"$WORK/host-$engine.out" 2>"$WORK/host-$engine.err" &

@@ -121,7 +121,8 @@ fn main() -> Result<()> {
     }
 
     // Straight to the backend, the same signed call the edge makes.
-    let client = BackendClient::new(&args.backend, &args.key, Blocking);
+    // Region-bound: the backend refuses a try-on call that does not say its region.
+    let client = BackendClient::new(&args.backend, &args.key, Blocking).in_region("eu");
     let mut direct = Vec::new();
     for i in 0..args.frames + warmup {
         let request = TryonRequest {

@@ -33,12 +33,13 @@ export async function startStack({ hostEnv = {}, browserArgs = [] } = {}) {
   const children = [];
   const key = 'browser-test-key';
   const backend = await start(children, bin('meridian-gpu-backend'), ['--listen', '127.0.0.1:0'], {
-    MERIDIAN_BACKEND_SIGNING_KEY: key,
+    MERIDIAN_BACKEND_SIGNING_KEY: key, MERIDIAN_DEV: '1',
   });
   const host = await start(children, bin('meridian-host'), [
     '--manifest', join(root, 'spin.toml'), '--listen', '127.0.0.1:0',
     '--state-dir', mkdtempSync(join(tmpdir(), 'meridian-browser-')),
-  ], { SPIN_VARIABLE_BACKEND_URL_EU: backend, SPIN_VARIABLE_BACKEND_SIGNING_KEY: key, ...hostEnv });
+  ], { SPIN_VARIABLE_BACKEND_URL_EU: backend, SPIN_VARIABLE_BACKEND_SIGNING_KEY: key,
+    SPIN_VARIABLE_DEVELOPMENT_MODE: '1', ...hostEnv });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -157,6 +157,8 @@ pub fn start_backend_with(catalog: &Path, env: &[(&str, &str)]) -> Result<Servic
         .env("MERIDIAN_BACKEND_CATALOG", catalog)
         .env("MERIDIAN_BACKEND_SIGNING_KEY", SIGNING_KEY)
         .env("MERIDIAN_BACKEND_ENGINE", "cpu")
+        // Plain http on loopback and a short test key.
+        .env("MERIDIAN_DEV", "1")
         .envs(env.iter().copied());
     Service::start(cmd, "meridian-gpu-backend")
 }
@@ -181,6 +183,7 @@ pub fn start_host_with(
         .arg(state_dir)
         .env("SPIN_VARIABLE_BACKEND_URL_EU", backend_url)
         .env("SPIN_VARIABLE_BACKEND_SIGNING_KEY", SIGNING_KEY)
+        .env("SPIN_VARIABLE_DEVELOPMENT_MODE", "1")
         .env("RUST_LOG", "info")
         .envs(env.iter().copied());
     Service::start(cmd, "meridian-host")

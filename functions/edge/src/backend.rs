@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use meridian_wit::rpc::{self, BytesPayload, Signer};
+use meridian_wit::rpc::{self, BytesPayload, Signed, Signer};
 use meridian_wit::types::{Detection, Error, RenderRequest, Rendition, TryonRequest, TryonResult};
 
 use crate::response::Refusal;
@@ -71,17 +71,25 @@ impl<T: Transport> BackendClient<T> {
         &self.base_url
     }
 
-    /// A signed `POST` of `body` to `route` at `now` (unix seconds).
+    /// A signed `POST` of `body` to `route` at `now` (unix seconds), with a
+    /// fresh nonce: the backend refuses any call it has seen before.
     fn signed(&self, route: &str, content_type: &str, body: Vec<u8>, now: u64) -> OutboundRequest {
-        let signature = self.signer.sign("POST", route, now, &body);
-        let mut headers = vec![
-            ("content-type".into(), content_type.into()),
-            (rpc::TIMESTAMP_HEADER.into(), now.to_string()),
-            (rpc::SIGNATURE_HEADER.into(), signature),
-        ];
-        if let Some(region) = &self.region {
-            headers.push((rpc::REGION_HEADER.into(), region.clone()));
-        }
+        let nonce = nonce();
+        let headers = self
+            .signer
+            .headers(&Signed {
+                method: "POST",
+                path: route,
+                query: "",
+                content_type,
+                region: self.region.as_deref().unwrap_or_default(),
+                timestamp: now,
+                nonce: &nonce,
+                body: &body,
+            })
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
         OutboundRequest {
             url: format!("{}{route}", self.base_url),
             headers,
@@ -166,6 +174,53 @@ impl<T: Transport> BackendClient<T> {
             .map_err(|e| malformed(service, e))?;
         result.map_err(|e| refusal_for(service, e))
     }
+}
+
+/// 128 random bits as hex: a nonce no two calls share.
+fn nonce() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No system randomness (never seen on wasip2 or Linux): a per-process
+        // random hasher over a counter and the clock is still unique.
+        use std::hash::{BuildHasher, RandomState};
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let state = RandomState::new();
+        bytes[..8].copy_from_slice(&state.hash_one((n, t, 0u8)).to_le_bytes());
+        bytes[8..].copy_from_slice(&state.hash_one((n, t, 1u8)).to_le_bytes());
+    }
+    hex::encode(bytes)
+}
+
+/// Refuses, outside development mode, a signing key that is public (the
+/// shipped development key) or short: a backend accepting it would take
+/// calls from anyone.
+pub fn check_signing_key(key: &str, development: bool) -> Result<(), Refusal> {
+    match rpc::weak_key(key) {
+        Some(why) if !development => Err(Refusal::new(
+            500,
+            "backend-key-unsafe",
+            format!(
+                "backend_signing_key is unsafe ({why}): set a random key of at least {} bytes, or turn development_mode on",
+                rpc::MIN_KEY_BYTES
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Whether the `development_mode` variable's value turns development mode
+/// on (`1`, `true`, `yes`, `on`).
+pub fn development_mode(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "yes" | "on"
+    )
 }
 
 fn malformed(service: &str, e: rpc::BindingError) -> Refusal {
@@ -266,17 +321,23 @@ pub(crate) mod tests {
                 .split_once("//")
                 .and_then(|(_, r)| r.find('/').map(|i| &r[i..]))
                 .unwrap_or("");
-            let verified = Signer::new(&self.key).verify(
-                Call {
-                    method: "POST",
-                    path,
-                    timestamp: header(rpc::TIMESTAMP_HEADER),
-                    signature: header(rpc::SIGNATURE_HEADER),
-                    body: &request.body,
-                },
-                NOW,
-                300,
-            );
+            let verified = Signer::new(&self.key)
+                .verify_headers(
+                    Call {
+                        method: "POST",
+                        path,
+                        query: None,
+                        content_type: header("content-type"),
+                        region: header(rpc::REGION_HEADER),
+                        timestamp: header(rpc::TIMESTAMP_HEADER),
+                        nonce: header(rpc::NONCE_HEADER),
+                        digest: header(rpc::DIGEST_HEADER),
+                        signature: header(rpc::SIGNATURE_HEADER),
+                    },
+                    NOW,
+                    60,
+                )
+                .and_then(|v| v.check_body(&request.body));
             if verified.is_ok()
                 && path != rpc::IMAGING_RENDER
                 && let Some(route) = &self.other
@@ -484,6 +545,48 @@ pub(crate) mod tests {
         };
         assert_eq!(header(&plain), None);
         assert_eq!(header(&plain.in_region("eu")), Some("eu".to_owned()));
+    }
+
+    #[test]
+    fn every_call_has_its_own_nonce_and_signs_its_region() {
+        let fake = FakeBackend::answering(Ok(Ok(rendition())));
+        let client = BackendClient::new("http://b", "k", &fake).in_region("eu");
+        let header = |r: &OutboundRequest, name: &str| {
+            r.headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        let (a, b) = (
+            client.render_request(&request(), NOW),
+            client.render_request(&request(), NOW),
+        );
+        let (na, nb) = (header(&a, rpc::NONCE_HEADER), header(&b, rpc::NONCE_HEADER));
+        assert!(na.as_ref().is_some_and(|n| n.len() == 32), "{na:?}");
+        assert_ne!(na, nb, "two identical calls share a nonce");
+        assert_eq!(header(&a, rpc::REGION_HEADER).as_deref(), Some("eu"));
+        // The region is signed: a call moved to another region fails.
+        let mut moved = a.clone();
+        for (n, v) in &mut moved.headers {
+            if n == rpc::REGION_HEADER {
+                *v = "us".into();
+            }
+        }
+        let reply = block((&fake).send(moved)).expect("answers");
+        assert_eq!(reply.status, 401);
+        assert_eq!(block((&fake).send(a)).expect("answers").status, 200);
+    }
+
+    #[test]
+    fn unsafe_keys_are_refused_outside_development_mode() {
+        let dev = "meridian-dev-signing-key";
+        let r = check_signing_key(dev, false).expect_err("public key");
+        assert_eq!((r.status, r.code.as_str()), (500, "backend-key-unsafe"));
+        assert!(check_signing_key("short", false).is_err());
+        assert_eq!(check_signing_key(dev, true), Ok(()));
+        assert_eq!(check_signing_key(&"x".repeat(32), false), Ok(()));
+        assert!(development_mode("1") && development_mode(" True "));
+        assert!(!development_mode("") && !development_mode("0"));
     }
 
     #[test]

@@ -295,14 +295,31 @@ pub fn respond(result: TryonResult, region: &str) -> Result<Response, Refusal> {
     })
 }
 
+/// Frames are biometric data: outside development mode they travel to a
+/// backend over TLS only.
+pub fn check_backend_url(url: &str, development: bool) -> Result<(), Refusal> {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("https") => Ok(()),
+        Some("http") if development => Ok(()),
+        _ => Err(Refusal::new(
+            500,
+            "tryon-backend-insecure",
+            "a try-on backend URL must be https:// (plain http only with development_mode on)",
+        )),
+    }
+}
+
 /// The whole route: check the request, run the gate for try-on of this
 /// SKU, route to an allowed region, composite. Every answer, refusals
 /// included, is `no-store` and carries the gate's headers when it ran.
+/// `development` allows plain-http backends and the development key.
 pub async fn handle<T: Transport>(
     req: FrameRequest<'_>,
     admit: impl FnOnce(Ask<'_>) -> Result<Admission, Refusal>,
     backends: &Backends,
     signing_key: &str,
+    development: bool,
     transport: T,
     now: u64,
 ) -> Response {
@@ -323,6 +340,8 @@ pub async fn handle<T: Transport>(
     }
     let answer = async {
         let (region, url) = backends.route(&admission)?;
+        check_backend_url(url, development)?;
+        crate::backend::check_signing_key(signing_key, development)?;
         let client = BackendClient::new(url, signing_key, transport).in_region(region);
         let result = client.composite(&call.request, &call.frame, now).await?;
         respond(result, region)
@@ -407,7 +426,7 @@ mod tests {
     ) -> Response {
         let admit = |ask: Ask<'_>| Ok(admit_via_cdn(headers, "", ask));
         let backends = Backends::parse(backends).expect("backends");
-        block(handle(req, admit, &backends, "k", fake, NOW))
+        block(handle(req, admit, &backends, "k", true, fake, NOW))
     }
 
     const EU: &str = "eu=http://eu.backend:8081";
@@ -623,6 +642,53 @@ mod tests {
             ImageFormat::Jpeg,
             "the answer is JPEG by default"
         );
+    }
+
+    #[test]
+    fn plain_http_backends_and_weak_keys_need_development_mode() {
+        assert_eq!(check_backend_url("https://eu.backend", false), Ok(()));
+        assert_eq!(check_backend_url("http://eu.backend", true), Ok(()));
+        for url in [
+            "http://eu.backend",
+            "HTTP://eu.backend",
+            "eu.backend",
+            "ftp://x",
+        ] {
+            let r = check_backend_url(url, false).expect_err(url);
+            assert_eq!((r.status, r.code.as_str()), (500, "tryon-backend-insecure"));
+        }
+        // Through the route: the frame never leaves for a plain-http URL.
+        let seen = Rc::default();
+        let fake = backend(Rc::clone(&seen));
+        let headers = [("cf-ipcountry", "DE"), (OPT_IN_HEADER, "biometric")];
+        let admit = |ask: Ask<'_>| Ok(admit_via_cdn(&headers, "", ask));
+        let backends = Backends::parse(EU).expect("backends");
+        let key = "k".repeat(32);
+        let r = block(handle(
+            frame("/v1/tryon/EYE-AVIATOR-GOLD"),
+            admit,
+            &backends,
+            &key,
+            false,
+            &fake,
+            NOW,
+        ));
+        assert_eq!(r.status, 500, "{}", String::from_utf8_lossy(&r.body));
+        assert_eq!(*fake.calls.borrow(), 0, "the frame was sent");
+        // Over https, a development key is refused the same way.
+        let backends = Backends::parse("eu=https://eu.backend").expect("backends");
+        let admit = |ask: Ask<'_>| Ok(admit_via_cdn(&headers, "", ask));
+        let r = block(handle(
+            frame("/v1/tryon/EYE-AVIATOR-GOLD"),
+            admit,
+            &backends,
+            "meridian-dev-signing-key",
+            false,
+            &fake,
+            NOW,
+        ));
+        assert_eq!(r.status, 500);
+        assert_eq!(*fake.calls.borrow(), 0, "the frame was sent");
     }
 
     #[test]

@@ -58,16 +58,17 @@ struct Inputs {
 
 impl Inputs {
     fn load() -> Result<Inputs, Refusal> {
+        let signing_key = variable("backend_signing_key")?;
+        let development = meridian_edge::backend::development_mode(
+            &variables::get("development_mode").unwrap_or_default(),
+        );
+        meridian_edge::backend::check_signing_key(&signing_key, development)?;
         Ok(Inputs {
             presets: Presets::load(variables::get("media_presets").ok().as_deref())
                 .map_err(|e| Refusal::new(500, "presets-invalid", e.to_string()))?,
             cache: CacheConfig::from_toml(&variables::get("cache_config").unwrap_or_default())?,
             store: SpinKv::open_default()?,
-            backend: BackendClient::new(
-                &variable("backend_url")?,
-                &variable("backend_signing_key")?,
-                SpinHttp,
-            ),
+            backend: BackendClient::new(&variable("backend_url")?, &signing_key, SpinHttp),
             merchant: variable("merchant_id")?.trim().parse().map_err(|e| {
                 Refusal::new(
                     500,

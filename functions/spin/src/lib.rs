@@ -377,13 +377,8 @@ pub fn authorize_bearer(req: &Request, variable_name: &str, api: &str) -> Result
         .and_then(|v| v.as_str())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    let same = given.len() == expected.len()
-        && given
-            .bytes()
-            .zip(expected.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if same {
+    // Constant time, and no early exit on a length difference.
+    if meridian_wit::rpc::secrets_match(given.as_bytes(), expected.as_bytes()) {
         Ok(())
     } else {
         Err(Refusal::new(

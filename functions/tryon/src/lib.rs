@@ -25,6 +25,9 @@ async fn handle(req: IncomingRequest) -> http::Response {
 async fn serve(incoming: Incoming) -> Result<Response, Refusal> {
     let backends = Backends::parse(&variable("tryon_backends")?)?;
     let signing_key = variable("backend_signing_key")?;
+    let development = meridian_edge::backend::development_mode(
+        &spin_sdk::variables::get("development_mode").unwrap_or_default(),
+    );
     let store = SpinKv::open_default()?;
     let gate = Gate::load(&store)?;
     let req = &incoming.request;
@@ -39,5 +42,14 @@ async fn serve(incoming: Incoming) -> Result<Response, Refusal> {
         body: req.body().to_vec(),
     };
     let admit = |ask: meridian_edge::gate::Ask<'_>| gate.admit(&incoming, ask);
-    Ok(tryon::handle(frame, admit, &backends, &signing_key, SpinHttp, now()).await)
+    Ok(tryon::handle(
+        frame,
+        admit,
+        &backends,
+        &signing_key,
+        development,
+        SpinHttp,
+        now(),
+    )
+    .await)
 }

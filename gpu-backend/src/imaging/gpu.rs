@@ -159,8 +159,13 @@ impl GpuResizer {
         })
     }
 
+    /// Resizes `src` by `plan`; GPU errors and a lost device are errors.
     pub fn resize(&self, src: &[u32], plan: &Plan) -> Result<Vec<u32>, GpuError> {
         self.check(plan)?;
+        self.gpu.scoped(|| self.resize_on_device(src, plan))
+    }
+
+    fn resize_on_device(&self, src: &[u32], plan: &Plan) -> Result<Vec<u32>, GpuError> {
         let (sw, sh) = plan.src;
         let (dw, dh) = plan.out;
         let storage = wgpu::BufferUsages::STORAGE;
@@ -208,8 +213,15 @@ impl GpuResizer {
     /// [`watermark::block_bits`]): canvas, block deltas, apply, as
     /// `watermark.wgsl` does them. `image` changes only on success.
     pub fn watermark(&self, image: &mut Pixels, bits: &[u32]) -> Result<(), GpuError> {
+        self.gpu
+            .fits(u64::from(image.width) * u64::from(image.height) * 4)?;
+        // The pixels change only once the whole job came through clean.
+        image.data = self.gpu.scoped(|| self.mark_on_device(image, bits))?;
+        Ok(())
+    }
+
+    fn mark_on_device(&self, image: &Pixels, bits: &[u32]) -> Result<Vec<u32>, GpuError> {
         let (w, h) = (image.width, image.height);
-        self.gpu.fits(u64::from(w) * u64::from(h) * 4)?;
         let storage = wgpu::BufferUsages::STORAGE;
         let params = MarkParams {
             width: w,
@@ -238,7 +250,7 @@ impl GpuResizer {
             &[&params, &self.basis, &bits, &pixels, &canvas, &deltas],
         );
         let side = (watermark::CANVAS / 8) as u32;
-        image.data = self.run(
+        self.run(
             &[
                 (&self.mark_canvas, &group, (side, side)),
                 (
@@ -249,14 +261,18 @@ impl GpuResizer {
                 (&self.mark_apply, &group, (w.div_ceil(8), h.div_ceil(8))),
             ],
             &pixels,
-        )?;
-        Ok(())
+        )
     }
 
     /// The attention energy map, as `crop::energy` computes it.
     pub fn energy(&self, image: &Pixels) -> Result<EnergyMap, GpuError> {
+        self.gpu
+            .fits(u64::from(image.width) * u64::from(image.height) * 4)?;
+        self.gpu.scoped(|| self.energy_on_device(image))
+    }
+
+    fn energy_on_device(&self, image: &Pixels) -> Result<EnergyMap, GpuError> {
         let (w, h) = (image.width, image.height);
-        self.gpu.fits(u64::from(w) * u64::from(h) * 4)?;
         let (cell, cols, rows) = EnergyMap::shape(w, h);
         let params = EnergyParams {
             width: w,

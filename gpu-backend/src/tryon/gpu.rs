@@ -63,7 +63,23 @@ impl GpuCompositor {
         self.gpu.fits(u64::from(rw) * u64::from(rh) * 4)?;
         let width = frame.width as usize;
         let row_bytes = rw as usize * 4;
-        let pixels = &mut frame.rgba;
+        // The frame changes only once the whole job came through clean, so
+        // the CPU path can start over from it.
+        let out = self.gpu.scoped(|| self.composite_on_device(frame, plan))?;
+        for (row, y) in (ry..ry + rh).enumerate() {
+            let start = (y as usize * width + rx as usize) * 4;
+            frame.rgba[start..start + row_bytes]
+                .copy_from_slice(&out[row * row_bytes..(row + 1) * row_bytes]);
+        }
+        Ok(())
+    }
+
+    /// The composited region, read back.
+    fn composite_on_device(&self, frame: &Frame, plan: &Plan) -> Result<Vec<u8>, GpuError> {
+        let [rx, ry, rw, rh] = plan.region;
+        let width = frame.width as usize;
+        let row_bytes = rw as usize * 4;
+        let pixels = &frame.rgba;
         let mut region = Vec::with_capacity(row_bytes * rh as usize);
         for y in ry..ry + rh {
             let start = (y as usize * width + rx as usize) * 4;
@@ -121,12 +137,6 @@ impl GpuCompositor {
             pass.set_bind_group(0, &group, &[]);
             pass.dispatch_workgroups(rw.div_ceil(8), rh.div_ceil(8), 1);
         }
-        self.gpu.read_back(encoder, &image, |view| {
-            for (row, y) in (ry..ry + rh).enumerate() {
-                let start = (y as usize * width + rx as usize) * 4;
-                let src = &view[row * row_bytes..(row + 1) * row_bytes];
-                pixels[start..start + row_bytes].copy_from_slice(src);
-            }
-        })
+        self.gpu.read_back(encoder, &image, |view| view.to_vec())
     }
 }

@@ -143,10 +143,11 @@ impl TryOn {
                 None
             };
             if let (0, Some(points), Some(session)) = (i, points.as_mut(), &request.session) {
-                let now_ms = request
-                    .frame_time_ms
-                    .unwrap_or_else(|| self.started.elapsed().as_millis() as u64);
-                smoothed = self.sessions.smooth(session, now_ms, points);
+                let server_ms =
+                    u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                smoothed = self
+                    .sessions
+                    .smooth(session, server_ms, request.frame_time_ms, points);
             }
             if let Some(points) = &points {
                 layers.extend(placement::layers(

@@ -19,7 +19,11 @@ pub use codec::{
     decode_json_reply, decode_reply, encode_args, encode_bytes_args, encode_json_reply,
     encode_reply, error_body, error_body_reply, error_reply,
 };
-pub use signing::{Call, SIGNATURE_HEADER, SignatureError, Signer, TIMESTAMP_HEADER};
+pub use signing::{
+    Call, DEVELOPMENT_KEYS, DIGEST_HEADER, MIN_KEY_BYTES, NONCE_HEADER, SIGNATURE_HEADER,
+    SignatureError, Signed, Signer, TIMESTAMP_HEADER, Verified, body_digest, secrets_match,
+    weak_key,
+};
 
 use crate::types::{Error, Problem};
 
