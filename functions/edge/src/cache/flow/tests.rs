@@ -936,13 +936,16 @@ fn a_failed_head_write_leaves_the_vary_record_as_it_was() {
     );
 }
 
+/// The other request's fill, run once.
+type Fill<'a> = Box<dyn FnOnce(&MemoryKv) + 'a>;
+
 /// A store where another request is filling an entry: its lock is held,
 /// and at the `fill_after`-th pause the other request's entry lands.
 struct Racing<'a> {
     inner: MemoryKv,
     pauses: Cell<usize>,
     fill_after: usize,
-    fill: RefCell<Option<Box<dyn FnOnce(&MemoryKv) + 'a>>>,
+    fill: RefCell<Option<Fill<'a>>>,
 }
 
 impl Kv for Racing<'_> {
