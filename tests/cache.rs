@@ -182,7 +182,7 @@ fn purges_by_tag_and_url_reach_every_market_and_nothing_else() -> Result<()> {
         "{}",
         String::from_utf8_lossy(&purged.body)
     );
-    assert_eq!(json(&purged)?["purged"], 3, "DE, FR and US");
+    assert_eq!(json(&purged)?["purged"], 1, "one tag, in every market");
     for country in ["DE", "FR", "US"] {
         let r = s.product(country)?;
         assert!(
@@ -201,7 +201,69 @@ fn purges_by_tag_and_url_reach_every_market_and_nothing_else() -> Result<()> {
         &format!(r#"{{"urls":["/v1/origin/catalog/products/{SKU}?utm_source=mail"]}}"#),
         PURGE_TOKEN,
     )?;
-    assert_eq!(json(&purged)?["purged"], 3);
+    assert_eq!(json(&purged)?["purged"], 1);
+    for country in ["DE", "FR", "US"] {
+        let r = s.product(country)?;
+        assert!(!status(&r).contains("; hit"), "{country}: {}", status(&r));
+    }
+    Ok(())
+}
+
+#[test]
+fn only_declared_query_parameters_are_keyed_and_forwarded() -> Result<()> {
+    let s = stack()?;
+    let first = s.at("/v1/origin/catalog/products?zz=1&limit=1", "DE")?;
+    assert_eq!(
+        first.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&first.body)
+    );
+    assert!(status(&first).contains("stored"), "{}", status(&first));
+    assert_eq!(json(&first)?.as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        s.origin()?.last_query("/products").as_deref(),
+        Some("limit=1"),
+        "undeclared parameters never reach the origin"
+    );
+    // Random and consent parameters: the same entry.
+    for i in 0..20 {
+        let r = s.at(
+            &format!("/v1/origin/catalog/products?limit=1&zz={i}&gdpr_consent=CPx{i}&gpp_sid=2"),
+            "DE",
+        )?;
+        assert!(status(&r).contains("; hit"), "{i}: {}", status(&r));
+    }
+    assert_eq!(s.origin()?.requests("/products"), 1);
+    let two = s.at("/v1/origin/catalog/products?limit=2", "DE")?;
+    assert!(status(&two).contains("fwd=uri-miss"), "{}", status(&two));
+    assert_eq!(json(&two)?.as_array().map(Vec::len), Some(2));
+    // A purge by URL names it as requested, stray parameters and all.
+    let purged = s.purge(
+        r#"{"urls":["/v1/origin/catalog/products?limit=1&zz=9"]}"#,
+        PURGE_TOKEN,
+    )?;
+    assert_eq!(purged.status, 200);
+    let after = s.at("/v1/origin/catalog/products?limit=1", "DE")?;
+    assert!(!status(&after).contains("; hit"), "{}", status(&after));
+    assert!(
+        status(&s.at("/v1/origin/catalog/products?limit=2", "DE")?).contains("; hit"),
+        "another key is untouched"
+    );
+    for (path, code) in [
+        (
+            "/v1/origin/catalog/%2e%2e/admin/requests",
+            "path-encoded-dot",
+        ),
+        ("/v1/origin/catalog/products;x=1", "path-parameter"),
+        (
+            "/v1/origin/catalog/..%2fadmin/requests",
+            "path-encoded-slash",
+        ),
+    ] {
+        let r = s.at(path, "DE")?;
+        assert_eq!((r.status, r.error()?.1.as_str()), (400, code), "{path}");
+    }
     Ok(())
 }
 
@@ -230,14 +292,30 @@ fn a_price_webhook_purges_so_the_new_price_shows_everywhere() -> Result<()> {
         (forged.status, forged.error()?.1.as_str()),
         (401, "webhook-signature-invalid")
     );
-    let signature = sign_webhook(body.as_bytes(), WEBHOOK_SECRET);
-    let hook = send(
-        "POST",
-        &url,
-        &[("meridian-webhook-signature", &signature)],
-        Some(body.as_bytes()),
-    )?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let post = |signature: &str| {
+        send(
+            "POST",
+            &url,
+            &[("meridian-webhook-signature", signature)],
+            Some(body.as_bytes()),
+        )
+    };
+    let old = post(&sign_webhook(body.as_bytes(), WEBHOOK_SECRET, now - 301))?;
+    assert_eq!(
+        (old.status, old.error()?.1.as_str()),
+        (401, "webhook-signature-expired")
+    );
+    let signature = sign_webhook(body.as_bytes(), WEBHOOK_SECRET, now);
+    let hook = post(&signature)?;
     assert_eq!(hook.status, 200, "{}", String::from_utf8_lossy(&hook.body));
+    let replayed = post(&signature)?;
+    assert_eq!(
+        (replayed.status, replayed.error()?.1.as_str()),
+        (409, "webhook-replayed")
+    );
     assert_eq!(
         json(&hook)?["soft"],
         false,

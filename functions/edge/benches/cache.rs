@@ -62,7 +62,6 @@ fn bench(c: &mut Criterion) {
         run(&kv, &config, &req, &fetched);
         let head_key = kv
             .keys()
-            .expect("keys")
             .into_iter()
             .find(|k| k.starts_with("c/h/"))
             .expect("stored");

@@ -10,7 +10,9 @@ use meridian_edge::media::{self, Media, MediaRequest, Served};
 use meridian_edge::presets::Presets;
 use meridian_edge::response::{Refusal, Response};
 use meridian_edge::watermark;
-use meridian_spin::{Gate, Incoming, SpinHttp, SpinKv, authorize_bearer, now, respond, variable};
+use meridian_spin::{
+    Gate, Incoming, SpinCache, SpinHttp, authorize_bearer, now, open_cache, respond, variable,
+};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::{http_component, variables};
 
@@ -51,7 +53,7 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
 struct Inputs {
     presets: Presets,
     cache: CacheConfig,
-    store: SpinKv,
+    store: SpinCache,
     backend: BackendClient<SpinHttp>,
     merchant: u32,
 }
@@ -67,7 +69,7 @@ impl Inputs {
             presets: Presets::load(variables::get("media_presets").ok().as_deref())
                 .map_err(|e| Refusal::new(500, "presets-invalid", e.to_string()))?,
             cache: CacheConfig::from_toml(&variables::get("cache_config").unwrap_or_default())?,
-            store: SpinKv::open_default()?,
+            store: open_cache()?,
             backend: BackendClient::new(&variable("backend_url")?, &signing_key, SpinHttp),
             merchant: variable("merchant_id")?.trim().parse().map_err(|e| {
                 Refusal::new(
@@ -90,7 +92,7 @@ async fn detect(incoming: Incoming, inputs: &Inputs) -> Result<Response, Refusal
 
 async fn serve(incoming: &Incoming, inputs: &Inputs) -> Result<Served, Refusal> {
     let req = &incoming.request;
-    let gate = Gate::load(&inputs.store)?;
+    let gate = Gate::load(&inputs.store.durable)?;
     let method = req.method().to_string();
     let header = |name: &str| req.header(name).and_then(|v| v.as_str());
     let request = MediaRequest {

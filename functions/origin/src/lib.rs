@@ -11,7 +11,9 @@ use meridian_edge::cache::{CacheConfig, CacheRequest};
 use meridian_edge::gate::Ask;
 use meridian_edge::origin::{self, Origins, Pass};
 use meridian_edge::response::{Refusal, Response};
-use meridian_spin::{Gate, Incoming, SpinKv, SpinOrigin, get_or_head, now, respond, variable};
+use meridian_spin::{
+    Gate, Incoming, SpinCache, SpinOrigin, get_or_head, now, open_cache, respond, variable,
+};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::{http_component, variables};
 
@@ -21,7 +23,7 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
         Ok(cache) => cache,
         Err(refusal) => return respond(out, refusal.into_response()).await,
     };
-    let store = match SpinKv::open_default() {
+    let store = match open_cache() {
         Ok(store) => store,
         Err(refusal) => return respond(out, refusal.into_response()).await,
     };
@@ -45,16 +47,18 @@ type Deferred = Option<(Pass, Revalidation)>;
 
 async fn serve(
     req: IncomingRequest,
-    store: &SpinKv,
+    store: &SpinCache,
     cache: &CacheConfig,
 ) -> Result<(Response, Deferred), Refusal> {
     let incoming = Incoming::read(req).await?;
     let req = &incoming.request;
     let head = get_or_head(req, "origin routes")?;
     let origins = Origins::parse(&variable("origins")?)?;
-    let path = req.path_and_query().unwrap_or(req.path()).to_owned();
-    let (base, _) = origins.route(&path)?;
-    let admission = Gate::load(store)?.admit(&incoming, Ask::default())?;
+    let requested = req.path_and_query().unwrap_or(req.path());
+    let (base, _) = origins.route(requested)?;
+    // Keyed and fetched as normalised, so both name the same resource.
+    let path = origins.edge_path(requested)?;
+    let admission = Gate::load(&store.durable)?.admit(&incoming, Ask::default())?;
     if let Some(refusal) = admission.refusal() {
         return Ok((refusal, None));
     }

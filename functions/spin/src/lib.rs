@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use meridian_edge::backend::{InboundResponse, OutboundRequest, Transport, TransportError};
 use meridian_edge::cache::Fetched;
-use meridian_edge::cache::Kv;
+use meridian_edge::cache::kv::{Kv, Split};
 use meridian_edge::cache::status::{CacheStatus, Forward};
 use meridian_edge::gate::{self, Admission, Ask};
 use meridian_edge::market::{CountryDb, MarketConfig};
@@ -22,7 +22,12 @@ use spin_sdk::http::{
 };
 use spin_sdk::key_value::Store;
 use spin_sdk::variables;
-use spin_sdk::wit::wasi::keyvalue::{atomics, store as wkv};
+use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store as wkv};
+
+/// Where edge cache entries live: a store of their own (label `cache`),
+/// which the host may give a byte budget and evict from; any of its keys
+/// may vanish. Purge records and replay records stay in `default`.
+pub const CACHE_STORE: &str = "cache";
 
 /// Spin's `default` key-value store.
 pub struct SpinKv(pub Store);
@@ -49,9 +54,79 @@ impl Kv for SpinKv {
     fn delete(&self, key: &str) -> Result<(), String> {
         self.0.delete(key).map_err(|e| e.to_string())
     }
-    fn keys(&self) -> Result<Vec<String>, String> {
-        self.0.get_keys().map_err(|e| e.to_string())
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, String> {
+        SpinBucket::open("default")?.get_many(keys)
     }
+    /// Spin's key-value API has no compare-and-swap: `wasi:keyvalue/atomics`
+    /// on the same store does.
+    fn swap_if(&self, key: &str, expected: Option<&[u8]>, value: &[u8]) -> Result<bool, String> {
+        SpinBucket::open("default")?.swap_if(key, expected, value)
+    }
+    fn durable(&self) -> &dyn Kv {
+        self
+    }
+}
+
+/// A store through `wasi:keyvalue` (batch reads and compare-and-swap).
+pub struct SpinBucket(wkv::Bucket);
+
+impl SpinBucket {
+    pub fn open(label: &str) -> Result<SpinBucket, String> {
+        wkv::open(label)
+            .map(SpinBucket)
+            .map_err(|e| format!("key-value store `{label}`: {e:?}"))
+    }
+}
+
+impl Kv for SpinBucket {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        self.0.get(key).map_err(|e| format!("{e:?}"))
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
+        self.0.set(key, value).map_err(|e| format!("{e:?}"))
+    }
+    fn delete(&self, key: &str) -> Result<(), String> {
+        self.0.delete(key).map_err(|e| format!("{e:?}"))
+    }
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, String> {
+        let found = batch::get_many(&self.0, keys).map_err(|e| format!("{e:?}"))?;
+        // Answered by key: match them back to the order asked.
+        Ok(keys
+            .iter()
+            .map(|k| {
+                found
+                    .iter()
+                    .find(|(f, _)| f == k)
+                    .and_then(|(_, v)| v.clone())
+            })
+            .collect())
+    }
+    fn swap_if(&self, key: &str, expected: Option<&[u8]>, value: &[u8]) -> Result<bool, String> {
+        let cas = atomics::Cas::new(&self.0, key).map_err(|e| format!("{e:?}"))?;
+        if cas.current().map_err(|e| format!("{e:?}"))?.as_deref() != expected {
+            return Ok(false);
+        }
+        match atomics::swap(cas, value) {
+            Ok(()) => Ok(true),
+            Err(atomics::CasError::CasFailed(_)) => Ok(false),
+            Err(atomics::CasError::StoreError(e)) => Err(format!("{e:?}")),
+        }
+    }
+    fn durable(&self) -> &dyn Kv {
+        self
+    }
+}
+
+/// The edge cache's stores: entries in `cache`, purge records in `default`.
+pub type SpinCache = Split<SpinBucket, SpinKv>;
+
+/// Opens [`SpinCache`]; the component must list both stores.
+pub fn open_cache() -> Result<SpinCache, Refusal> {
+    Ok(Split {
+        entries: SpinBucket::open(CACHE_STORE)
+            .map_err(|e| Refusal::new(500, "store-unavailable", e))?,
+        durable: SpinKv::open_default()?,
+    })
 }
 
 /// Spin's outbound HTTP; the host enforces `allowed_outbound_hosts`.

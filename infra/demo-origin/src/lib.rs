@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,6 +18,11 @@ use meridian_edge::catalog::{Catalog, Product};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
+
+/// The query parameters this origin reads (`GET /products?limit=N`): what
+/// the edge's `cache_config` declares for it, so any other parameter is
+/// neither keyed nor forwarded.
+pub const QUERY_PARAMETERS: &[&str] = &["limit"];
 
 /// How the origin answers.
 #[derive(Debug, Clone)]
@@ -49,6 +54,8 @@ struct Shop {
     /// When any product last changed, for `Last-Modified`.
     changed: Mutex<SystemTime>,
     requests: Mutex<BTreeMap<String, u64>>,
+    /// The last query string each path was asked with.
+    queries: Mutex<BTreeMap<String, String>>,
 }
 
 /// A running origin.
@@ -67,6 +74,11 @@ impl Running {
     /// Requests the origin has answered, by path.
     pub fn requests(&self, path: &str) -> u64 {
         lock(&self.shop.requests).get(path).copied().unwrap_or(0)
+    }
+
+    /// The query string `path` was last asked with (empty: none).
+    pub fn last_query(&self, path: &str) -> Option<String> {
+        lock(&self.shop.queries).get(path).cloned()
     }
 
     /// Changes a price as `POST /admin/price` does, webhook included.
@@ -105,6 +117,7 @@ pub fn spawn(config: Config) -> Result<Running> {
         catalog: Mutex::new(Catalog::shipped().map_err(|e| anyhow::anyhow!("{e}"))?),
         changed: Mutex::new(SystemTime::now()),
         requests: Mutex::new(BTreeMap::new()),
+        queries: Mutex::new(BTreeMap::new()),
         config,
     });
     let (stop, stopped) = oneshot::channel::<()>();
@@ -236,14 +249,26 @@ fn cached(shop: &Shop, req: &HeaderMap, body: Vec<u8>, tags: &str, max_age: u64)
     }
 }
 
-async fn products(State(shop): State<Arc<Shop>>, req: HeaderMap) -> Response {
+async fn products(
+    State(shop): State<Arc<Shop>>,
+    RawQuery(query): RawQuery,
+    req: HeaderMap,
+) -> Response {
     count(&shop, "/products");
+    let query = query.unwrap_or_default();
+    lock(&shop.queries).insert("/products".into(), query.clone());
+    let limit = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("limit="))
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(usize::MAX);
     let audience = Audience::of(&req);
     let (list, tags) = {
         let catalog = lock(&shop.catalog);
         let list: Vec<_> = catalog
             .product
             .iter()
+            .take(limit)
             .map(|p| product_json(p, &audience))
             .collect();
         let tags: Vec<String> = catalog
@@ -366,11 +391,17 @@ fn change_price(shop: &Shop, sku: &str, currency: &str, price: &str) -> Result<(
     }
     if let Some((url, secret)) = &shop.config.webhook {
         let body = serde_json::json!({"event": "price.changed", "skus": [sku]}).to_string();
+        // Signed with the time of sending: the edge refuses old and
+        // replayed deliveries.
+        let at = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
         ureq::post(url)
             .set("content-type", "application/json")
             .set(
                 WEBHOOK_SIGNATURE_HEADER,
-                &sign_webhook(body.as_bytes(), secret),
+                &sign_webhook(body.as_bytes(), secret, at),
             )
             .send_string(&body)
             .with_context(|| format!("telling the edge at {url}"))?;

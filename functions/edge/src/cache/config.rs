@@ -1,5 +1,7 @@
 //! Cache limits and defaults, from the Spin variable `cache_config` (TOML).
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 use crate::response::Refusal;
@@ -23,7 +25,64 @@ pub struct CacheConfig {
     /// from cache keys and from requests to origins. A trailing `*` matches
     /// a prefix.
     pub ignored_query: Vec<String>,
+    /// Most query parameters a cache key keeps; more is refused (400
+    /// `query-too-many`) rather than silently cut, so the origin never
+    /// answers a request other than the one the shopper sent.
+    pub max_query_params: usize,
+    /// Longest kept query, in bytes; longer is refused (414 `query-too-long`).
+    pub max_query_bytes: usize,
+    /// Per origin (by its name in `origins`), which query parameters form
+    /// the key; origins not named here keep all (within the bounds above).
+    pub origins: BTreeMap<String, OriginKey>,
+    /// Seconds a fill lock lasts: a request that dies while fetching
+    /// holds up the others at most this long.
+    pub fill_lock_s: u64,
+    /// Longest a miss waits for another request's fetch of the same entry
+    /// before fetching itself, in milliseconds.
+    pub fill_wait_ms: u64,
+    /// How far a purge webhook's signed timestamp may be from now, seconds.
+    pub webhook_tolerance_s: u64,
 }
+
+/// How one origin's query strings form cache keys.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OriginKey {
+    /// `"all"` or the list of parameters the origin reads; any other
+    /// parameter is dropped from the key and from the request sent on.
+    pub query: QueryKey,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "QueryKeyText")]
+pub enum QueryKey {
+    All,
+    Declared(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum QueryKeyText {
+    Word(String),
+    List(Vec<String>),
+}
+
+impl TryFrom<QueryKeyText> for QueryKey {
+    type Error = String;
+    fn try_from(text: QueryKeyText) -> Result<QueryKey, String> {
+        match text {
+            QueryKeyText::Word(w) if w == "all" => Ok(QueryKey::All),
+            QueryKeyText::Word(w) => Err(format!(
+                "query = \"{w}\": say \"all\" or list the parameters"
+            )),
+            QueryKeyText::List(names) => Ok(QueryKey::Declared(names)),
+        }
+    }
+}
+
+/// Consent strings: never part of a key (they are per shopper) and never
+/// sent to an origin; the gate reads them from the shopper's request.
+pub const CONSENT_QUERY: &[&str] = &["gdpr_consent", "gdpr", "addtl_consent", "gpp", "gpp_sid"];
 
 impl Default for CacheConfig {
     fn default() -> CacheConfig {
@@ -35,6 +94,12 @@ impl Default for CacheConfig {
             ignored_query: ["utm_*", "gclid", "fbclid", "msclkid"]
                 .map(str::to_owned)
                 .to_vec(),
+            max_query_params: 16,
+            max_query_bytes: 512,
+            origins: BTreeMap::new(),
+            fill_lock_s: 30,
+            fill_wait_ms: 1000,
+            webhook_tolerance_s: 300,
         }
     }
 }
@@ -49,6 +114,12 @@ impl CacheConfig {
         let config: CacheConfig =
             toml::from_str(text).map_err(|e| invalid(format!("cache_config: {e}")))?;
         // A chunk must hold at least a head record and some body.
+        if config.webhook_tolerance_s > 300 {
+            return Err(invalid(format!(
+                "cache_config: webhook_tolerance_s {} is above 300",
+                config.webhook_tolerance_s
+            )));
+        }
         if config.chunk_bytes < 4096 {
             return Err(invalid(format!(
                 "cache_config: chunk_bytes {} is below 4096",
@@ -66,6 +137,14 @@ impl CacheConfig {
                 None => name == p,
             })
     }
+
+    /// The query rule for an edge path: its origin's, or `All`.
+    pub fn query_key(&self, path: &str) -> &QueryKey {
+        path.strip_prefix(crate::origin::PREFIX)
+            .map(|rest| rest.split(['/', '?']).next().unwrap_or_default())
+            .and_then(|name| self.origins.get(name))
+            .map_or(&QueryKey::All, |o| &o.query)
+    }
 }
 
 #[cfg(test)]
@@ -80,7 +159,23 @@ mod tests {
         assert_eq!(c.chunk_bytes, 8192);
         assert!(c.ignores_query("ref") && !c.ignores_query("utm_source"));
         assert!(CacheConfig::default().ignores_query("utm_campaign"));
-        for bad in ["chunk_bytes = 10", "nope = 1", "chunk_bytes = \"x\""] {
+        let c = CacheConfig::from_toml(
+            "[origins.catalog]\nquery = [\"page\"]\n[origins.search]\nquery = \"all\"",
+        )
+        .expect("origins");
+        assert_eq!(
+            c.query_key("/v1/origin/catalog/p?x=1"),
+            &QueryKey::Declared(vec!["page".into()])
+        );
+        assert_eq!(c.query_key("/v1/origin/search"), &QueryKey::All);
+        assert_eq!(c.query_key("/v1/origin/other/p"), &QueryKey::All);
+        for bad in [
+            "chunk_bytes = 10",
+            "nope = 1",
+            "chunk_bytes = \"x\"",
+            "[origins.c]\nquery = \"some\"",
+            "webhook_tolerance_s = 3600",
+        ] {
             let e = CacheConfig::from_toml(bad).expect_err(bad);
             assert_eq!((e.status, e.code.as_str()), (500, "cache-config-invalid"));
         }

@@ -15,6 +15,7 @@ use http_cache_semantics::{AfterResponse, CacheOptions, CachePolicy};
 use super::key::{CacheRequest, VaryRefusal};
 use super::status::{CacheStatus, Forward};
 use super::store::{self, Head, Stored};
+use super::tags::{Generation, Verdict};
 use super::{CacheConfig, Kv, tags};
 use crate::response::{Refusal, Response};
 
@@ -43,11 +44,13 @@ pub struct Outcome {
     pub revalidation: Option<Revalidation>,
 }
 
-/// A deferred revalidation of a stale entry that was served.
+/// A deferred revalidation of a stale entry that was served. It holds the
+/// entry's fill lock, so concurrent stale hits start one revalidation.
 #[derive(Debug)]
 pub struct Revalidation {
     request: CacheRequest,
     id: String,
+    lock: FillLock,
 }
 
 impl Revalidation {
@@ -61,21 +64,239 @@ impl Revalidation {
         fetch: impl AsyncFn(http::request::Parts) -> Result<Fetched, Refusal>,
     ) -> Result<CacheStatus, Refusal> {
         // Read again: another request may have refreshed or purged it.
-        let stored = store::read(kv, &self.id);
-        let conditional = match &stored {
+        let found = lookup(kv, &self.id, clock());
+        let conditional = match &found.stored {
             Some(stored) => conditional_request(&self.request, &stored.head),
             None => plain_request(&self.request),
         };
-        let fetched = fetch(conditional).await?;
-        if fetched.status().is_server_error() {
-            return Err(Refusal::new(
+        let snapshot = Snapshot::take(kv, &self.request, &found.known_tags, clock());
+        let fetched = fetch(conditional).await;
+        let result = match fetched {
+            Ok(fetched) if fetched.status().is_server_error() => Err(Refusal::new(
                 fetched.status().as_u16(),
                 "revalidation-failed",
                 format!("origin answered {}", fetched.status()),
-            ));
-        }
-        Ok(after_fetch(kv, config, &self.request, stored, fetched, clock()).status)
+            )),
+            Ok(fetched) => Ok(after_fetch(
+                kv,
+                config,
+                &self.request,
+                found.stored,
+                fetched,
+                &snapshot,
+                clock(),
+            )
+            .status),
+            Err(refusal) => Err(refusal),
+        };
+        self.lock.release(kv);
+        result
     }
+}
+
+/// What a lookup found: a usable entry, or none and the tags the entry
+/// that was there had (so the refetch knows their purge generations).
+struct Found {
+    stored: Option<Stored>,
+    known_tags: Vec<String>,
+}
+
+/// Reads entry `id` and applies lifetimes and purges: an entry past its
+/// last usable moment or hard-purged is deleted and a miss; a soft-purged
+/// one is stale. Purge records that cannot be read make it a miss (it
+/// cannot be shown to be unpurged).
+fn lookup<K: Kv>(kv: &K, id: &str, now: u64) -> Found {
+    let Some(mut stored) = store::read(kv, id) else {
+        return Found {
+            stored: None,
+            known_tags: Vec::new(),
+        };
+    };
+    let gone = |stored: Stored| {
+        let _ = store::remove(kv, &stored.id, &stored.head);
+        Found {
+            stored: None,
+            known_tags: stored.head.tags,
+        }
+    };
+    if now > stored.head.last_usable {
+        return gone(stored);
+    }
+    match tags::records(kv.durable(), &stored.head.tags) {
+        Err(_) => Found {
+            stored: None,
+            known_tags: stored.head.tags,
+        },
+        Ok(records) => match tags::verdict(&records, &stored.head.marks) {
+            Verdict::Hard => gone(stored),
+            Verdict::Soft(at) => {
+                let head = &mut stored.head;
+                head.invalidated_at = Some(head.invalidated_at.map_or(at, |was| was.min(at)));
+                Found {
+                    stored: Some(stored),
+                    known_tags: Vec::new(),
+                }
+            }
+            Verdict::Current => Found {
+                stored: Some(stored),
+                known_tags: Vec::new(),
+            },
+        },
+    }
+}
+
+/// The purge records of the tags known before a fetch starts (the URL's
+/// and those of the entry it replaces), and when it started: a purge
+/// after this can never be undone by what the fetch brings back.
+struct Snapshot {
+    fetched_at: u64,
+    known: Vec<(String, tags::Record)>,
+}
+
+impl Snapshot {
+    fn take<K: Kv>(kv: &K, request: &CacheRequest, known: &[String], now: u64) -> Snapshot {
+        let mut names = vec![tags::url_tag(&request.url)];
+        names.extend(known.iter().cloned());
+        names.sort();
+        names.dedup();
+        let known = match tags::records(kv.durable(), &names) {
+            Ok(records) => names.into_iter().zip(records).collect(),
+            // Unknown records: judged by time alone below.
+            Err(_) => Vec::new(),
+        };
+        Snapshot {
+            fetched_at: now,
+            known,
+        }
+    }
+
+    /// The generations to store with an entry tagged `tags`, and the
+    /// moment a soft purge during the fetch made it stale; `None` when a
+    /// hard purge reached it while the fetch was in flight. Tags unknown
+    /// at the start count as purged in flight when purged in the same
+    /// second or later (conservative: that second is not cached).
+    fn marks<K: Kv>(&self, kv: &K, tags: &[String]) -> Option<(Vec<Generation>, Option<u64>)> {
+        let records = tags::records(kv.durable(), tags).ok()?;
+        let mut stale_from: Option<u64> = None;
+        for (tag, record) in tags.iter().zip(&records) {
+            let known = self.known.iter().find(|(t, _)| t == tag).map(|(_, r)| r);
+            let (hard_moved, soft_moved) = match known {
+                Some(before) => (record.hard != before.hard, record.soft != before.soft),
+                None => (
+                    record.hard > 0 && record.hard_at >= self.fetched_at,
+                    record.soft > 0 && record.soft_at >= self.fetched_at,
+                ),
+            };
+            if hard_moved {
+                return None;
+            }
+            if soft_moved {
+                stale_from = Some(stale_from.map_or(record.soft_at, |s| s.min(record.soft_at)));
+            }
+        }
+        Some((
+            records.iter().map(tags::Record::generation).collect(),
+            stale_from,
+        ))
+    }
+}
+
+/// One entry's fill lock (`c/l/<id>` in the entry store, holding the unix
+/// second it expires): concurrent misses and revalidations of an entry
+/// make one origin fetch. A dead holder's lock expires; an evicted lock
+/// only costs a second fetch.
+#[derive(Debug)]
+struct FillLock {
+    /// Key and value while held.
+    held: Option<(String, Vec<u8>)>,
+}
+
+enum Lock {
+    Acquired(FillLock),
+    /// Another request is filling the entry.
+    Busy,
+}
+
+impl FillLock {
+    fn key(id: &str) -> String {
+        format!("c/l/{id}")
+    }
+
+    fn expiry(value: &[u8]) -> u64 {
+        std::str::from_utf8(value)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Whether another request holds `id`'s lock at `now`.
+    fn busy<K: Kv>(kv: &K, id: &str, now: u64) -> bool {
+        matches!(kv.get(&FillLock::key(id)), Ok(Some(v)) if FillLock::expiry(&v) > now)
+    }
+
+    fn acquire<K: Kv>(kv: &K, config: &CacheConfig, id: &str, now: u64) -> Lock {
+        let key = FillLock::key(id);
+        // A store that cannot lock must not stop the fetch.
+        let unlocked = Lock::Acquired(FillLock { held: None });
+        let Ok(current) = kv.get(&key) else {
+            return unlocked;
+        };
+        if current
+            .as_deref()
+            .is_some_and(|v| FillLock::expiry(v) > now)
+        {
+            return Lock::Busy;
+        }
+        let value = (now + config.fill_lock_s).to_string().into_bytes();
+        match kv.swap_if(&key, current.as_deref(), &value) {
+            Ok(true) => Lock::Acquired(FillLock {
+                held: Some((key, value)),
+            }),
+            Ok(false) => Lock::Busy,
+            Err(_) => unlocked,
+        }
+    }
+
+    /// Frees the lock if it is still this request's. (Were it taken over
+    /// between the read and the delete, after expiring, the cost is one
+    /// more concurrent fetch.)
+    fn release<K: Kv>(self, kv: &K) {
+        if let Some((key, value)) = self.held
+            && kv.get(&key).ok().flatten().as_deref() == Some(value.as_slice())
+        {
+            let _ = kv.delete(&key);
+        }
+    }
+}
+
+/// How long a waiter sleeps between reads of an entry being filled.
+const FILL_POLL: Duration = Duration::from_millis(50);
+
+/// Waits (bounded by `fill_wait_ms`) for another request's fill of
+/// `request`: the entry once it is there, `None` once the filler is done
+/// without one, or the wait is over.
+fn await_fill<K: Kv>(
+    kv: &K,
+    config: &CacheConfig,
+    request: &CacheRequest,
+    id: &str,
+    clock: Clock<'_>,
+) -> Option<Stored> {
+    let polls = config.fill_wait_ms.div_ceil(FILL_POLL.as_millis() as u64);
+    for _ in 0..polls {
+        kv.pause(FILL_POLL);
+        let vary = store::read_vary(kv, &request.primary);
+        let filled = request.entry_id(vary.as_deref().unwrap_or_default());
+        if let Some(stored) = lookup(kv, &filled, clock()).stored
+            && stored.head.is_fresh(clock())
+        {
+            return Some(stored);
+        }
+        if !FillLock::busy(kv, id, clock()) {
+            return None;
+        }
+    }
+    None
 }
 
 /// Answers `request` from the cache or through `fetch`. A fetch's refusal
@@ -91,13 +312,36 @@ pub async fn serve<K: Kv>(
     let now = clock();
     let vary = store::read_vary(kv, &request.primary);
     let id = request.entry_id(vary.as_deref().unwrap_or_default());
-    let Some(stored) = store::read(kv, &id) else {
+    let found = lookup(kv, &id, now);
+    let Some(stored) = found.stored else {
         let forward = match &vary {
             Some(names) if !names.is_empty() => Forward::VaryMiss,
             _ => Forward::UriMiss,
         };
-        let fetched = fetch(plain_request(request)).await?;
-        let mut outcome = after_fetch(kv, config, request, None, fetched, clock());
+        let lock = match FillLock::acquire(kv, config, &id, now) {
+            Lock::Acquired(lock) => lock,
+            Lock::Busy => {
+                if let Some(filled) = await_fill(kv, config, request, &id, clock) {
+                    let now = clock();
+                    let ttl = filled.head.fresh_until.saturating_sub(now) as i64;
+                    let status = CacheStatus::new(Forward::Hit).ttl(ttl).detail("collapsed");
+                    return Ok(finish(from_store(filled, now, status), client));
+                }
+                // The filler stored nothing usable, or is too slow: fetch.
+                FillLock { held: None }
+            }
+        };
+        let snapshot = Snapshot::take(kv, request, &found.known_tags, clock());
+        let fetched = fetch(plain_request(request)).await;
+        let fetched = match fetched {
+            Ok(fetched) => fetched,
+            Err(refusal) => {
+                lock.release(kv);
+                return Err(refusal);
+            }
+        };
+        let mut outcome = after_fetch(kv, config, request, None, fetched, &snapshot, clock());
+        lock.release(kv);
         outcome.status.forward = forward;
         return Ok(finish(outcome, client));
     };
@@ -116,10 +360,15 @@ pub async fn serve<K: Kv>(
         let status = CacheStatus::new(Forward::Hit)
             .ttl(stale_ttl)
             .detail("stale-while-revalidate");
-        let revalidation = Some(Revalidation {
-            request: request.clone(),
-            id: stored.id.clone(),
-        });
+        // One revalidation at a time; the others just serve stale.
+        let revalidation = match FillLock::acquire(kv, config, &id, now) {
+            Lock::Acquired(lock) => Some(Revalidation {
+                request: request.clone(),
+                id: stored.id.clone(),
+                lock,
+            }),
+            Lock::Busy => None,
+        };
         let outcome = Outcome {
             revalidation,
             ..from_store(stored, now, status)
@@ -127,6 +376,26 @@ pub async fn serve<K: Kv>(
         return Ok(finish(outcome, client));
     }
 
+    let lock = match FillLock::acquire(kv, config, &id, now) {
+        Lock::Acquired(lock) => lock,
+        Lock::Busy if may_serve_on_error => {
+            // Another request is revalidating it: stand in meanwhile.
+            let status = CacheStatus::new(Forward::Hit)
+                .ttl(stale_ttl)
+                .detail("collapsed");
+            return Ok(finish(from_store(stored, now, status), client));
+        }
+        Lock::Busy => {
+            if let Some(filled) = await_fill(kv, config, request, &id, clock) {
+                let now = clock();
+                let ttl = filled.head.fresh_until.saturating_sub(now) as i64;
+                let status = CacheStatus::new(Forward::Hit).ttl(ttl).detail("collapsed");
+                return Ok(finish(from_store(filled, now, status), client));
+            }
+            FillLock { held: None }
+        }
+    };
+    let snapshot = Snapshot::take(kv, request, &stored.head.tags, clock());
     let fetched = fetch(conditional_request(request, &stored.head)).await;
     let failed_status = match &fetched {
         Ok(f) if f.status().is_server_error() => Some(f.status().as_u16()),
@@ -134,13 +403,30 @@ pub async fn serve<K: Kv>(
         _ => None,
     };
     if let (Some(fwd_status), true) = (failed_status, may_serve_on_error) {
+        lock.release(kv);
         let status = CacheStatus::new(Forward::Stale)
             .fwd_status(fwd_status)
             .ttl(stale_ttl)
             .detail("stale-if-error");
         return Ok(finish(from_store(stored, now, status), client));
     }
-    let mut outcome = after_fetch(kv, config, request, Some(stored), fetched?, clock());
+    let fetched = match fetched {
+        Ok(fetched) => fetched,
+        Err(refusal) => {
+            lock.release(kv);
+            return Err(refusal);
+        }
+    };
+    let mut outcome = after_fetch(
+        kv,
+        config,
+        request,
+        Some(stored),
+        fetched,
+        &snapshot,
+        clock(),
+    );
+    lock.release(kv);
     outcome.status.forward = Forward::Stale;
     Ok(finish(outcome, client))
 }
@@ -171,15 +457,18 @@ fn after_fetch<K: Kv>(
     request: &CacheRequest,
     previous: Option<Stored>,
     fetched: Fetched,
+    snapshot: &Snapshot,
     now: u64,
 ) -> Outcome {
     let fwd_status = fetched.status().as_u16();
     let at = system_time(now);
     let previous = match previous {
-        Some(stored) if fwd_status == 304 => match refresh(kv, request, stored, &fetched, now) {
-            Ok(outcome) => return outcome,
-            Err(stored) => Some(*stored),
-        },
+        Some(stored) if fwd_status == 304 => {
+            match refresh(kv, request, stored, &fetched, snapshot, now) {
+                Ok(outcome) => return outcome,
+                Err(stored) => Some(*stored),
+            }
+        }
         other => other,
     };
 
@@ -199,6 +488,8 @@ fn after_fetch<K: Kv>(
             .filter_map(|v| v.to_str().ok()),
     );
     tags.push(tags::url_tag(&request.url));
+    tags.sort();
+    tags.dedup();
 
     let refused = if !policy.is_storable() {
         Some("not-storable")
@@ -230,28 +521,46 @@ fn after_fetch<K: Kv>(
             )
             .unwrap_or_default();
             let id = request.entry_id(&vary);
-            let head = Head {
-                primary: request.primary.clone(),
-                status: fwd_status,
-                headers: headers.clone(),
-                tags,
-                body: store::BodyRef::Inline { length: 0 },
-                stored_at: now,
-                age_at_store: policy.age(at).as_secs(),
-                fresh_until: now + ttl,
-                stale_while_revalidate: directives.stale_while_revalidate,
-                stale_if_error: directives.stale_if_error,
-                must_revalidate: directives.must_revalidate,
-                invalidated_at: None,
-            };
-            match store::write(kv, config, &id, head, &policy, &body) {
-                Ok(_) => {
-                    status = status.stored(true).ttl(ttl as i64);
-                    Some(id)
-                }
-                Err(_) => {
-                    status = status.detail("store-failed");
+            match snapshot.marks(kv, &tags) {
+                // A hard purge landed while this was in flight: what it
+                // brought back may be what the purge meant to remove.
+                None => {
+                    status = status.detail("purged-in-flight");
                     None
+                }
+                Some((marks, invalidated_at)) => {
+                    let fresh_until = now + ttl;
+                    let head = Head {
+                        primary: request.primary.clone(),
+                        status: fwd_status,
+                        headers: headers.clone(),
+                        tags,
+                        marks,
+                        body: store::BodyRef::Inline { length: 0 },
+                        stored_at: now,
+                        fetched_at: snapshot.fetched_at,
+                        last_usable: Head::usable_until(
+                            fresh_until,
+                            directives.stale_while_revalidate,
+                            directives.stale_if_error,
+                        ),
+                        age_at_store: policy.age(at).as_secs(),
+                        fresh_until,
+                        stale_while_revalidate: directives.stale_while_revalidate,
+                        stale_if_error: directives.stale_if_error,
+                        must_revalidate: directives.must_revalidate,
+                        invalidated_at,
+                    };
+                    match store::write(kv, config, &id, head, &policy, &body) {
+                        Ok(_) => {
+                            status = status.stored(true).ttl(ttl as i64);
+                            Some(id)
+                        }
+                        Err(_) => {
+                            status = status.detail("store-failed");
+                            None
+                        }
+                    }
                 }
             }
         }
@@ -259,7 +568,7 @@ fn after_fetch<K: Kv>(
     // A replaced entry whose new response may not be stored is gone: the
     // origin no longer allows the old one either.
     if let (None, Some(prev)) = (&stored_id, previous) {
-        let _ = store::remove(kv, &prev.id);
+        let _ = store::remove(kv, &prev.id, &prev.head);
     }
     let mut response = Response::new(fwd_status);
     response.headers = headers;
@@ -279,6 +588,7 @@ fn refresh<K: Kv>(
     request: &CacheRequest,
     mut stored: Stored,
     fetched: &Fetched,
+    snapshot: &Snapshot,
     now: u64,
 ) -> Result<Outcome, Box<Stored>> {
     let at = system_time(now);
@@ -305,8 +615,25 @@ fn refresh<K: Kv>(
     stored.head.stale_while_revalidate = directives.stale_while_revalidate;
     stored.head.stale_if_error = directives.stale_if_error;
     stored.head.must_revalidate = directives.must_revalidate;
-    stored.head.invalidated_at = None;
-    let written = store::rewrite_head(kv, &stored).is_ok();
+    stored.head.last_usable = Head::usable_until(
+        stored.head.fresh_until,
+        stored.head.stale_while_revalidate,
+        stored.head.stale_if_error,
+    );
+    let written = match snapshot.marks(kv, &stored.head.tags) {
+        Some((marks, invalidated_at)) => {
+            stored.head.marks = marks;
+            stored.head.fetched_at = snapshot.fetched_at;
+            stored.head.invalidated_at = invalidated_at;
+            store::rewrite_head(kv, &stored).is_ok()
+        }
+        // Purged while revalidating: this request (older than the purge)
+        // gets the body; nobody after it does.
+        None => {
+            let _ = store::remove(kv, &stored.id, &stored.head);
+            false
+        }
+    };
     let status = CacheStatus::new(Forward::Stale)
         .fwd_status(304)
         .ttl(ttl as i64)

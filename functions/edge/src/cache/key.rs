@@ -7,6 +7,7 @@
 use sha2::{Digest, Sha256};
 
 use super::CacheConfig;
+use super::config::{CONSENT_QUERY, QueryKey};
 use crate::response::Refusal;
 
 /// Request headers a cached response may vary on, and the only ones a
@@ -42,7 +43,7 @@ impl CacheRequest {
         headers: impl IntoIterator<Item = (&'a str, &'a str)>,
         config: &CacheConfig,
     ) -> Result<CacheRequest, Refusal> {
-        let canonical = canonical_url(path_and_query, config);
+        let canonical = canonical_url(path_and_query, config)?;
         let uri: http::Uri = canonical
             .parse()
             .map_err(|e| Refusal::new(400, "url-invalid", format!("`{path_and_query}`: {e}")))?;
@@ -129,23 +130,87 @@ pub fn vary_names<'a>(
     Ok(names)
 }
 
-/// Path plus the query with tracking parameters dropped and the rest
-/// sorted, so `?b=1&a=2&utm_source=x` and `?a=2&b=1` share an entry.
-fn canonical_url(path_and_query: &str, config: &CacheConfig) -> String {
+/// Path plus the query the key keeps, sorted, so `?b=1&a=2&utm_source=x`
+/// and `?a=2&b=1` share an entry. Dropped: consent strings, tracking
+/// parameters, and for an origin that declares its parameters every other
+/// one. What is kept is bounded in count and length (refused beyond). The
+/// request sent on is this URL, so the key and the fetch never disagree.
+fn canonical_url(path_and_query: &str, config: &CacheConfig) -> Result<String, Refusal> {
     let (path, query) = path_and_query
         .split_once('?')
         .unwrap_or((path_and_query, ""));
+    let rule = config.query_key(path);
     let mut params: Vec<&str> = query
         .split('&')
         .filter(|p| !p.is_empty())
-        .filter(|p| !config.ignores_query(p.split('=').next().unwrap_or(p)))
+        .filter(|p| {
+            let name = percent_decoded(p.split('=').next().unwrap_or(p));
+            let keep = match rule {
+                QueryKey::All => true,
+                QueryKey::Declared(names) => names.contains(&name),
+            };
+            keep && !config.ignores_query(&name)
+                && !CONSENT_QUERY.iter().any(|c| c.eq_ignore_ascii_case(&name))
+        })
         .collect();
+    if params.len() > config.max_query_params {
+        return Err(Refusal::new(
+            400,
+            "query-too-many",
+            format!(
+                "{} query parameters; the cache keys at most {}",
+                params.len(),
+                config.max_query_params
+            ),
+        ));
+    }
     params.sort_unstable();
-    if params.is_empty() {
+    let query = params.join("&");
+    if query.len() > config.max_query_bytes {
+        return Err(Refusal::new(
+            414,
+            "query-too-long",
+            format!(
+                "a query of {} bytes; the cache keys at most {}",
+                query.len(),
+                config.max_query_bytes
+            ),
+        ));
+    }
+    Ok(if query.is_empty() {
         path.to_owned()
     } else {
-        format!("{path}?{}", params.join("&"))
+        format!("{path}?{query}")
+    })
+}
+
+/// A query parameter's name with `%XX` escapes decoded (lossy), so an
+/// escaped consent or tracking name is recognised.
+fn percent_decoded(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
     }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Header values compared as the same when they differ only in spacing.
@@ -179,6 +244,42 @@ mod tests {
             ("/p", "/p#v2")
         );
         assert_ne!(req("/p?a=1", &[]).primary, req("/p?a=2", &[]).primary);
+    }
+
+    #[test]
+    fn consent_and_undeclared_parameters_leave_the_key_and_the_fetch() {
+        let config =
+            CacheConfig::from_toml("[origins.catalog]\nquery = [\"page\", \"q\"]").expect("config");
+        let r = |p: &str| CacheRequest::new(p, [], &config);
+        let declared =
+            r("/v1/origin/catalog/p?zz=1&page=2&gdpr_consent=CP&gpp=x&q=a").expect("declared");
+        assert_eq!(declared.url, "/v1/origin/catalog/p?page=2&q=a");
+        assert_eq!(
+            declared.request.uri().to_string(),
+            declared.url,
+            "what is fetched is what is keyed"
+        );
+        for (other, want) in [
+            (
+                "/v1/origin/search/p?zz=1&GDPR=1&gdpr%5Fconsent=x&addtl_consent=1&gpp_sid=2",
+                "/v1/origin/search/p?zz=1",
+            ),
+            ("/p?gdpr_consent=x", "/p"),
+        ] {
+            assert_eq!(r(other).expect("all").url, want);
+        }
+        let many: String = (0..17).map(|i| format!("p{i}=1&")).collect();
+        let e = r(&format!("/v1/origin/search/x?{many}")).expect_err("too many");
+        assert_eq!((e.status, e.code.as_str()), (400, "query-too-many"));
+        let e = r(&format!("/v1/origin/search/x?a={}", "x".repeat(600))).expect_err("too long");
+        assert_eq!((e.status, e.code.as_str()), (414, "query-too-long"));
+        // Undeclared parameters never count against the bounds.
+        assert_eq!(
+            r(&format!("/v1/origin/catalog/x?{many}"))
+                .expect("stripped")
+                .url,
+            "/v1/origin/catalog/x"
+        );
     }
 
     #[test]

@@ -1,22 +1,31 @@
 //! Entries in the key-value store, written so a reader gets a whole entry
-//! or a miss, never part of one.
+//! or a miss, never part of one, and never bytes of another entry.
 //!
 //! An entry is a head record (`c/h/<id>`) holding the headers to serve,
-//! freshness and a reference to the body, then the RFC 9111 policy (read
-//! only when the entry is revalidated, so a hit never parses it). A body that fits beside
-//! the head travels in the same value (one `set`, one `get` per hit).
-//! Larger bodies are split into chunks under keys named by the body's
-//! digest (`c/b/<digest>/<i>`), written before the head: until the head
-//! lands, nothing refers to them, and a reader checks every chunk's length
-//! before serving. A second writer's chunks never overwrite the first's.
+//! freshness, its tags with the purge generations they had when its fetch
+//! started, and a reference to the body, then the RFC 9111 policy (read
+//! only when the entry is revalidated, so a hit never parses it). A body
+//! that fits beside the head travels in the same value (one `set`, one
+//! `get` per hit). Larger bodies are split into chunks under keys of that
+//! entry alone, named by the body's digest and the chunk size
+//! (`c/b/<id>/<digest>/<size>/<i>`), written before the head: until the
+//! head lands nothing refers to them, a key's bytes are fixed by its name
+//! (so two writers, even with different chunk sizes, never mix), deleting
+//! one entry's chunks never touches another's, and a reader checks every
+//! chunk's length before serving. The store may evict any key at any time:
+//! a missing chunk is a miss.
+//!
+//! The `Vary` record of a URL (`c/v/<hash>`) is written after the head and
+//! only when it changes, so a failed head write leaves it as it was.
 
 use http_cache_semantics::CachePolicy;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::tags::Generation;
 use super::{CacheConfig, Kv};
 
-const MAGIC: &[u8; 4] = b"MRC3";
+const MAGIC: &[u8; 4] = b"MRC4";
 pub const HEAD_PREFIX: &str = "c/h/";
 pub const VARY_PREFIX: &str = "c/v/";
 pub const BODY_PREFIX: &str = "c/b/";
@@ -29,11 +38,18 @@ pub struct Head {
     pub status: u16,
     /// Headers served with the body.
     pub headers: Vec<(String, String)>,
-    /// Surrogate keys.
+    /// Surrogate keys, the URL's tag among them.
     pub tags: Vec<String>,
+    /// The purge generations of `tags` (same order) when the fetch started.
+    pub marks: Vec<Generation>,
     pub body: BodyRef,
     /// Unix seconds the entry was stored or last revalidated.
     pub stored_at: u64,
+    /// Unix seconds its fetch (or last revalidation) started.
+    pub fetched_at: u64,
+    /// Unix seconds after which it can serve no request at all (freshness
+    /// plus the longer stale window): read later, it is deleted.
+    pub last_usable: u64,
     /// Its age then (RFC 9111 4.2.3), seconds.
     pub age_at_store: u64,
     /// Unix seconds at which the entry turns stale.
@@ -47,6 +63,13 @@ pub struct Head {
     pub must_revalidate: bool,
     /// Set by a soft purge: the entry is stale from then on.
     pub invalidated_at: Option<u64>,
+}
+
+impl Head {
+    /// The moment after which nothing may be served from it.
+    pub fn usable_until(fresh_until: u64, stale_while_revalidate: u64, stale_if_error: u64) -> u64 {
+        fresh_until.saturating_add(stale_while_revalidate.max(stale_if_error))
+    }
 }
 
 impl Head {
@@ -86,6 +109,8 @@ pub enum BodyRef {
         digest: String,
         length: u64,
         chunks: u32,
+        /// Bytes per chunk (the last may be shorter).
+        chunk_bytes: u32,
     },
 }
 
@@ -96,11 +121,17 @@ impl BodyRef {
         }
     }
 
-    fn chunk_keys(&self) -> Vec<String> {
+    /// The chunk keys of entry `id`'s body.
+    fn chunk_keys(&self, id: &str) -> Vec<String> {
         match self {
             BodyRef::Inline { .. } => Vec::new(),
-            BodyRef::Chunked { digest, chunks, .. } => (0..*chunks)
-                .map(|i| format!("{BODY_PREFIX}{digest}/{i}"))
+            BodyRef::Chunked {
+                digest,
+                chunks,
+                chunk_bytes,
+                ..
+            } => (0..*chunks)
+                .map(|i| format!("{BODY_PREFIX}{id}/{digest}/{chunk_bytes}/{i}"))
                 .collect(),
         }
     }
@@ -158,10 +189,22 @@ pub fn read(kv: &impl Kv, id: &str) -> Option<Stored> {
             }
             rest.to_vec()
         }
-        chunked @ BodyRef::Chunked { length, .. } => {
+        chunked @ BodyRef::Chunked {
+            length,
+            chunk_bytes,
+            ..
+        } => {
             let mut body = Vec::with_capacity(usize::try_from(*length).ok()?);
-            for key in chunked.chunk_keys() {
-                body.extend_from_slice(&kv.get(&key).ok()??);
+            let keys = chunked.chunk_keys(id);
+            let last = keys.len().saturating_sub(1);
+            for (i, key) in keys.iter().enumerate() {
+                let chunk = kv.get(key).ok()??;
+                // Every chunk but the last is full: a chunk of another
+                // size can never be assembled into this body.
+                if i < last && chunk.len() != *chunk_bytes as usize {
+                    return None;
+                }
+                body.extend_from_slice(&chunk);
             }
             if body.len() as u64 != *length {
                 return None;
@@ -211,9 +254,10 @@ fn encode_head(head: &Head, policy: &[u8], inline: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Writes entry `id` with `body`; `head.body` is filled in here. On any
-/// failed write, what was written is removed again and the error returned:
-/// the previous entry (if any) stays as it was.
+/// Writes entry `id` with `body`; `head.body` is filled in here. Chunks
+/// first, then the head, then the URL's `Vary` record if it changed. On
+/// any failed write, what was written is removed again and the error
+/// returned: the `Vary` record and every other entry stay as they were.
 pub fn write(
     kv: &impl Kv,
     config: &CacheConfig,
@@ -223,6 +267,9 @@ pub fn write(
     body: &[u8],
 ) -> Result<Head, String> {
     let policy = serde_json::to_vec(policy).map_err(|e| e.to_string())?;
+    let vary = head
+        .policy_vary()
+        .map_err(|_| "vary refused after storing checks".to_owned())?;
     let previous = read_head(kv, id);
     let mut written: Vec<String> = Vec::new();
     let result = (|| {
@@ -235,10 +282,11 @@ pub fn write(
                 digest: hex::encode(&Sha256::digest(body)[..16]),
                 length: body.len() as u64,
                 chunks: body.len().div_ceil(config.chunk_bytes) as u32,
+                chunk_bytes: u32::try_from(config.chunk_bytes).map_err(|e| e.to_string())?,
             };
             for (key, chunk) in head
                 .body
-                .chunk_keys()
+                .chunk_keys(id)
                 .into_iter()
                 .zip(body.chunks(config.chunk_bytes))
             {
@@ -247,43 +295,37 @@ pub fn write(
             }
             value = encode_head(&head, &policy, &[]);
         }
-        for tag in &head.tags {
-            let marker = super::tags::marker_key(tag, id);
-            kv.set(&marker, b"")?;
-            written.push(marker);
+        kv.set(&head_key(id), &value)?;
+        written.push(head_key(id));
+        if read_vary(kv, &head.primary).as_ref() != Some(&vary) {
+            kv.set(
+                &vary_key(&head.primary),
+                &serde_json::to_vec(&vary).unwrap_or_default(),
+            )?;
         }
-        let vary = head
-            .policy_vary()
-            .map_err(|_| "vary refused after storing checks".to_owned())?;
-        kv.set(
-            &vary_key(&head.primary),
-            &serde_json::to_vec(&vary).unwrap_or_default(),
-        )?;
-        kv.set(&head_key(id), &value)
+        Ok(())
     })();
     if let Err(e) = result {
         for key in written {
-            // Markers and chunks nothing refers to yet; best effort.
+            // Chunks and a head nothing reaches; best effort.
             let _ = kv.delete(&key);
         }
         return Err(e);
     }
     if let Some(previous) = previous {
-        // What the replaced entry had and the new one does not.
-        for key in previous.body.chunk_keys() {
-            if !head.body.chunk_keys().contains(&key) {
+        // The replaced entry's chunks the new one does not use.
+        let kept = head.body.chunk_keys(id);
+        for key in previous.body.chunk_keys(id) {
+            if !kept.contains(&key) {
                 let _ = kv.delete(&key);
             }
-        }
-        for tag in previous.tags.iter().filter(|t| !head.tags.contains(t)) {
-            let _ = kv.delete(&super::tags::marker_key(tag, id));
         }
     }
     Ok(head)
 }
 
-/// Rewrites the head of a stored entry (after a 304 or a soft purge); the
-/// body stays where it is.
+/// Rewrites the head of a stored entry (after a 304); the body stays
+/// where it is.
 pub fn rewrite_head(kv: &impl Kv, stored: &Stored) -> Result<(), String> {
     let inline: &[u8] = match stored.head.body {
         BodyRef::Inline { .. } => &stored.body,
@@ -295,20 +337,14 @@ pub fn rewrite_head(kv: &impl Kv, stored: &Stored) -> Result<(), String> {
     )
 }
 
-/// Removes entry `id`: the head first (from then on it is a miss), then
-/// its chunks and tag markers.
-pub fn remove(kv: &impl Kv, id: &str) -> Result<bool, String> {
-    let Some(head) = read_head(kv, id) else {
-        return Ok(false);
-    };
+/// Removes entry `id` as read in `head`: the head first (from then on it
+/// is a miss), then its chunks.
+pub fn remove(kv: &impl Kv, id: &str, head: &Head) -> Result<(), String> {
     kv.delete(&head_key(id))?;
-    for key in head.body.chunk_keys() {
+    for key in head.body.chunk_keys(id) {
         kv.delete(&key)?;
     }
-    for tag in &head.tags {
-        kv.delete(&super::tags::marker_key(tag, id))?;
-    }
-    Ok(true)
+    Ok(())
 }
 
 impl Head {

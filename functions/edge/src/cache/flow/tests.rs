@@ -124,7 +124,7 @@ fn stale_entries_revalidate_with_their_validators() {
     let req = request("/p/1", &[]);
     origin.ok(
         &[
-            ("cache-control", "max-age=60"),
+            ("cache-control", "max-age=60, stale-if-error=600"),
             ("etag", "\"v1\""),
             ("last-modified", "Tue, 01 Sep 2026 10:00:00 GMT"),
         ],
@@ -404,10 +404,7 @@ fn stale_if_error_stands_in_for_a_failed_origin() {
     origin.answer(Ok(response(404, &[("cache-control", "no-store")], b"gone")));
     assert_eq!(run(&kv, &origin, &req, T0 + 100).response.status, 404);
     assert!(
-        kv.keys()
-            .expect("keys")
-            .iter()
-            .all(|k| !k.starts_with(store::HEAD_PREFIX)),
+        kv.keys().iter().all(|k| !k.starts_with(store::HEAD_PREFIX)),
         "the old entry is dropped"
     );
 }
@@ -434,8 +431,17 @@ impl Kv for FailingKv {
     fn delete(&self, key: &str) -> Result<(), String> {
         self.inner.delete(key)
     }
-    fn keys(&self) -> Result<Vec<String>, String> {
-        self.inner.keys()
+    fn swap_if(&self, key: &str, expected: Option<&[u8]>, value: &[u8]) -> Result<bool, String> {
+        match self.ok_writes.get() {
+            0 => Err("store full".into()),
+            n => {
+                self.ok_writes.set(n - 1);
+                self.inner.swap_if(key, expected, value)
+            }
+        }
+    }
+    fn durable(&self) -> &dyn Kv {
+        &self.inner
     }
 }
 
@@ -454,7 +460,6 @@ fn large_bodies_are_chunked_and_read_whole_or_not_at_all() {
     assert!(status_of(&r).ends_with("stored"), "{}", status_of(&r));
     let chunks: Vec<String> = kv
         .keys()
-        .expect("keys")
         .into_iter()
         .filter(|k| k.starts_with(store::BODY_PREFIX))
         .collect();
@@ -533,7 +538,7 @@ fn purges_reach_every_market_by_tag_and_every_variant_by_url() {
         T0 + 1,
     )
     .expect("purged");
-    assert_eq!(report.purged, 3);
+    assert_eq!(report.purged, 1, "one tag");
     for m in markets {
         origin.ok(&cc, b"fresh");
         let r = run(
@@ -551,18 +556,7 @@ fn purges_reach_every_market_by_tag_and_every_variant_by_url() {
         status_of(&run(&kv, &origin, &other, T0 + 2)).contains("hit"),
         "MRD-2 untouched"
     );
-    assert!(
-        kv.keys()
-            .expect("keys")
-            .iter()
-            .all(|k| !k.contains("sku:MRD-1/")
-                || kv
-                    .get(&store::head_key(k.rsplit('/').next().unwrap_or_default()))
-                    .ok()
-                    .flatten()
-                    .is_some()),
-        "no marker outlives its entry"
-    );
+    assert_eq!(origin.calls(), 7, "each market refetched once");
 
     // By URL: every variant, query order and tracking parameters aside.
     let report = purge(
@@ -575,7 +569,20 @@ fn purges_reach_every_market_by_tag_and_every_variant_by_url() {
         T0 + 3,
     )
     .expect("purged");
-    assert_eq!(report.purged, 3);
+    assert_eq!(report.purged, 1);
+    for m in markets {
+        origin.ok(&cc, b"again");
+        let r = run(
+            &kv,
+            &origin,
+            &request(
+                "/v1/origin/catalog/products/MRD-1",
+                &[("meridian-market", m)],
+            ),
+            T0 + 4,
+        );
+        assert_eq!(r.response.body, b"again", "{m} was purged by URL");
+    }
 }
 
 #[test]
@@ -596,12 +603,7 @@ fn soft_purge_makes_entries_stale_not_gone() {
         soft: true,
         ..Default::default()
     };
-    assert_eq!(
-        purge(&kv, &CacheConfig::default(), &soft, T0 + 10)
-            .expect("purged")
-            .purged,
-        1
-    );
+    purge(&kv, &CacheConfig::default(), &soft, T0 + 10).expect("purged");
     let r = run(&kv, &origin, &req, T0 + 20);
     assert!(
         status_of(&r).contains("stale-while-revalidate"),
@@ -659,4 +661,567 @@ fn clients_get_304_and_head_from_the_cache() {
         }
     }
     assert_eq!(origin.calls(), 1);
+}
+
+fn purge_tag(kv: &impl Kv, tag: &str, soft: bool, now: u64) {
+    let request = PurgeRequest {
+        tags: vec![tag.into()],
+        soft,
+        ..Default::default()
+    };
+    purge(kv, &CacheConfig::default(), &request, now).expect("purged");
+}
+
+#[test]
+fn entries_past_their_last_usable_moment_are_deleted() {
+    let (kv, origin) = (MemoryKv::default(), Origin::default());
+    let req = request("/p", &[]);
+    origin.ok(
+        &[(
+            "cache-control",
+            "max-age=60, stale-while-revalidate=10, stale-if-error=30",
+        )],
+        b"v1",
+    );
+    run(&kv, &origin, &req, T0);
+    let head = kv
+        .keys()
+        .into_iter()
+        .find(|k| k.starts_with(store::HEAD_PREFIX))
+        .expect("stored");
+    let stored = store::read_head(&kv, head.trim_start_matches(store::HEAD_PREFIX)).expect("head");
+    assert_eq!(
+        stored.last_usable,
+        T0 + 90,
+        "fresh for 60, stale for at most 30"
+    );
+    // Within the longest stale window it is still there (and stands in).
+    let r = run_with(
+        &kv,
+        &CacheConfig::default(),
+        &origin,
+        &req,
+        Client::default(),
+        T0 + 90,
+    )
+    .expect("stale-if-error");
+    assert!(
+        status_of(&r).contains("stale-if-error"),
+        "{}",
+        status_of(&r)
+    );
+    // After it, reading deletes it: a plain miss, and the store is empty.
+    origin.ok(&[("cache-control", "no-store")], b"v2");
+    let r = run(&kv, &origin, &req, T0 + 91);
+    assert_eq!(r.response.body, b"v2");
+    assert!(status_of(&r).contains("fwd=uri-miss"), "{}", status_of(&r));
+    assert_eq!(
+        origin.last_header("if-none-match"),
+        None,
+        "not a revalidation"
+    );
+    assert!(
+        kv.keys()
+            .iter()
+            .all(|k| !k.starts_with("c/h/") && !k.starts_with("c/b/")),
+        "{:?}",
+        kv.keys()
+    );
+}
+
+#[test]
+fn a_hard_purge_during_the_fetch_is_never_undone() {
+    let kv = MemoryKv::default();
+    let req = request("/v1/origin/catalog/products/A", &[]);
+    let cc = [("cache-control", "max-age=600"), ("surrogate-key", "sku:A")];
+    for known in [false, true] {
+        if known {
+            // This time an entry (with its tags) is there when the fetch starts.
+            let origin = Origin::default();
+            origin.ok(&cc, b"before");
+            run(&kv, &origin, &req, T0 + 100);
+            purge_tag(&kv, "sku:A", false, T0 + 101);
+        }
+        let now = if known { T0 + 200 } else { T0 };
+        // The origin answers with the old price while the purge lands.
+        let fetch = async |_parts: http::request::Parts| {
+            purge_tag(&kv, "sku:A", false, now);
+            Ok::<_, Refusal>(response(200, &cc, b"old price"))
+        };
+        let served = futures_executor::block_on(serve(
+            &kv,
+            &CacheConfig::default(),
+            &req,
+            Client::default(),
+            &|| now,
+            fetch,
+        ))
+        .expect("served");
+        assert_eq!(
+            served.response.body, b"old price",
+            "the request older than the purge"
+        );
+        assert!(
+            status_of(&served).ends_with("detail=purged-in-flight"),
+            "{}",
+            status_of(&served)
+        );
+        let origin = Origin::default();
+        origin.ok(&cc, b"new price");
+        let next = run(&kv, &origin, &req, now + 1);
+        assert_eq!(next.response.body, b"new price", "known tags: {known}");
+        assert_eq!(origin.calls(), 1);
+    }
+}
+
+#[test]
+fn a_refetch_right_after_a_purge_is_cached_again() {
+    // The purged entry's tags are known when the refetch starts, so even
+    // in the purge's own second the new answer is stored.
+    let (kv, origin) = (MemoryKv::default(), Origin::default());
+    let req = request("/p", &[]);
+    let cc = [("cache-control", "max-age=600"), ("surrogate-key", "sku:B")];
+    origin.ok(&cc, b"v1");
+    run(&kv, &origin, &req, T0);
+    purge_tag(&kv, "sku:B", false, T0 + 1);
+    origin.ok(&cc, b"v2");
+    assert_eq!(run(&kv, &origin, &req, T0 + 1).response.body, b"v2");
+    assert!(status_of(&run(&kv, &origin, &req, T0 + 2)).contains("; hit"));
+}
+
+#[test]
+fn chunks_belong_to_one_entry_and_one_chunk_size() {
+    let config = CacheConfig {
+        chunk_bytes: 4096,
+        ..CacheConfig::default()
+    };
+    let body: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+    let kv = MemoryKv::default();
+    let origin = Origin::default();
+    let path = "/v1/origin/catalog/feed";
+    // Two markets, the same bytes, different tags.
+    for m in ["DE", "FR"] {
+        origin.ok(
+            &[
+                ("cache-control", "max-age=600"),
+                ("vary", "meridian-market"),
+                ("surrogate-key", &format!("m:{m}")),
+            ],
+            &body,
+        );
+        let r = run_with(
+            &kv,
+            &config,
+            &origin,
+            &request(path, &[("meridian-market", m)]),
+            Client::default(),
+            T0,
+        )
+        .expect("stored");
+        assert!(status_of(&r).ends_with("stored"), "{}", status_of(&r));
+    }
+    let chunks = |kv: &MemoryKv| -> Vec<String> {
+        kv.keys()
+            .into_iter()
+            .filter(|k| k.starts_with(store::BODY_PREFIX))
+            .collect()
+    };
+    assert_eq!(chunks(&kv).len(), 10, "each entry has its own");
+    // Purging DE (and reading it, which deletes it) leaves FR whole.
+    purge_tag(&kv, "m:DE", false, T0 + 1);
+    origin.ok(&[("cache-control", "no-store")], b"gone");
+    run_with(
+        &kv,
+        &config,
+        &origin,
+        &request(path, &[("meridian-market", "DE")]),
+        Client::default(),
+        T0 + 2,
+    )
+    .expect("refetched");
+    assert_eq!(chunks(&kv).len(), 5);
+    let fr = run_with(
+        &kv,
+        &config,
+        &origin,
+        &request(path, &[("meridian-market", "FR")]),
+        Client::default(),
+        T0 + 2,
+    )
+    .expect("hit");
+    assert!(status_of(&fr).contains("; hit"), "{}", status_of(&fr));
+    assert_eq!(fr.response.body, body);
+
+    // Another chunk size writes other keys: no writer assembles another's.
+    let other = CacheConfig {
+        chunk_bytes: 8192,
+        ..CacheConfig::default()
+    };
+    let kv8 = MemoryKv::default();
+    origin.ok(
+        &[
+            ("cache-control", "max-age=600"),
+            ("vary", "meridian-market"),
+            ("surrogate-key", "m:FR"),
+        ],
+        &body,
+    );
+    run_with(
+        &kv8,
+        &other,
+        &origin,
+        &request(path, &[("meridian-market", "FR")]),
+        Client::default(),
+        T0,
+    )
+    .expect("stored");
+    let (four, eight) = (chunks(&kv), chunks(&kv8));
+    assert_eq!(eight.len(), 3);
+    assert!(
+        four.iter().all(|k| !eight.contains(k)),
+        "{four:?} {eight:?}"
+    );
+    // A chunk of the wrong size under an entry's key is a miss, not bytes.
+    kv.set(&four[0], &body[..100]).expect("set");
+    origin.ok(&[("cache-control", "max-age=600")], b"refetched");
+    let r = run_with(
+        &kv,
+        &config,
+        &origin,
+        &request(path, &[("meridian-market", "FR")]),
+        Client::default(),
+        T0 + 3,
+    )
+    .expect("miss");
+    assert_eq!(r.response.body, b"refetched");
+}
+
+#[test]
+fn a_failed_head_write_leaves_the_vary_record_as_it_was() {
+    let req = request("/p", &[("meridian-market", "DE"), ("accept", "a/b")]);
+    let origin = Origin::default();
+    let mut failures = 0;
+    for ok_writes in 0..6 {
+        let kv = FailingKv {
+            inner: MemoryKv::default(),
+            ok_writes: Cell::new(usize::MAX),
+        };
+        origin.ok(
+            &[("cache-control", "max-age=60"), ("vary", "meridian-market")],
+            b"by market",
+        );
+        run(&kv, &origin, &req, T0);
+        let before = store::read_vary(&kv, &req.primary);
+        assert_eq!(before, Some(vec!["meridian-market".to_owned()]));
+        // The next response varies on Accept, and the store fills up
+        // part-way through storing it.
+        kv.ok_writes.set(ok_writes);
+        origin.ok(
+            &[("cache-control", "max-age=60"), ("vary", "accept")],
+            b"by accept",
+        );
+        let r = run(&kv, &origin, &req, T0 + 61);
+        if status_of(&r).ends_with("detail=store-failed") {
+            failures += 1;
+            assert_eq!(
+                store::read_vary(&kv, &req.primary),
+                before,
+                "after {ok_writes} writes"
+            );
+        }
+    }
+    assert!(
+        failures >= 2,
+        "the head write and the vary write both failed once"
+    );
+}
+
+/// The other request's fill, run once.
+type Fill<'a> = Box<dyn FnOnce(&MemoryKv) + 'a>;
+
+/// A store where another request is filling an entry: its lock is held,
+/// and at the `fill_after`-th pause the other request's entry lands.
+struct Racing<'a> {
+    inner: MemoryKv,
+    pauses: Cell<usize>,
+    fill_after: usize,
+    fill: RefCell<Option<Fill<'a>>>,
+}
+
+impl Kv for Racing<'_> {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), String> {
+        self.inner.delete(key)
+    }
+    fn swap_if(&self, key: &str, expected: Option<&[u8]>, value: &[u8]) -> Result<bool, String> {
+        self.inner.swap_if(key, expected, value)
+    }
+    fn durable(&self) -> &dyn Kv {
+        &self.inner
+    }
+    fn pause(&self, _duration: std::time::Duration) {
+        self.pauses.set(self.pauses.get() + 1);
+        if self.pauses.get() == self.fill_after
+            && let Some(fill) = self.fill.borrow_mut().take()
+        {
+            fill(&self.inner);
+        }
+    }
+}
+
+fn lock_key(kv: &impl Kv, req: &CacheRequest) -> String {
+    let vary = store::read_vary(kv, &req.primary);
+    format!("c/l/{}", req.entry_id(vary.as_deref().unwrap_or_default()))
+}
+
+#[test]
+fn concurrent_misses_of_one_entry_make_one_fetch() {
+    let req = request("/p", &[]);
+    let cc = [("cache-control", "max-age=60")];
+    // The other request stores its answer during our third pause.
+    let other = Origin::default();
+    other.ok(&cc, b"theirs");
+    let theirs = MemoryKv::default();
+    run(&theirs, &other, &req, T0);
+    let kv = Racing {
+        inner: MemoryKv::default(),
+        pauses: Cell::new(0),
+        fill_after: 3,
+        fill: RefCell::new(Some(Box::new(|inner: &MemoryKv| {
+            for (k, v) in theirs.map.borrow().iter() {
+                inner.set(k, v).expect("fill");
+            }
+        }))),
+    };
+    kv.inner
+        .set(&lock_key(&kv, &req), (T0 + 30).to_string().as_bytes())
+        .expect("lock");
+    let origin = Origin::default();
+    let r = run(&kv, &origin, &req, T0);
+    assert_eq!(r.response.body, b"theirs");
+    assert!(
+        status_of(&r).contains("; hit") && status_of(&r).contains("collapsed"),
+        "{}",
+        status_of(&r)
+    );
+    assert_eq!(origin.calls(), 0, "one fetch for both");
+    assert_eq!(kv.pauses.get(), 3);
+
+    // A holder that never finishes: the wait is bounded, then we fetch.
+    let kv = Racing {
+        inner: MemoryKv::default(),
+        pauses: Cell::new(0),
+        fill_after: 0,
+        fill: RefCell::new(None),
+    };
+    kv.inner
+        .set(&lock_key(&kv, &req), (T0 + 30).to_string().as_bytes())
+        .expect("lock");
+    origin.ok(&cc, b"ours");
+    let r = run(&kv, &origin, &req, T0);
+    assert_eq!(r.response.body, b"ours");
+    assert_eq!(origin.calls(), 1);
+    assert_eq!(kv.pauses.get(), 20, "fill_wait_ms / 50 ms");
+
+    // A dead holder's lock expires: no waiting at all.
+    let kv = Racing {
+        inner: MemoryKv::default(),
+        pauses: Cell::new(0),
+        fill_after: 0,
+        fill: RefCell::new(None),
+    };
+    kv.inner
+        .set(&lock_key(&kv, &req), (T0 - 1).to_string().as_bytes())
+        .expect("lock");
+    origin.ok(&cc, b"ours");
+    let r = run(&kv, &origin, &req, T0);
+    assert!(status_of(&r).ends_with("stored"), "{}", status_of(&r));
+    assert_eq!(kv.pauses.get(), 0);
+    assert_eq!(
+        kv.inner.get(&lock_key(&kv, &req)).expect("get"),
+        None,
+        "released after storing"
+    );
+}
+
+#[test]
+fn concurrent_stale_hits_start_one_revalidation_and_serve_stale_meanwhile() {
+    let (kv, origin) = (MemoryKv::default(), Origin::default());
+    let req = request("/p", &[]);
+    origin.ok(
+        &[(
+            "cache-control",
+            "max-age=60, stale-while-revalidate=30, stale-if-error=600",
+        )],
+        b"v1",
+    );
+    run(&kv, &origin, &req, T0);
+    let first = run(&kv, &origin, &req, T0 + 70);
+    let second = run(&kv, &origin, &req, T0 + 70);
+    assert!(
+        first.revalidation.is_some(),
+        "the first stale hit revalidates"
+    );
+    assert!(
+        second.revalidation.is_none(),
+        "the second leaves it to the first"
+    );
+    assert_eq!(second.response.body, b"v1");
+    // Past the revalidation window, while the first still holds the lock,
+    // others stand in with the stale entry instead of fetching too.
+    let third = run(&kv, &origin, &req, T0 + 95);
+    assert!(
+        status_of(&third).contains("detail=collapsed"),
+        "{}",
+        status_of(&third)
+    );
+    assert_eq!(origin.calls(), 1);
+    // The revalidation releases the lock when it is done.
+    origin.ok(&[("cache-control", "max-age=60")], b"v2");
+    if let Some(r) = first.revalidation {
+        revalidate(&kv, &origin, r, T0 + 96).expect("revalidated");
+    }
+    assert_eq!(run(&kv, &origin, &req, T0 + 97).response.body, b"v2");
+    origin.ok(&[("cache-control", "max-age=60")], b"v3");
+    let again = run(&kv, &origin, &req, T0 + 160);
+    assert!(
+        again.revalidation.is_none() && status_of(&again).contains("fwd="),
+        "{}",
+        status_of(&again)
+    );
+}
+
+fn catalog_config(query: &str) -> CacheConfig {
+    CacheConfig::from_toml(&format!("[origins.catalog]\nquery = {query}")).expect("config")
+}
+
+/// One origin answer for every request: cacheable, tagged `catalog`.
+fn serve_all(
+    kv: &impl Kv,
+    config: &CacheConfig,
+    path: &str,
+    now: u64,
+    calls: &Cell<usize>,
+) -> Outcome {
+    let req = CacheRequest::new(path, [], config).expect("request");
+    let fetch = async |_parts: http::request::Parts| {
+        calls.set(calls.get() + 1);
+        Ok::<_, Refusal>(response(
+            200,
+            &[
+                ("cache-control", "max-age=600"),
+                ("surrogate-key", "catalog"),
+            ],
+            &[b'x'; 200],
+        ))
+    };
+    futures_executor::block_on(serve(kv, config, &req, Client::default(), &|| now, fetch))
+        .expect("served")
+}
+
+#[test]
+fn a_hundred_thousand_query_strings_leave_the_store_within_budget() {
+    const N: usize = 100_000;
+    // Declared parameters only: every string is the same entry.
+    let config = catalog_config("[\"page\"]");
+    let kv = MemoryKv::default();
+    let calls = Cell::new(0);
+    for i in 0..N {
+        serve_all(
+            &kv,
+            &config,
+            &format!("/v1/origin/catalog/products?zz={i}&page=1"),
+            T0,
+            &calls,
+        );
+    }
+    assert_eq!(calls.get(), 1, "one fetch");
+    let heads = kv
+        .keys()
+        .iter()
+        .filter(|k| k.starts_with(store::HEAD_PREFIX))
+        .count();
+    assert_eq!(heads, 1, "one entry");
+
+    // Every parameter keyed: the store's budget holds, evicting the
+    // least recently used; the cache copes with any key gone.
+    let config = catalog_config("\"all\"");
+    let budget = 256 * 1024;
+    let entries = MemoryKv::with_budget(budget);
+    let kv = crate::cache::kv::Split {
+        entries,
+        durable: MemoryKv::default(),
+    };
+    let calls = Cell::new(0);
+    for i in 0..N {
+        serve_all(
+            &kv,
+            &config,
+            &format!("/v1/origin/catalog/products?zz={i}"),
+            T0,
+            &calls,
+        );
+    }
+    assert_eq!(calls.get(), N);
+    assert!(
+        kv.entries.peak_bytes.get() <= budget,
+        "{}",
+        kv.entries.peak_bytes.get()
+    );
+    let survivors: Vec<usize> = (0..N)
+        .rev()
+        .take(50)
+        .filter(|i| {
+            let before = calls.get();
+            serve_all(
+                &kv,
+                &config,
+                &format!("/v1/origin/catalog/products?zz={i}"),
+                T0 + 1,
+                &calls,
+            );
+            calls.get() == before
+        })
+        .collect();
+    assert_eq!(
+        survivors.len(),
+        50,
+        "the most recent entries are still hits"
+    );
+    // A tag purge afterwards: one record written, and exact.
+    let report = purge(
+        &kv,
+        &config,
+        &PurgeRequest {
+            tags: vec!["catalog".into()],
+            ..Default::default()
+        },
+        T0 + 2,
+    )
+    .expect("purged");
+    assert_eq!(report.purged, 1);
+    assert_eq!(kv.durable.len(), 1, "O(tags): one record");
+    for i in &survivors {
+        let before = calls.get();
+        let r = serve_all(
+            &kv,
+            &config,
+            &format!("/v1/origin/catalog/products?zz={i}"),
+            T0 + 3,
+            &calls,
+        );
+        assert_eq!(calls.get(), before + 1, "{i} was purged: {}", status_of(&r));
+    }
+    // ... and only the tagged: an entry without the tag stays a hit.
+    let plain = request("/v1/origin/other/x", &[]);
+    let origin = Origin::default();
+    origin.ok(&[("cache-control", "max-age=600")], b"untagged");
+    run(&kv, &origin, &plain, T0 + 1);
+    purge_tag(&kv, "catalog", false, T0 + 4);
+    assert!(status_of(&run(&kv, &origin, &plain, T0 + 5)).contains("; hit"));
 }
