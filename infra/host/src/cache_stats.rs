@@ -13,6 +13,10 @@ pub const PATH: &str = "/.well-known/meridian/metrics";
 #[derive(Debug, Default)]
 pub struct CacheStats {
     counts: Mutex<BTreeMap<(String, &'static str), u64>>,
+    /// Instances stopped at the post-response deadline, by component.
+    post_response_deadlines: Mutex<BTreeMap<String, u64>>,
+    /// Connections refused at the connection cap.
+    connections_refused: std::sync::atomic::AtomicU64,
 }
 
 /// The outcome a `Cache-Status` value names for the edge cache.
@@ -49,8 +53,46 @@ impl CacheStats {
         *counts.entry((component.to_owned(), outcome)).or_default() += 1;
     }
 
+    pub fn record_post_response_deadline(&self, component: &str) {
+        let mut counts = self
+            .post_response_deadlines
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *counts.entry(component.to_owned()).or_default() += 1;
+    }
+
+    pub fn record_connection_refused(&self) {
+        self.connections_refused
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Prometheus text exposition.
     pub fn render(&self) -> String {
+        let mut out = self.render_cache();
+        out.push_str(
+            "# HELP meridian_host_post_response_deadline_total Instances stopped at the post-response deadline.\n\
+             # TYPE meridian_host_post_response_deadline_total counter\n",
+        );
+        let deadlines = self
+            .post_response_deadlines
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for (component, n) in deadlines.iter() {
+            out.push_str(&format!(
+                "meridian_host_post_response_deadline_total{{component=\"{component}\"}} {n}\n"
+            ));
+        }
+        out.push_str(&format!(
+            "# HELP meridian_host_connections_refused_total Connections refused at the connection cap.\n\
+             # TYPE meridian_host_connections_refused_total counter\n\
+             meridian_host_connections_refused_total {}\n",
+            self.connections_refused
+                .load(std::sync::atomic::Ordering::Relaxed)
+        ));
+        out
+    }
+
+    fn render_cache(&self) -> String {
         let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::from(
             "# HELP meridian_edge_cache_responses_total Responses by edge cache outcome (Cache-Status).\n\

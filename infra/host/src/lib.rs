@@ -34,9 +34,28 @@ pub struct Config {
     pub max_instances: u32,
     /// Largest value a key-value store accepts, as real stores cap values.
     pub kv_max_value: usize,
+    /// Byte budgets (key + value bytes) of key-value labels, evicting least
+    /// recently used keys; labels not listed are unbudgeted.
+    pub kv_budgets: Vec<(String, u64)>,
+    /// Fault injection for tests: runs inside every key-value write transaction.
+    pub kv_write_hook: Option<kv::WriteHook>,
+    /// How long a component may keep running after its response has been
+    /// handed over (stale-while-revalidate, streaming the body).
+    pub post_response_timeout: Duration,
+    /// Ceilings on components' outbound HTTP; a component's shorter ones stand.
+    pub outbound_timeouts: outbound::OutboundTimeouts,
+    /// From a connection's start, or a request's first byte, to its complete head.
+    pub header_read_timeout: Duration,
+    /// How long a kept-alive connection may wait for its next request.
+    pub idle_timeout: Duration,
+    /// Most open client connections; more are answered 503 and closed.
+    pub max_connections: usize,
     /// `SPIN_VARIABLE_*` overrides (the process environment by default).
     pub variable_env: manifest::VariableEnv,
 }
+
+/// The default budget of label `cache` (the edge cache's store).
+pub const DEFAULT_CACHE_BUDGET: u64 = 256 << 20;
 
 impl Config {
     pub fn new(manifest: impl Into<PathBuf>) -> Self {
@@ -50,6 +69,13 @@ impl Config {
             max_body: 10 << 20,
             max_instances: 1000,
             kv_max_value: 1 << 20,
+            kv_budgets: vec![("cache".to_owned(), DEFAULT_CACHE_BUDGET)],
+            kv_write_hook: None,
+            post_response_timeout: Duration::from_secs(30),
+            outbound_timeouts: outbound::OutboundTimeouts::default(),
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 4096,
             variable_env: manifest::process_variable_env(),
         }
     }

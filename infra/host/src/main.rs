@@ -24,10 +24,36 @@ OPTIONS:
     --max-body <BYTES>      largest request body [default: 10485760]
     --max-instances <N>     concurrent instances (pooling allocator) [default: 1000]
     --kv-max-value <BYTES>  largest key-value value [default: 1048576]
+    --kv-budget <LABEL=SIZE>
+                            byte budget of a key-value label (key + value bytes), least
+                            recently used keys evicted; repeatable; SIZE like 256MiB, or
+                            `none` [default: cache=256MiB, other labels unbudgeted]
+    --post-response-timeout <SECS>
+                            how long a component may run after its response [default: 30]
+    --outbound-connect-timeout <SECS>       [default: 5]
+    --outbound-first-byte-timeout <SECS>    [default: 30]
+    --outbound-between-bytes-timeout <SECS> [default: 30]
+                            ceilings on components' outbound HTTP (shorter ones they ask stand)
+    --header-read-timeout <SECS>
+                            from a connection's start or a request's first byte to its
+                            complete head [default: 10]
+    --idle-timeout <SECS>   a kept-alive connection's wait for its next request [default: 60]
+    --max-connections <N>   open client connections; more get 503 [default: 4096]
     -h, --help              print this help
 
 Application variables are overridden by SPIN_VARIABLE_<NAME> environment variables.
 Logs go to stderr; filter with RUST_LOG (default: info).";
+
+/// A positive number of seconds (fractions allowed).
+fn seconds(flag: &str, v: &str) -> Result<Duration> {
+    let secs: f64 = v
+        .parse()
+        .with_context(|| format!("{flag} {v:?}: expected seconds"))?;
+    if !(secs > 0.0 && secs.is_finite()) {
+        bail!("{flag} must be positive");
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Config>> {
     let mut config = Config::new("spin.toml");
@@ -65,16 +91,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Config>> {
                     .with_context(|| format!("--memory-limit {v:?}: expected MiB"))?;
                 config.memory_limit = mib << 20;
             }
-            "--timeout" => {
-                let v = value()?;
-                let secs: f64 = v
-                    .parse()
-                    .with_context(|| format!("--timeout {v:?}: expected seconds"))?;
-                if !(secs > 0.0 && secs.is_finite()) {
-                    bail!("--timeout must be positive");
-                }
-                config.timeout = Duration::from_secs_f64(secs);
-            }
+            "--timeout" => config.timeout = seconds(&flag, &value()?)?,
             "--max-body" => {
                 let v = value()?;
                 config.max_body = v
@@ -86,6 +103,41 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Config>> {
                 config.max_instances = v
                     .parse()
                     .with_context(|| format!("--max-instances {v:?}: expected a number"))?;
+            }
+            "--kv-budget" => {
+                let v = value()?;
+                let (label, size) = v
+                    .split_once('=')
+                    .with_context(|| format!("--kv-budget {v:?}: expected LABEL=SIZE"))?;
+                config.kv_budgets.retain(|(l, _)| l != label);
+                if size != "none" {
+                    let bytes = meridian_host::kv::parse_size(size)
+                        .filter(|b| *b > 0)
+                        .with_context(|| {
+                            format!("--kv-budget {v:?}: expected a size like 256MiB, or none")
+                        })?;
+                    config.kv_budgets.push((label.to_owned(), bytes));
+                }
+            }
+            "--post-response-timeout" => {
+                config.post_response_timeout = seconds(&flag, &value()?)?;
+            }
+            "--outbound-connect-timeout" => {
+                config.outbound_timeouts.connect = seconds(&flag, &value()?)?;
+            }
+            "--outbound-first-byte-timeout" => {
+                config.outbound_timeouts.first_byte = seconds(&flag, &value()?)?;
+            }
+            "--outbound-between-bytes-timeout" => {
+                config.outbound_timeouts.between_bytes = seconds(&flag, &value()?)?;
+            }
+            "--header-read-timeout" => config.header_read_timeout = seconds(&flag, &value()?)?,
+            "--idle-timeout" => config.idle_timeout = seconds(&flag, &value()?)?,
+            "--max-connections" => {
+                let v = value()?;
+                config.max_connections = v.parse().ok().filter(|n| *n > 0).with_context(|| {
+                    format!("--max-connections {v:?}: expected a positive number")
+                })?;
             }
             "--kv-max-value" => {
                 let v = value()?;
@@ -201,6 +253,34 @@ mod tests {
         assert_eq!(c.state_dir, PathBuf::from("/tmp/s"));
         assert_eq!(c.cache_dir, Some(PathBuf::from("/tmp/c")));
         assert_eq!(c.timeout, Duration::from_secs(2));
+        assert_eq!(
+            c.kv_budgets,
+            vec![("cache".to_owned(), meridian_host::DEFAULT_CACHE_BUDGET)]
+        );
+        let c = parse_args(args(
+            "--kv-budget cache=1MiB --kv-budget sessions=512KiB --kv-budget=default=none \
+             --post-response-timeout 0.5 --outbound-first-byte-timeout 2 --header-read-timeout 3 \
+             --idle-timeout 4 --max-connections 9",
+        ))?
+        .context("config")?;
+        assert_eq!(
+            c.kv_budgets,
+            vec![
+                ("cache".to_owned(), 1 << 20),
+                ("sessions".to_owned(), 512 << 10)
+            ]
+        );
+        assert_eq!(c.post_response_timeout, Duration::from_millis(500));
+        assert_eq!(c.outbound_timeouts.first_byte, Duration::from_secs(2));
+        assert_eq!(c.outbound_timeouts.connect, Duration::from_secs(5));
+        assert_eq!(c.header_read_timeout, Duration::from_secs(3));
+        assert_eq!(c.idle_timeout, Duration::from_secs(4));
+        assert_eq!(c.max_connections, 9);
+        let c = parse_args(args("--kv-budget cache=none"))?.context("config")?;
+        assert!(c.kv_budgets.is_empty());
+        assert!(parse_args(args("--kv-budget cache")).is_err());
+        assert!(parse_args(args("--kv-budget cache=lots")).is_err());
+        assert!(parse_args(args("--idle-timeout 0")).is_err());
         assert!(parse_args(args("--bogus")).is_err());
         assert!(parse_args(args("--listen")).is_err());
         assert!(parse_args(args("--help"))?.is_none());

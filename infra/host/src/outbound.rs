@@ -2,7 +2,48 @@
 //! scheme, host and port may be `*`, and the host may be `*.example.com`.
 //! Without a port, the scheme's default port applies (80 for http, 443 for https).
 
+use std::time::Duration;
+
 use anyhow::{Result, bail};
+
+/// Host ceilings on outbound HTTP timeouts (wasmtime-wasi-http's own defaults
+/// are 600 s each, long enough for a hung origin to hold an instance for ten
+/// minutes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboundTimeouts {
+    pub connect: Duration,
+    pub first_byte: Duration,
+    pub between_bytes: Duration,
+}
+
+impl Default for OutboundTimeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            first_byte: Duration::from_secs(30),
+            between_bytes: Duration::from_secs(30),
+        }
+    }
+}
+
+impl OutboundTimeouts {
+    /// The timeouts one request runs under: the component's own where shorter,
+    /// the host's otherwise.
+    pub fn apply(
+        &self,
+        requested: Option<wasmtime_wasi_http::RequestOptions>,
+    ) -> wasmtime_wasi_http::RequestOptions {
+        let pick = |asked: Option<Duration>, ceiling: Duration| {
+            Some(asked.map_or(ceiling, |a| a.min(ceiling)))
+        };
+        let r = requested.unwrap_or_default();
+        wasmtime_wasi_http::RequestOptions {
+            connect_timeout: pick(r.connect_timeout, self.connect),
+            first_byte_timeout: pick(r.first_byte_timeout, self.first_byte),
+            between_bytes_timeout: pick(r.between_bytes_timeout, self.between_bytes),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
@@ -188,6 +229,24 @@ mod tests {
             p.check(&"https://example.com/".parse().expect("uri"))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn timeouts_take_the_shorter() {
+        let host = OutboundTimeouts::default();
+        let none = host.apply(None);
+        assert_eq!(none.connect_timeout, Some(Duration::from_secs(5)));
+        assert_eq!(none.first_byte_timeout, Some(Duration::from_secs(30)));
+        assert_eq!(none.between_bytes_timeout, Some(Duration::from_secs(30)));
+        let asked = wasmtime_wasi_http::RequestOptions {
+            connect_timeout: Some(Duration::from_secs(600)),
+            first_byte_timeout: Some(Duration::from_millis(250)),
+            between_bytes_timeout: None,
+        };
+        let got = host.apply(Some(asked));
+        assert_eq!(got.connect_timeout, Some(Duration::from_secs(5)));
+        assert_eq!(got.first_byte_timeout, Some(Duration::from_millis(250)));
+        assert_eq!(got.between_bytes_timeout, Some(Duration::from_secs(30)));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{Semaphore, oneshot, watch};
 use tokio::task::JoinSet;
 use wasmtime::component::Linker;
 use wasmtime::{Engine, Store, StoreLimitsBuilder, Trap, UpdateDeadline};
@@ -29,7 +29,7 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use crate::Config;
 use crate::cache_stats::{self, CacheStats};
 use crate::engine::{self, EPOCH_TICK, Origin};
-use crate::kv::KvDb;
+use crate::kv::{KvDb, KvOptions};
 use crate::outbound::OutboundPolicy;
 use crate::router::Router;
 use crate::state::{self, ComponentCtx, State};
@@ -54,9 +54,11 @@ struct Shared {
     components: Vec<LoadedComponent>,
     memory_limit: usize,
     timeout: Duration,
+    post_response_timeout: Duration,
     max_body: usize,
     listen: SocketAddr,
-    cache_stats: CacheStats,
+    cache_stats: Arc<CacheStats>,
+    limits: ConnLimits,
     /// Held by `Shared` and by every running guest task; the epoch ticker runs
     /// while any holder is alive.
     alive: Arc<()>,
@@ -120,11 +122,12 @@ pub async fn start(config: Config) -> Result<RunningHost> {
 
     let kv = {
         let path = config.state_dir.join("kv.redb");
-        let max_value = config.kv_max_value;
-        tokio::task::spawn_blocking(move || {
-            KvDb::open(&path).map(|kv| kv.with_max_value(max_value))
-        })
-        .await??
+        let options = KvOptions {
+            max_value: Some(config.kv_max_value),
+            budgets: config.kv_budgets.clone(),
+            write_hook: config.kv_write_hook.clone(),
+        };
+        tokio::task::spawn_blocking(move || KvDb::open_with(&path, &options)).await??
     };
 
     let mut components = Vec::with_capacity(app.components.len());
@@ -167,6 +170,7 @@ pub async fn start(config: Config) -> Result<RunningHost> {
                 .collect(),
             variables: c.variables.clone(),
             outbound: OutboundPolicy::new(&c.allowed_outbound_hosts)?,
+            outbound_timeouts: config.outbound_timeouts,
             kv: kv.clone(),
         });
         origins.push((c.id.clone(), origin));
@@ -210,8 +214,14 @@ pub async fn start(config: Config) -> Result<RunningHost> {
         components,
         memory_limit: config.memory_limit,
         timeout: config.timeout,
+        post_response_timeout: config.post_response_timeout,
         max_body: config.max_body,
-        cache_stats: CacheStats::default(),
+        cache_stats: Arc::new(CacheStats::default()),
+        limits: ConnLimits {
+            header_read: config.header_read_timeout,
+            idle: config.idle_timeout,
+            connections: Arc::new(Semaphore::new(config.max_connections)),
+        },
         listen: addr,
         alive: Arc::new(()),
     });
@@ -257,22 +267,44 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                let Ok(permit) = shared.limits.connections.clone().try_acquire_owned() else {
+                    refuse_connection(&stream);
+                    shared.cache_stats.record_connection_refused();
+                    continue;
+                };
                 let shared = shared.clone();
                 let mut shutdown = shutdown.clone();
+                let (header_read, idle) = (shared.limits.header_read, shared.limits.idle);
                 connections.spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        let shared = shared.clone();
-                        async move { Ok::<_, Infallible>(handle(shared, req, peer).await) }
-                    });
+                    let _permit = permit;
+                    let watch = Arc::new(ConnWatch::new());
+                    let service = {
+                        let watch = watch.clone();
+                        hyper::service::service_fn(move |req| {
+                            let shared = shared.clone();
+                            let in_flight = InFlight::begin(watch.clone());
+                            async move {
+                                let resp = handle(shared, req, peer).await;
+                                // The request counts as in flight until its body is written.
+                                Ok::<_, Infallible>(resp.map(|body| TrackedBody { body, _in_flight: in_flight }))
+                            }
+                        })
+                    };
+                    let io = WatchedIo { inner: stream, watch: watch.clone() };
                     let conn = hyper::server::conn::http1::Builder::new()
                         .keep_alive(true)
-                        .serve_connection(TokioIo::new(stream), service);
+                        // The host's own watchdog times heads and idle waits.
+                        .header_read_timeout(None::<Duration>)
+                        .serve_connection(TokioIo::new(io), service);
                     tokio::pin!(conn);
                     tokio::select! {
                         res = conn.as_mut() => {
                             if let Err(e) = res {
                                 tracing::debug!(error = %e, "connection error");
                             }
+                        }
+                        why = watch.expired(header_read, idle) => {
+                            tracing::debug!(%peer, why, "closing connection");
                         }
                         _ = shutdown.changed() => {
                             conn.as_mut().graceful_shutdown();
@@ -297,6 +329,194 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::
         connections.abort_all();
     }
     tracing::info!("stopped");
+}
+
+/// Limits on client connections (slowloris and connection floods).
+struct ConnLimits {
+    header_read: Duration,
+    idle: Duration,
+    connections: Arc<Semaphore>,
+}
+
+/// Over the connection cap: a short 503 written without waiting (a fresh
+/// socket's send buffer takes it), then the socket is closed.
+fn refuse_connection(stream: &tokio::net::TcpStream) {
+    let body = meridian_wit::rpc::error_body(
+        503,
+        "too-many-connections",
+        "the host is at its connection limit; retry shortly",
+    );
+    let mut reply = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    reply.extend_from_slice(&body);
+    let _ = stream.try_write(&reply);
+}
+
+/// Where a connection stands, for its header-read and idle timeouts.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    /// Waiting for the first byte of the next request on a kept-alive connection.
+    Idle(Instant),
+    /// Reading a request head (from the connection's start, or the request's first byte).
+    Head(Instant),
+    /// Requests being answered: the component deadline governs.
+    InFlight(usize),
+}
+
+/// A connection's phase, updated by its IO (bytes read) and its service
+/// (requests begun and finished); all on the connection's own task.
+struct ConnWatch {
+    phase: std::sync::Mutex<Phase>,
+}
+
+impl ConnWatch {
+    fn new() -> Self {
+        Self {
+            phase: std::sync::Mutex::new(Phase::Head(Instant::now())),
+        }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Phase) -> R) -> R {
+        let mut phase = self.phase.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut phase)
+    }
+
+    fn bytes_read(&self) {
+        self.with(|p| {
+            if let Phase::Idle(_) = p {
+                *p = Phase::Head(Instant::now());
+            }
+        });
+    }
+
+    /// Resolves when the connection has overstayed its phase.
+    async fn expired(&self, header_read: Duration, idle: Duration) -> &'static str {
+        loop {
+            let now = Instant::now();
+            let (at, why) = match self.with(|p| *p) {
+                Phase::Head(since) => (since + header_read, "request head not complete in time"),
+                Phase::Idle(since) => (since + idle, "idle"),
+                // Look again later; a finished request resets the phase.
+                Phase::InFlight(_) => (now + idle.min(header_read), ""),
+            };
+            if at <= now && !why.is_empty() {
+                return why;
+            }
+            tokio::time::sleep_until(at.into()).await;
+        }
+    }
+}
+
+/// One request in flight on a connection, until its response body is dropped.
+struct InFlight(Arc<ConnWatch>);
+
+impl InFlight {
+    fn begin(watch: Arc<ConnWatch>) -> Self {
+        watch.with(|p| {
+            *p = match *p {
+                Phase::InFlight(n) => Phase::InFlight(n + 1),
+                _ => Phase::InFlight(1),
+            }
+        });
+        Self(watch)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.with(|p| {
+            *p = match *p {
+                Phase::InFlight(n) if n > 1 => Phase::InFlight(n - 1),
+                _ => Phase::Idle(Instant::now()),
+            }
+        });
+    }
+}
+
+/// A response body that ends its request's time in flight when dropped.
+struct TrackedBody {
+    body: HyperOutgoingBody,
+    _in_flight: InFlight,
+}
+
+impl hyper::body::Body for TrackedBody {
+    type Data = Bytes;
+    type Error = <HyperOutgoingBody as hyper::body::Body>::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// A client socket that reports reads to its connection's watch.
+struct WatchedIo {
+    inner: tokio::net::TcpStream,
+    watch: Arc<ConnWatch>,
+}
+
+impl tokio::io::AsyncRead for WatchedIo {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let res = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.watch.bytes_read();
+        }
+        res
+    }
+}
+
+impl tokio::io::AsyncWrite for WatchedIo {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
 }
 
 fn full_body(body: Vec<u8>) -> HyperOutgoingBody {
@@ -345,6 +565,20 @@ static SPIN_BASE_PATH: HeaderName = HeaderName::from_static("spin-base-path");
 static SPIN_RAW_COMPONENT_ROUTE: HeaderName = HeaderName::from_static("spin-raw-component-route");
 static SPIN_COMPONENT_ROUTE: HeaderName = HeaderName::from_static("spin-component-route");
 static SPIN_CLIENT_ADDR: HeaderName = HeaderName::from_static("spin-client-addr");
+
+/// `spin-*` request headers are the host's to set: a client's own (any case;
+/// `HeaderName`s are lowercase) would otherwise reach the component as if the
+/// host had set them (a forged `spin-client-addr`, an extra `spin-path-match-*`).
+fn strip_spin_headers(headers: &mut http::HeaderMap) {
+    let forged: Vec<HeaderName> = headers
+        .keys()
+        .filter(|name| name.as_str().starts_with("spin-"))
+        .cloned()
+        .collect();
+    for name in forged {
+        headers.remove(&name);
+    }
+}
 
 async fn handle(
     shared: Arc<Shared>,
@@ -414,6 +648,7 @@ async fn handle(
     let (mut parts, body) = req.into_parts();
     {
         let h = &mut parts.headers;
+        strip_spin_headers(h);
         if let Ok(v) = HeaderValue::from_str(&full_url) {
             h.insert(SPIN_FULL_URL.clone(), v);
         }
@@ -441,7 +676,22 @@ async fn handle(
         }
     }
 
-    let body = match Limited::new(body, shared.max_body).collect().await {
+    // A body trickled in byte by byte must not hold the connection past the deadline.
+    let read = tokio::time::timeout(
+        shared.timeout,
+        Limited::new(body, shared.max_body).collect(),
+    );
+    let Ok(read) = read.await else {
+        return error_response(
+            StatusCode::REQUEST_TIMEOUT,
+            "body-timeout",
+            &format!(
+                "the request body did not arrive within {} ms",
+                shared.timeout.as_millis()
+            ),
+        );
+    };
+    let body = match read {
         Ok(collected) => collected.to_bytes(),
         Err(e) => {
             if e.downcast_ref::<http_body_util::LengthLimitError>()
@@ -565,16 +815,21 @@ where
     );
     store.limiter(|s| s.limiter());
     // Every epoch tick the guest yields to the executor (so a busy guest does not
-    // hold a worker thread); past the deadline it is interrupted.
-    let deadline = started + shared.timeout;
+    // hold a worker thread); past the deadline it is interrupted. The deadline,
+    // in microseconds after `started`, moves once the response is out.
+    let deadline_us = Arc::new(AtomicU64::new(shared.timeout.as_micros() as u64));
     store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(move |_| {
-        Ok(if Instant::now() >= deadline {
-            UpdateDeadline::Interrupt
-        } else {
-            UpdateDeadline::Yield(1)
-        })
-    });
+    {
+        let deadline_us = deadline_us.clone();
+        store.epoch_deadline_callback(move |_| {
+            let deadline = started + Duration::from_micros(deadline_us.load(Ordering::Relaxed));
+            Ok(if Instant::now() >= deadline {
+                UpdateDeadline::Interrupt
+            } else {
+                UpdateDeadline::Yield(1)
+            })
+        });
+    }
 
     let (tx, rx) = oneshot::channel();
     let setup = (|| -> wasmtime::Result<_> {
@@ -597,7 +852,38 @@ where
     });
 
     let result = match tokio::time::timeout(shared.timeout, rx).await {
-        Ok(Ok(Ok(resp))) => Ok(resp),
+        Ok(Ok(Ok(resp))) => {
+            // The guest may go on (revalidating, streaming its body), but only
+            // until the post-response deadline; then its instance is dropped,
+            // which frees its slot, even while it waits on a hung origin.
+            let post = shared.post_response_timeout;
+            deadline_us.store(
+                (started.elapsed() + post).as_micros() as u64,
+                Ordering::Relaxed,
+            );
+            let stats = shared.cache_stats.clone();
+            let id = component.ctx.id.clone();
+            tokio::spawn(async move {
+                let mut task = task;
+                let stopped = match tokio::time::timeout(post, &mut task).await {
+                    Ok(Ok(Err(e))) => matches!(classify(e), Failure::Timeout),
+                    Ok(_) => false,
+                    Err(_) => {
+                        task.abort();
+                        true
+                    }
+                };
+                if stopped {
+                    stats.record_post_response_deadline(&id);
+                    tracing::warn!(
+                        component = %id,
+                        deadline_ms = post.as_millis() as u64,
+                        "work after the response ran past its deadline; instance stopped"
+                    );
+                }
+            });
+            Ok(resp)
+        }
         Ok(Ok(Err(code))) => Err(Failure::Trapped(format!(
             "the component answered with error code {code:?}"
         ))),

@@ -10,13 +10,16 @@ use wasmtime::{ResourceLimiter, StoreLimits};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
-use crate::kv::KvDb;
-use crate::outbound::OutboundPolicy;
+use crate::kv::{KvDb, KvResult};
+use crate::outbound::{OutboundPolicy, OutboundTimeouts};
 
 pub mod bindings {
     wasmtime::component::bindgen!({
         path: "wit",
         world: "spin-host",
+        // Async so that key-value writes (an fsync'd transaction each) can run on
+        // the blocking pool instead of a runtime worker.
+        imports: { default: async },
         with: {
             "fermyon:spin/key-value.store": crate::state::SpinStore,
             "wasi:keyvalue/store.bucket": crate::state::Bucket,
@@ -52,6 +55,7 @@ pub struct ComponentCtx {
     pub kv_labels: Vec<Arc<str>>,
     pub variables: HashMap<String, String>,
     pub outbound: OutboundPolicy,
+    pub outbound_timeouts: OutboundTimeouts,
     pub kv: KvDb,
 }
 
@@ -85,6 +89,7 @@ impl WasiHttpHooks for OutboundHooks {
             );
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
         }
+        let options = Some(self.ctx.outbound_timeouts.apply(options));
         Box::new(async move {
             use http_body_util::BodyExt;
             let (res, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
@@ -158,10 +163,24 @@ fn other<E: std::fmt::Display>(e: E) -> String {
 
 // ---------------------------------------------------------------- fermyon:spin/key-value
 
+/// Run a key-value write on the blocking pool: it holds a write transaction
+/// through its fsync, which must not stall a runtime worker (and the cache hits
+/// queued on it). The call stays one transaction, so it is still atomic.
+async fn blocking<T: Send + 'static>(
+    kv: &KvDb,
+    f: impl FnOnce(&KvDb) -> KvResult<T> + Send + 'static,
+) -> Result<T, String> {
+    let kv = kv.clone();
+    match tokio::task::spawn_blocking(move || f(&kv)).await {
+        Ok(result) => result.map_err(other),
+        Err(join) => Err(format!("key-value task failed: {join}")),
+    }
+}
+
 impl key_value::Host for State {}
 
 impl key_value::HostStore for State {
-    fn open(&mut self, label: String) -> Result<Resource<SpinStore>, key_value::Error> {
+    async fn open(&mut self, label: String) -> Result<Resource<SpinStore>, key_value::Error> {
         let Some(label) = self.label_allowed(&label) else {
             tracing::debug!(component = %self.ctx.id, label, "key-value store not in key_value_stores");
             return Err(key_value::Error::AccessDenied);
@@ -171,7 +190,7 @@ impl key_value::HostStore for State {
             .map_err(|_| key_value::Error::StoreTableFull)
     }
 
-    fn get(
+    async fn get(
         &mut self,
         store: Resource<SpinStore>,
         key: String,
@@ -183,28 +202,30 @@ impl key_value::HostStore for State {
             .map_err(|e| key_value::Error::Other(other(e)))
     }
 
-    fn set(
+    async fn set(
         &mut self,
         store: Resource<SpinStore>,
         key: String,
         value: Vec<u8>,
     ) -> Result<(), key_value::Error> {
         let label = self.spin_label(&store)?;
-        self.ctx
-            .kv
-            .set(&label, &key, &value)
-            .map_err(|e| key_value::Error::Other(other(e)))
+        blocking(&self.ctx.kv, move |kv| kv.set(&label, &key, &value))
+            .await
+            .map_err(key_value::Error::Other)
     }
 
-    fn delete(&mut self, store: Resource<SpinStore>, key: String) -> Result<(), key_value::Error> {
+    async fn delete(
+        &mut self,
+        store: Resource<SpinStore>,
+        key: String,
+    ) -> Result<(), key_value::Error> {
         let label = self.spin_label(&store)?;
-        self.ctx
-            .kv
-            .delete(&label, &key)
-            .map_err(|e| key_value::Error::Other(other(e)))
+        blocking(&self.ctx.kv, move |kv| kv.delete(&label, &key))
+            .await
+            .map_err(key_value::Error::Other)
     }
 
-    fn exists(
+    async fn exists(
         &mut self,
         store: Resource<SpinStore>,
         key: String,
@@ -216,15 +237,18 @@ impl key_value::HostStore for State {
             .map_err(|e| key_value::Error::Other(other(e)))
     }
 
-    fn get_keys(&mut self, store: Resource<SpinStore>) -> Result<Vec<String>, key_value::Error> {
+    async fn get_keys(
+        &mut self,
+        store: Resource<SpinStore>,
+    ) -> Result<Vec<String>, key_value::Error> {
         let label = self.spin_label(&store)?;
-        self.ctx
-            .kv
-            .keys(&label)
-            .map_err(|e| key_value::Error::Other(other(e)))
+        // A full scan: off the workers too.
+        blocking(&self.ctx.kv, move |kv| kv.keys(&label))
+            .await
+            .map_err(key_value::Error::Other)
     }
 
-    fn drop(&mut self, store: Resource<SpinStore>) -> wasmtime::Result<()> {
+    async fn drop(&mut self, store: Resource<SpinStore>) -> wasmtime::Result<()> {
         self.table.delete(store)?;
         Ok(())
     }
@@ -249,7 +273,7 @@ impl State {
 // ---------------------------------------------------------------- fermyon:spin/variables
 
 impl variables::Host for State {
-    fn get(&mut self, name: String) -> Result<String, variables::Error> {
+    async fn get(&mut self, name: String) -> Result<String, variables::Error> {
         if crate::manifest::validate_variable_name(&name).is_err() {
             return Err(variables::Error::InvalidName(name));
         }
@@ -266,11 +290,11 @@ impl variables::Host for State {
 // ---------------------------------------------------------------- wasi:config/store
 
 impl config::Host for State {
-    fn get(&mut self, key: String) -> Result<Option<String>, config::Error> {
+    async fn get(&mut self, key: String) -> Result<Option<String>, config::Error> {
         Ok(self.ctx.variables.get(&key).cloned())
     }
 
-    fn get_all(&mut self) -> Result<Vec<(String, String)>, config::Error> {
+    async fn get_all(&mut self) -> Result<Vec<(String, String)>, config::Error> {
         let mut all: Vec<(String, String)> = self
             .ctx
             .variables
@@ -285,7 +309,7 @@ impl config::Host for State {
 // ---------------------------------------------------------------- wasi:keyvalue
 
 impl wkv::Host for State {
-    fn open(&mut self, identifier: String) -> Result<Resource<Bucket>, wkv::Error> {
+    async fn open(&mut self, identifier: String) -> Result<Resource<Bucket>, wkv::Error> {
         let Some(label) = self.label_allowed(&identifier) else {
             return Err(wkv::Error::AccessDenied);
         };
@@ -296,7 +320,7 @@ impl wkv::Host for State {
 }
 
 impl wkv::HostBucket for State {
-    fn get(
+    async fn get(
         &mut self,
         bucket: Resource<Bucket>,
         key: String,
@@ -308,28 +332,26 @@ impl wkv::HostBucket for State {
             .map_err(|e| wkv::Error::Other(other(e)))
     }
 
-    fn set(
+    async fn set(
         &mut self,
         bucket: Resource<Bucket>,
         key: String,
         value: Vec<u8>,
     ) -> Result<(), wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        self.ctx
-            .kv
-            .set(&label, &key, &value)
-            .map_err(|e| wkv::Error::Other(other(e)))
+        blocking(&self.ctx.kv, move |kv| kv.set(&label, &key, &value))
+            .await
+            .map_err(wkv::Error::Other)
     }
 
-    fn delete(&mut self, bucket: Resource<Bucket>, key: String) -> Result<(), wkv::Error> {
+    async fn delete(&mut self, bucket: Resource<Bucket>, key: String) -> Result<(), wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        self.ctx
-            .kv
-            .delete(&label, &key)
-            .map_err(|e| wkv::Error::Other(other(e)))
+        blocking(&self.ctx.kv, move |kv| kv.delete(&label, &key))
+            .await
+            .map_err(wkv::Error::Other)
     }
 
-    fn exists(&mut self, bucket: Resource<Bucket>, key: String) -> Result<bool, wkv::Error> {
+    async fn exists(&mut self, bucket: Resource<Bucket>, key: String) -> Result<bool, wkv::Error> {
         let label = self.bucket_label(&bucket)?;
         self.ctx
             .kv
@@ -337,17 +359,15 @@ impl wkv::HostBucket for State {
             .map_err(|e| wkv::Error::Other(other(e)))
     }
 
-    fn list_keys(
+    async fn list_keys(
         &mut self,
         bucket: Resource<Bucket>,
         cursor: Option<String>,
     ) -> Result<wkv::KeyResponse, wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        let keys = self
-            .ctx
-            .kv
-            .keys(&label)
-            .map_err(|e| wkv::Error::Other(other(e)))?;
+        let keys = blocking(&self.ctx.kv, move |kv| kv.keys(&label))
+            .await
+            .map_err(wkv::Error::Other)?;
         // One page holds everything; a cursor (from a previous page) resumes after that key.
         let keys = match cursor {
             Some(after) => keys.into_iter().filter(|k| *k > after).collect(),
@@ -356,36 +376,36 @@ impl wkv::HostBucket for State {
         Ok(wkv::KeyResponse { keys, cursor: None })
     }
 
-    fn drop(&mut self, bucket: Resource<Bucket>) -> wasmtime::Result<()> {
+    async fn drop(&mut self, bucket: Resource<Bucket>) -> wasmtime::Result<()> {
         self.table.delete(bucket)?;
         Ok(())
     }
 }
 
 impl atomics::Host for State {
-    fn increment(
+    async fn increment(
         &mut self,
         bucket: Resource<Bucket>,
         key: String,
         delta: i64,
     ) -> Result<i64, wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        self.ctx
-            .kv
-            .increment(&label, &key, delta)
-            .map_err(|e| wkv::Error::Other(other(e)))
+        blocking(&self.ctx.kv, move |kv| kv.increment(&label, &key, delta))
+            .await
+            .map_err(wkv::Error::Other)
     }
 
-    fn swap(&mut self, cas: Resource<Cas>, value: Vec<u8>) -> Result<(), atomics::CasError> {
+    async fn swap(&mut self, cas: Resource<Cas>, value: Vec<u8>) -> Result<(), atomics::CasError> {
         let c = self
             .table
             .delete(cas)
             .map_err(|e| atomics::CasError::StoreError(wkv::Error::Other(other(e))))?;
-        let swapped = self
-            .ctx
-            .kv
-            .swap_if(&c.label, &c.key, c.current.as_deref(), &value)
-            .map_err(|e| atomics::CasError::StoreError(wkv::Error::Other(other(e))))?;
+        let (label, key, expected) = (c.label.clone(), c.key.clone(), c.current.clone());
+        let swapped = blocking(&self.ctx.kv, move |kv| {
+            kv.swap_if(&label, &key, expected.as_deref(), &value)
+        })
+        .await
+        .map_err(|e| atomics::CasError::StoreError(wkv::Error::Other(e)))?;
         if swapped {
             return Ok(());
         }
@@ -407,7 +427,11 @@ impl atomics::Host for State {
 }
 
 impl atomics::HostCas for State {
-    fn new(&mut self, bucket: Resource<Bucket>, key: String) -> Result<Resource<Cas>, wkv::Error> {
+    async fn new(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+    ) -> Result<Resource<Cas>, wkv::Error> {
         let label = self.bucket_label(&bucket)?;
         let current = self
             .ctx
@@ -423,21 +447,21 @@ impl atomics::HostCas for State {
             .map_err(|e| wkv::Error::Other(other(e)))
     }
 
-    fn current(&mut self, cas: Resource<Cas>) -> Result<Option<Vec<u8>>, wkv::Error> {
+    async fn current(&mut self, cas: Resource<Cas>) -> Result<Option<Vec<u8>>, wkv::Error> {
         self.table
             .get(&cas)
             .map(|c| c.current.clone())
             .map_err(|e| wkv::Error::Other(other(e)))
     }
 
-    fn drop(&mut self, cas: Resource<Cas>) -> wasmtime::Result<()> {
+    async fn drop(&mut self, cas: Resource<Cas>) -> wasmtime::Result<()> {
         self.table.delete(cas)?;
         Ok(())
     }
 }
 
 impl batch::Host for State {
-    fn get_many(
+    async fn get_many(
         &mut self,
         bucket: Resource<Bucket>,
         keys: Vec<String>,
@@ -455,32 +479,34 @@ impl batch::Host for State {
             .collect()
     }
 
-    fn set_many(
+    async fn set_many(
         &mut self,
         bucket: Resource<Bucket>,
         key_values: Vec<(String, Vec<u8>)>,
     ) -> Result<(), wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        let pairs: Vec<(&str, &[u8])> = key_values
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_slice()))
-            .collect();
-        self.ctx
-            .kv
-            .set_many(&label, &pairs)
-            .map_err(|e| wkv::Error::Other(other(e)))
+        blocking(&self.ctx.kv, move |kv| {
+            let pairs: Vec<(&str, &[u8])> = key_values
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_slice()))
+                .collect();
+            kv.set_many(&label, &pairs)
+        })
+        .await
+        .map_err(wkv::Error::Other)
     }
 
-    fn delete_many(
+    async fn delete_many(
         &mut self,
         bucket: Resource<Bucket>,
         keys: Vec<String>,
     ) -> Result<(), wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-        self.ctx
-            .kv
-            .delete_many(&label, &keys)
-            .map_err(|e| wkv::Error::Other(other(e)))
+        blocking(&self.ctx.kv, move |kv| {
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            kv.delete_many(&label, &keys)
+        })
+        .await
+        .map_err(wkv::Error::Other)
     }
 }

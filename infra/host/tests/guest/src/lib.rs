@@ -1,6 +1,6 @@
 //! Test guest for meridian-host's integration tests.
 
-use spin_sdk::http::{IntoResponse, Request, Response};
+use spin_sdk::http::{IntoResponse, OutgoingResponse, Request, Response, ResponseOutparam};
 use spin_sdk::http_component;
 
 fn query<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
@@ -19,8 +19,37 @@ fn text(status: u16, body: impl Into<String>) -> Response {
         .build()
 }
 
+/// The `ResponseOutparam` form, so that a route can keep working after its
+/// response has gone out (as the edge cache revalidates).
 #[http_component]
-async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
+async fn handle(req: Request, out: ResponseOutparam) {
+    let after = (req.path() == "/after").then(|| query(&req, "url").map(str::to_owned));
+    let resp = match after {
+        Some(_) => text(200, "answered"),
+        None => route(req).await.into_response(),
+    };
+    respond(out, resp).await;
+    // `/after?url=`: fetch after responding; a hung origin keeps this instance
+    // waiting until the host's post-response deadline stops it.
+    if let Some(Some(url)) = after {
+        let out = spin_sdk::http::Request::get(url).build();
+        let _: Result<Response, _> = spin_sdk::http::send(out).await;
+    }
+}
+
+async fn respond(out: ResponseOutparam, mut resp: Response) {
+    let body = std::mem::take(resp.body_mut());
+    match OutgoingResponse::try_from(resp) {
+        Ok(resp) => {
+            if let Err(e) = out.set_with_body(resp, body).await {
+                eprintln!("could not send the response: {e}");
+            }
+        }
+        Err(e) => eprintln!("could not convert the response: {e}"),
+    }
+}
+
+async fn route(req: Request) -> anyhow::Result<impl IntoResponse> {
     let path = req.path().to_owned();
     let resp = if path.starts_with("/echo") || path.starts_with("/users/") || path == "/exact" {
         let mut lines: Vec<String> = req
