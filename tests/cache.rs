@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use meridian_demo_origin as demo_origin;
 use meridian_e2e::{
-    Reply, Service, get, repo_root, send, start_backend, start_host_with, test_catalog,
+    Reply, Service, get, raw_request, repo_root, send, start_backend, start_host_with, test_catalog,
 };
 use meridian_edge::cache::purge::sign_webhook;
 
@@ -261,7 +261,8 @@ fn only_declared_query_parameters_are_keyed_and_forwarded() -> Result<()> {
             "path-encoded-slash",
         ),
     ] {
-        let r = s.at(path, "DE")?;
+        // Sent as written: HTTP clients resolve `%2e%2e` before sending.
+        let r = raw_request(&s.host.url, "GET", path, "cf-ipcountry: DE\r\n")?;
         assert_eq!((r.status, r.error()?.1.as_str()), (400, code), "{path}");
     }
     Ok(())

@@ -52,7 +52,7 @@ read -r NGINX_RPS NGINX_P50 NGINX_P99 < <(run_wrk nginx "http://127.0.0.1:$NGINX
 
 # Hit ratio over the request mix, sequentially, as the edge sees it.
 MIX=$(python3 - "$HOST" "$SECRET" <<'PY'
-import hashlib, hmac, json, sys, urllib.error, urllib.request, collections
+import hashlib, hmac, json, sys, time, urllib.error, urllib.request, collections
 host, secret = sys.argv[1], sys.argv[2]
 counts = collections.Counter()
 by_route = collections.defaultdict(collections.Counter)
@@ -62,7 +62,8 @@ for line in open("infra/bench/request-mix.tsv"):
     country, path = line.rstrip("\n").split("\t")
     if country == "webhook":
         body = json.dumps({"event": "price.changed", "skus": [path]}).encode()
-        sig = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        t = str(int(time.time()))
+        sig = f"t={t},v1=" + hmac.new(secret.encode(), t.encode() + b"." + body, hashlib.sha256).hexdigest()
         urllib.request.urlopen(urllib.request.Request(host + "/v1/purge/webhook", data=body,
             headers={"meridian-webhook-signature": sig, "content-type": "application/json"})).read()
         continue

@@ -121,6 +121,30 @@ impl Service {
         Ok(service)
     }
 
+    /// The process id, for signals and `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` (`KILL`, `STOP`, `CONT`, ...) to the process.
+    pub fn signal(&self, signal: &str) -> Result<()> {
+        let status = Command::new("kill")
+            .args(["-s", signal, &self.child.id().to_string()])
+            .status()
+            .context("running kill")?;
+        if !status.success() {
+            bail!("kill -s {signal} {} failed", self.child.id());
+        }
+        Ok(())
+    }
+
+    /// Kills the process with SIGKILL and reaps it: no shutdown code runs.
+    pub fn kill_hard(mut self) -> Result<()> {
+        self.signal("KILL")?;
+        self.child.wait().context("reaping")?;
+        Ok(())
+    }
+
     /// What the process logged so far.
     pub fn logs(&self) -> String {
         self.stderr.try_iter().collect::<Vec<_>>().join("\n")
@@ -152,8 +176,14 @@ pub fn start_backend(catalog: &Path) -> Result<Service> {
 
 /// [`start_backend`] with more environment, such as `MERIDIAN_BACKEND_REGION`.
 pub fn start_backend_with(catalog: &Path, env: &[(&str, &str)]) -> Result<Service> {
+    start_backend_at(catalog, "127.0.0.1:0", env)
+}
+
+/// [`start_backend_with`] on a given address, so a restarted backend is
+/// found where the edge was told it is.
+pub fn start_backend_at(catalog: &Path, listen: &str, env: &[(&str, &str)]) -> Result<Service> {
     let mut cmd = Command::new(workspace_binary("meridian-gpu-backend")?);
-    cmd.args(["--listen", "127.0.0.1:0"])
+    cmd.args(["--listen", listen])
         .env("MERIDIAN_BACKEND_CATALOG", catalog)
         .env("MERIDIAN_BACKEND_SIGNING_KEY", SIGNING_KEY)
         .env("MERIDIAN_BACKEND_ENGINE", "cpu")
@@ -161,6 +191,14 @@ pub fn start_backend_with(catalog: &Path, env: &[(&str, &str)]) -> Result<Servic
         .env("MERIDIAN_DEV", "1")
         .envs(env.iter().copied());
     Service::start(cmd, "meridian-gpu-backend")
+}
+
+/// The demo merchant origin as its own process (so a test can freeze or
+/// kill it), with its command-line flags.
+pub fn start_demo_origin(args: &[&str]) -> Result<Service> {
+    let mut cmd = Command::new(workspace_binary("meridian-demo-origin")?);
+    cmd.args(["--listen", "127.0.0.1:0"]).args(args);
+    Service::start(cmd, "meridian-demo-origin")
 }
 
 /// The edge host on a free port, running `manifest` with the backend at `backend_url`.
@@ -175,9 +213,21 @@ pub fn start_host_with(
     backend_url: &str,
     env: &[(&str, &str)],
 ) -> Result<Service> {
+    start_host_args(manifest, state_dir, backend_url, env, &[])
+}
+
+/// [`start_host_with`] with more command-line flags.
+pub fn start_host_args(
+    manifest: &Path,
+    state_dir: &Path,
+    backend_url: &str,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> Result<Service> {
     require_components()?;
     let mut cmd = Command::new(workspace_binary("meridian-host")?);
-    cmd.arg("--manifest")
+    cmd.args(args)
+        .arg("--manifest")
         .arg(manifest)
         .args(["--listen", "127.0.0.1:0", "--state-dir"])
         .arg(state_dir)
@@ -187,6 +237,13 @@ pub fn start_host_with(
         .env("RUST_LOG", "info")
         .envs(env.iter().copied());
     Service::start(cmd, "meridian-host")
+}
+
+/// A free loopback address (bound, then released) for a process that must
+/// come back on the same one.
+pub fn free_addr() -> Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.to_string())
 }
 
 /// A copy of the demo catalog plus broken files for refusal tests.

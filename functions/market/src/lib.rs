@@ -17,7 +17,7 @@ use meridian_edge::gate::{Ask, query_param};
 use meridian_edge::policy::Purpose;
 use meridian_edge::policy::stored::{Admin, Change, Shipped, parse_keep};
 use meridian_edge::response::{Refusal, Response};
-use meridian_spin::{Gate, Incoming, PolicyStore, SpinKv, answer, authorize_bearer, now};
+use meridian_spin::{Gate, Incoming, SpinBucket, SpinKv, answer, authorize_bearer, now};
 use spin_sdk::http::{IncomingRequest, IntoResponse, Method};
 use spin_sdk::{http_component, variables};
 
@@ -55,7 +55,7 @@ fn serve(incoming: &Incoming) -> Result<Response, Refusal> {
         let change = |change: Change<'_>| -> Result<Response, Refusal> {
             let if_match = req.header("if-match").and_then(|v| v.as_str());
             Ok(
-                match admin.change(&PolicyStore::open()?, if_match, change) {
+                match admin.change(&open_policy_store()?, if_match, change) {
                     Ok(stored) => {
                         eprintln!(
                             "meridian: policy changed ({} {path}); version {}",
@@ -134,4 +134,9 @@ fn market(incoming: &Incoming, gate: &Gate) -> Result<Response, Refusal> {
             .header("cache-control", "private, no-store")
             .body(body),
     ))
+}
+
+/// The `default` store, for compare-and-swap policy changes.
+fn open_policy_store() -> Result<SpinBucket, Refusal> {
+    SpinBucket::open("default").map_err(|e| Refusal::new(500, "store-unavailable", e))
 }

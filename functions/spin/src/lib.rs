@@ -272,7 +272,7 @@ pub struct Gate {
 }
 
 /// The gate reads the policy through the store it was given; only the
-/// admin API changes it (through [`PolicyStore`]).
+/// admin API changes it (through [`SpinBucket`]).
 struct GateReads<'a>(&'a SpinKv);
 
 impl PolicyKv for GateReads<'_> {
@@ -391,31 +391,18 @@ impl Gate {
     }
 }
 
-/// Spin's `default` store through `wasi:keyvalue`, whose compare-and-swap
-/// (`atomics`) makes policy changes safe against each other.
-pub struct PolicyStore(wkv::Bucket);
-
-impl PolicyStore {
-    pub fn open() -> Result<PolicyStore, Refusal> {
-        wkv::open("default").map(PolicyStore).map_err(|e| {
-            Refusal::new(
-                500,
-                "store-unavailable",
-                format!("key-value store `default`: {e:?}"),
-            )
-        })
-    }
-}
-
-impl PolicyKv for PolicyStore {
+/// Policy changes go through the same `wasi:keyvalue` store as the cache's
+/// purge records: its compare-and-swap keeps publishes from overwriting
+/// each other.
+impl PolicyKv for SpinBucket {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
-        self.0.get(key).map_err(|e| format!("{e:?}"))
+        Kv::get(self, key)
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
-        self.0.set(key, value).map_err(|e| format!("{e:?}"))
+        Kv::set(self, key, value)
     }
     fn delete(&self, key: &str) -> Result<(), String> {
-        self.0.delete(key).map_err(|e| format!("{e:?}"))
+        Kv::delete(self, key)
     }
     fn compare_and_swap(
         &self,
@@ -423,15 +410,7 @@ impl PolicyKv for PolicyStore {
         expected: Option<&[u8]>,
         value: &[u8],
     ) -> Result<bool, String> {
-        let cas = atomics::Cas::new(&self.0, key).map_err(|e| format!("{e:?}"))?;
-        if cas.current().map_err(|e| format!("{e:?}"))?.as_deref() != expected {
-            return Ok(false);
-        }
-        match atomics::swap(cas, value) {
-            Ok(()) => Ok(true),
-            Err(atomics::CasError::CasFailed(_)) => Ok(false),
-            Err(atomics::CasError::StoreError(e)) => Err(format!("{e:?}")),
-        }
+        self.swap_if(key, expected, value)
     }
 }
 

@@ -470,9 +470,7 @@ pub fn rpc_codec(data: &[u8]) {
                 Ok(result) => {
                     let reply = encode_json_reply(result.clone());
                     let again = decode_json_reply::<Detection>(reply.status, &reply.body);
-                    if !overflows_f32(body) {
-                        assert_eq!(again.ok(), Some(result), "JSON reply round trip");
-                    }
+                    assert_eq!(again.ok(), Some(result), "JSON reply round trip");
                 }
                 Err(BindingError::Meta(_)) => assert!((200..300).contains(&status)),
                 Err(BindingError::MissingMeta) => panic!("JSON replies have no meta"),
@@ -516,27 +514,7 @@ where
     }
     let reply = encode_reply(result.clone());
     let again = decode_reply::<T>(reply.status, reply.meta.as_deref(), reply.body);
-    if !meta.is_some_and(|m| overflows_f32(m.as_bytes())) {
-        assert_eq!(again.ok(), Some(result), "bytes reply round trip");
-    }
-}
-
-/// Known finding (reported, not fixed here): serde_json reads a number past
-/// `f32::MAX` into an `f32` field as infinity, which encodes as `null` and
-/// no longer decodes. Such input is exempt from the round trips until the
-/// codec refuses it.
-fn overflows_f32(json: &[u8]) -> bool {
-    fn walk(v: &serde_json::Value) -> bool {
-        match v {
-            serde_json::Value::Number(n) => {
-                n.as_f64().is_some_and(|f| f.abs() > f64::from(f32::MAX))
-            }
-            serde_json::Value::Array(items) => items.iter().any(walk),
-            serde_json::Value::Object(fields) => fields.values().any(walk),
-            _ => false,
-        }
-    }
-    serde_json::from_slice(json).is_ok_and(|v| walk(&v))
+    assert_eq!(again.ok(), Some(result), "bytes reply round trip");
 }
 
 // --- cache entries --------------------------------------------------------
@@ -553,7 +531,7 @@ pub fn cache_entry(data: &[u8]) {
     let Some((&shape, data)) = data.split_first() else {
         return;
     };
-    let (value, chunk_bytes) = if shape & 1 == 0 {
+    let (value, chunk_data) = if shape & 1 == 0 {
         let Some((len, rest)) = data.split_first_chunk::<2>() else {
             return;
         };
@@ -586,19 +564,16 @@ pub fn cache_entry(data: &[u8]) {
         && let BodyRef::Chunked {
             digest,
             chunks,
-            length,
+            chunk_bytes: size,
+            ..
         } = &head.body
     {
-        if claims_more_than_it_holds(*length, *chunks) {
-            return;
-        }
-        // Real entries have a handful of chunks.
-        let chunks = usize::try_from(*chunks).unwrap_or(usize::MAX).min(64);
-        let size = chunk_bytes.len().div_ceil(chunks.max(1)).max(1);
-        let mut parts = chunk_bytes.chunks(size);
-        for i in 0..chunks {
+        // Chunks as a writer of that chunk size would have cut them; real
+        // entries have a handful.
+        let mut parts = chunk_data.chunks(usize::try_from(*size).unwrap_or(usize::MAX).max(1));
+        for i in 0..(*chunks).min(64) {
             let part = parts.next().unwrap_or_default();
-            kv.set(&format!("{}{digest}/{i}", store::BODY_PREFIX), part)
+            kv.set(&store::chunk_key(id, digest, *size, i), part)
                 .expect("memory store");
         }
     }
@@ -624,15 +599,4 @@ pub fn cache_entry(data: &[u8]) {
         stored.policy().map(|p| serde_json::to_value(p).ok()),
         "policy round trip"
     );
-}
-
-/// Known finding (reported, not fixed here: `cache/store.rs` is another
-/// engineer's): `store::read` preallocates a chunked head's `length` and
-/// lists all of its `chunks` keys before reading any, so a foreign or
-/// corrupt head claiming 10^17 bytes or 4e9 chunks aborts the process
-/// (allocation failure). Heads claiming more than any real entry (over
-/// 64 MiB, or more chunks than bytes) are exempt until `read` checks them;
-/// `tests/fuzz/known/` holds the reproducers.
-fn claims_more_than_it_holds(length: u64, chunks: u32) -> bool {
-    length > 64 << 20 || u64::from(chunks) > length.max(1)
 }

@@ -114,7 +114,39 @@ pub enum BodyRef {
     },
 }
 
+/// Most chunks one body may have; with the smallest chunk size (4 KiB)
+/// that is 256 MiB, far above `max_body_bytes`' default.
+const MAX_CHUNKS: u32 = 1 << 16;
+
+/// Bytes reserved up front when assembling a chunked body; it grows past
+/// this only as chunks actually arrive.
+const MAX_PREALLOCATION: u64 = 8 << 20;
+
+/// The key of chunk `i` of entry `id`'s body: per entry, so removing one
+/// entry never takes another's bytes, and per chunk size, so writers
+/// configured differently never assemble each other's chunks.
+pub fn chunk_key(id: &str, digest: &str, chunk_bytes: u32, i: u32) -> String {
+    format!("{BODY_PREFIX}{id}/{digest}/{chunk_bytes}/{i}")
+}
+
 impl BodyRef {
+    /// Whether the chunk count is the one its length and chunk size give.
+    fn is_consistent(&self) -> bool {
+        match self {
+            BodyRef::Inline { .. } => true,
+            BodyRef::Chunked {
+                length,
+                chunks,
+                chunk_bytes,
+                ..
+            } => {
+                *chunk_bytes > 0
+                    && *chunks <= MAX_CHUNKS
+                    && length.div_ceil(u64::from(*chunk_bytes)) == u64::from(*chunks)
+            }
+        }
+    }
+
     fn length(&self) -> u64 {
         match self {
             BodyRef::Inline { length } | BodyRef::Chunked { length, .. } => *length,
@@ -131,7 +163,7 @@ impl BodyRef {
                 chunk_bytes,
                 ..
             } => (0..*chunks)
-                .map(|i| format!("{BODY_PREFIX}{id}/{digest}/{chunk_bytes}/{i}"))
+                .map(|i| chunk_key(id, digest, *chunk_bytes, i))
                 .collect(),
         }
     }
@@ -194,7 +226,8 @@ pub fn read(kv: &impl Kv, id: &str) -> Option<Stored> {
             chunk_bytes,
             ..
         } => {
-            let mut body = Vec::with_capacity(usize::try_from(*length).ok()?);
+            let mut body =
+                Vec::with_capacity(usize::try_from((*length).min(MAX_PREALLOCATION)).ok()?);
             let keys = chunked.chunk_keys(id);
             let last = keys.len().saturating_sub(1);
             for (i, key) in keys.iter().enumerate() {
@@ -232,7 +265,10 @@ fn decode_head(value: &[u8]) -> Option<(Head, &[u8], &[u8])> {
     let rest = value.strip_prefix(MAGIC.as_slice())?;
     let (head, rest) = length_prefixed(rest)?;
     let (policy, rest) = length_prefixed(rest)?;
-    Some((serde_json::from_slice(head).ok()?, policy, rest))
+    let head: Head = serde_json::from_slice(head).ok()?;
+    // A corrupt or foreign head must not make a reader allocate what it
+    // claims: its chunk count has to follow from its length.
+    head.body.is_consistent().then_some((head, policy, rest))
 }
 
 fn length_prefixed(bytes: &[u8]) -> Option<(&[u8], &[u8])> {

@@ -137,9 +137,32 @@ pub fn encode_args<A: Serialize>(args: &A) -> Vec<u8> {
     serde_json::to_vec(args).unwrap_or_else(|e| unreachable!("WIT types serialize: {e}"))
 }
 
+/// JSON into a WIT type, refusing numbers no WIT field can hold: serde
+/// reads one past `f32::MAX` into an `f32` as infinity, which encodes as
+/// `null` and never decodes again (no integer type in the WIT comes near).
+fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
+    fn overflows(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Number(n) => {
+                n.as_f64().is_some_and(|f| f.abs() > f64::from(f32::MAX))
+            }
+            serde_json::Value::Array(items) => items.iter().any(overflows),
+            serde_json::Value::Object(fields) => fields.values().any(overflows),
+            _ => false,
+        }
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes)?;
+    if overflows(&value) {
+        return Err(serde::de::Error::custom(
+            "a number is larger than any field of the contract holds",
+        ));
+    }
+    serde_json::from_value(value)
+}
+
 /// Arguments from a request body; malformed JSON is the caller's fault.
 pub fn decode_args<A: DeserializeOwned>(body: &[u8]) -> Result<A, Error> {
-    serde_json::from_slice(body).map_err(|e| {
+    from_json(body).map_err(|e| {
         Error::new(
             400,
             "rpc-arguments-malformed",
@@ -202,7 +225,7 @@ pub fn decode_reply<T: BytesPayload>(
 ) -> Result<Result<T, Error>, BindingError> {
     if (200..300).contains(&status) {
         let meta = meta.ok_or(BindingError::MissingMeta)?;
-        let meta = serde_json::from_str(meta).map_err(BindingError::Meta)?;
+        let meta = from_json(meta.as_bytes()).map_err(BindingError::Meta)?;
         return Ok(Ok(T::join(meta, body)));
     }
     Ok(Err(refusal(status, &body)))
@@ -228,9 +251,7 @@ pub fn decode_json_reply<T: DeserializeOwned>(
     body: &[u8],
 ) -> Result<Result<T, Error>, BindingError> {
     if (200..300).contains(&status) {
-        return serde_json::from_slice(body)
-            .map(Ok)
-            .map_err(BindingError::Meta);
+        return from_json(body).map(Ok).map_err(BindingError::Meta);
     }
     Ok(Err(refusal(status, body)))
 }
@@ -370,5 +391,29 @@ mod tests {
     fn malformed_arguments_are_invalid() {
         let r: Result<serde_json::Value, _> = decode_args(b"{nope");
         assert!(matches!(r, Err(Error::Invalid(p)) if p.code == "rpc-arguments-malformed"));
+    }
+
+    #[test]
+    fn numbers_past_f32_are_refused_not_read_as_infinity() {
+        let detection = Detection {
+            payload: None,
+            confidence: 0.5,
+            corrected_bits: 3,
+        };
+        let reply = encode_json_reply(Ok(detection));
+        let back = decode_json_reply::<Detection>(200, &reply.body).expect("decodes");
+        assert_eq!(back.ok(), Some(detection));
+        let text = String::from_utf8(reply.body).expect("utf-8");
+        assert!(text.contains("0.5"), "{text}");
+        let huge = text.replace("0.5", "1e39");
+        assert!(matches!(
+            decode_json_reply::<Detection>(200, huge.as_bytes()),
+            Err(BindingError::Meta(_))
+        ));
+        let r: Result<serde_json::Value, _> = decode_args(b"[1e300]");
+        assert!(matches!(r, Err(Error::Invalid(p)) if p.code == "rpc-arguments-malformed"));
+        let fine: serde_json::Value =
+            decode_args(b"[3.0e38, 18446744073709551615]").expect("in range");
+        assert_eq!(fine[1], u64::MAX);
     }
 }

@@ -1225,3 +1225,43 @@ fn a_hundred_thousand_query_strings_leave_the_store_within_budget() {
     purge_tag(&kv, "catalog", false, T0 + 4);
     assert!(status_of(&run(&kv, &origin, &plain, T0 + 5)).contains("; hit"));
 }
+
+#[test]
+fn a_head_claiming_more_chunks_than_its_length_is_no_entry() {
+    // Found by the cache_entry fuzz target: a reader used to reserve what a
+    // corrupt head claimed (10^17 bytes, 4e9 chunk keys) and abort.
+    let config = CacheConfig {
+        chunk_bytes: 4096,
+        ..CacheConfig::default()
+    };
+    let body: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+    let (kv, origin) = (MemoryKv::default(), Origin::default());
+    origin.ok(&[("cache-control", "max-age=600")], &body);
+    let req = request("/v1/origin/catalog/feed", &[]);
+    let r = run_with(&kv, &config, &origin, &req, Client::default(), T0).expect("stored");
+    assert!(status_of(&r).ends_with("stored"), "{}", status_of(&r));
+    let head_key = kv
+        .keys()
+        .into_iter()
+        .find(|k| k.starts_with(store::HEAD_PREFIX))
+        .expect("a head");
+    let id = head_key.trim_start_matches(store::HEAD_PREFIX).to_owned();
+    assert!(store::read(&kv, &id).is_some(), "the entry reads whole");
+
+    let value = kv.get(&head_key).expect("get").expect("value");
+    let json_len = u32::from_be_bytes(value[4..8].try_into().expect("4 bytes")) as usize;
+    let json = std::str::from_utf8(&value[8..8 + json_len]).expect("utf-8");
+    for (from, to) in [
+        ("\"chunks\":3", "\"chunks\":4000000000"),
+        ("\"length\":10000", "\"length\":100000000000000000"),
+    ] {
+        assert!(json.contains(from), "{json}");
+        let tampered_json = json.replace(from, to);
+        let mut tampered = value[..4].to_vec();
+        tampered.extend_from_slice(&(tampered_json.len() as u32).to_be_bytes());
+        tampered.extend_from_slice(tampered_json.as_bytes());
+        tampered.extend_from_slice(&value[8 + json_len..]);
+        kv.set(&head_key, &tampered).expect("set");
+        assert!(store::read(&kv, &id).is_none(), "{to}: no entry, no abort");
+    }
+}

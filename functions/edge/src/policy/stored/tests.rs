@@ -5,12 +5,15 @@ use super::*;
 use crate::policy::publish::MAX_PACK_BYTES;
 use crate::policy::{PolicyInput, Purpose, decide};
 
+/// Another writer getting in just before a compare-and-swap.
+type BeforeCas = Box<dyn FnOnce(&MemKv)>;
+
 /// An in-memory store with an atomic compare-and-swap, and a hook run
-/// just before it (another writer getting in first).
+/// just before it.
 #[derive(Default)]
 struct MemKv {
     map: RefCell<HashMap<String, Vec<u8>>>,
-    before_cas: RefCell<Option<Box<dyn FnOnce(&MemKv)>>>,
+    before_cas: RefCell<Option<BeforeCas>>,
 }
 
 impl PolicyKv for MemKv {
