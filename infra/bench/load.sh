@@ -25,7 +25,9 @@ echo "building the load command ($PROFILE)..."
 if [ "$PROFILE" = release ]; then
     cargo build --release -q -p meridian-e2e --example load -p meridian-gpu-backend -p meridian-host -p meridian-demo-origin
 else
-    cargo build -q -p meridian-e2e --example load -p meridian-gpu-backend -p meridian-host -p meridian-demo-origin
+    for b in meridian-gpu-backend meridian-host meridian-demo-origin examples/load; do
+        [ -x "$BIN/$b" ] || { echo "$BIN/$b is missing: run cargo test --no-run first" >&2; exit 1; }
+    done
 fi
 
 MERIDIAN_DEV=1 MERIDIAN_BACKEND_SIGNING_KEY=$KEY MERIDIAN_BACKEND_CATALOG="$ROOT/gpu-backend/catalog" \

@@ -8,8 +8,10 @@
 //! Hostile classes, drawn in turn for every hostile slot:
 //! - `random-query`: an origin route with a fresh random query string
 //!   (must not grow the store: parameters outside the key are stripped);
-//! - `slow-connection`: half a request, then one byte every 200 ms
-//!   (slowloris; the server should close it);
+//! - `slow-connection`: half a request, then one byte every 200 ms for up
+//!   to 15 s (slowloris; the host should close it at its header-read
+//!   timeout); these run on threads of their own so they never hold a
+//!   client slot;
 //! - `forged-signature`: a render call to the backend with a wrong
 //!   signature;
 //! - `replayed-signature`: one validly signed render call, sent again;
@@ -114,6 +116,7 @@ fn main() -> Result<()> {
         .build();
     let next = Arc::new(AtomicUsize::new(0));
     let tally = Arc::new(Mutex::new(Tally::default()));
+    let slow: Arc<Mutex<Vec<std::thread::JoinHandle<String>>>> = Arc::default();
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.seconds);
     let hostile_every = if args.hostile > 0.0 {
@@ -123,6 +126,7 @@ fn main() -> Result<()> {
     };
     let workers: Vec<_> = (0..args.concurrency.max(1))
         .map(|_| {
+            let slow = slow.clone();
             let (next, tally, agent, mix, replay) = (
                 next.clone(),
                 tally.clone(),
@@ -144,6 +148,12 @@ fn main() -> Result<()> {
                     }
                     let (class, outcome, ms) = if i % hostile_every == hostile_every - 1 {
                         let kind = HOSTILE[(i / hostile_every) % HOSTILE.len()];
+                        if kind == "slow-connection" {
+                            let host = host.clone();
+                            let handle = std::thread::spawn(move || slow_connection(&host));
+                            slow.lock().unwrap_or_else(|p| p.into_inner()).push(handle);
+                            continue;
+                        }
                         let t = Instant::now();
                         let outcome = hostile(kind, i, &agent, &host, &backend, &mix, &replay);
                         (kind.to_owned(), outcome, t.elapsed().as_secs_f64() * 1e3)
@@ -172,6 +182,16 @@ fn main() -> Result<()> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
+    let slow = std::mem::take(&mut *slow.lock().unwrap_or_else(|p| p.into_inner()));
+    for handle in slow {
+        let outcome = handle
+            .join()
+            .unwrap_or_else(|_| "error: probe panicked".to_owned());
+        *tally
+            .answers
+            .entry(("slow-connection".to_owned(), outcome))
+            .or_default() += 1;
+    }
     report(&args, &mut tally, elapsed);
     Ok(())
 }
@@ -201,6 +221,11 @@ fn outcome(result: Result<ureq::Response, ureq::Error>) -> String {
                 Ok(_) => status.to_string(),
                 Err(_) => format!("error: {status} body cut"),
             }
+        }
+        // The backend refuses an unsigned upload by its headers and closes
+        // the connection without reading the body.
+        Err(ureq::Error::Transport(t)) if t.kind() == ureq::ErrorKind::Io => {
+            "connection closed by server".to_owned()
         }
         Err(e) => format!("error: {}", e.kind()),
     }
@@ -309,7 +334,6 @@ fn hostile(
                     .call(),
             )
         }
-        "slow-connection" => slow_connection(host),
         "forged-signature" => {
             let mut req = agent.post(&format!("{backend}{IMAGING_RENDER}"));
             for (n, v) in &replay.headers {
@@ -345,8 +369,8 @@ fn hostile(
     }
 }
 
-/// Half a request line, then a byte every 200 ms for at most 6 s: whether
-/// the server closes it (as it should) or keeps waiting.
+/// Half a request head, then a byte every 200 ms for at most 15 s:
+/// whether the server closes it (as it should) or keeps waiting.
 fn slow_connection(host: &str) -> String {
     let authority = host.trim_start_matches("http://");
     let Ok(mut stream) = TcpStream::connect(authority) else {
@@ -359,7 +383,7 @@ fn slow_connection(host: &str) -> String {
     {
         return "closed-by-server".to_owned();
     }
-    let until = Instant::now() + Duration::from_secs(6);
+    let until = Instant::now() + Duration::from_secs(15);
     let mut buf = [0u8; 512];
     while Instant::now() < until {
         match stream.read(&mut buf) {
@@ -383,7 +407,7 @@ fn slow_connection(host: &str) -> String {
             return "closed-by-server".to_owned();
         }
     }
-    "still-open-after-6s".to_owned()
+    "still-open-after-15s".to_owned()
 }
 
 /// A hex token that differs per request, without a random-number crate.
