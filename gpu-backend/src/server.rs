@@ -16,6 +16,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use http_body_util::BodyExt;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use meridian_wit::backend::exports::meridian::platform::imaging::Guest;
@@ -338,6 +339,7 @@ async fn admit(
         )
     };
     let (parts, body) = request.into_parts();
+    let mut body = Linger(Some(body));
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let declared = header(header::CONTENT_LENGTH.as_str()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
@@ -379,6 +381,7 @@ async fn admit(
     }
     let slot = app.job_slot().await?;
     let read = Duration::from_millis(app.config.server.body_read_timeout_ms);
+    let body = body.0.take().unwrap_or_default();
     let body = match tokio::time::timeout(read, to_bytes(body, limit)).await {
         Ok(Ok(body)) => body,
         Ok(Err(_)) => return Err(too_large()),
@@ -401,6 +404,38 @@ async fn admit(
         body: body.to_vec(),
         slot,
     })
+}
+
+/// Most bytes and longest time spent discarding a refused call's body.
+const LINGER_BYTES: usize = 32 * 1024 * 1024;
+const LINGER_TIME: Duration = Duration::from_secs(5);
+
+/// The body of a call refused before it was read. Dropping it would close
+/// the connection while the client is still sending, and the client would
+/// see a reset instead of the refusal; so the rest is read and discarded,
+/// within bounds, the way servers do a lingering close.
+struct Linger(Option<Body>);
+
+impl Drop for Linger {
+    fn drop(&mut self) {
+        let Some(body) = self.0.take() else { return };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(async move {
+            let drain = async {
+                let mut body = std::pin::pin!(body);
+                let mut seen = 0usize;
+                while let Some(Ok(frame)) = body.frame().await {
+                    seen += frame.data_ref().map_or(0, |d| d.len());
+                    if seen > LINGER_BYTES {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(LINGER_TIME, drain).await;
+        });
+    }
 }
 
 /// Refuses a call the edge meant for another region (residency), or one

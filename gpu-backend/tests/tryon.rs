@@ -389,3 +389,24 @@ fn refusals_carry_status_and_code() {
         (421, "region-mismatch".into())
     );
 }
+
+/// A call refused before its body is read still gets its refusal, not a
+/// reset while it is sending: the backend reads the rest away. Repeated,
+/// since a reset depends on how much the socket buffers took.
+#[test]
+fn refusals_before_the_body_arrive_whole() {
+    let mut body = file(&format!("{FACES}/grace-hopper.jpg"));
+    body.resize(MAX_FRAME_BYTES, 0);
+    for _ in 0..20 {
+        let unsigned = post(&body, false);
+        assert_eq!(
+            (unsigned.status, unsigned.code()),
+            (401, "signature-missing".into())
+        );
+        let elsewhere = post_in(&body, true, Some("us"));
+        assert_eq!(
+            (elsewhere.status, elsewhere.code()),
+            (421, "region-mismatch".into())
+        );
+    }
+}
