@@ -18,6 +18,7 @@ pub mod media;
 pub mod named_urls;
 pub mod origin;
 pub mod page_text;
+pub mod personalize;
 pub mod policy;
 pub mod presets;
 pub mod request;
