@@ -28,13 +28,22 @@ function start(children, cmd, args, env) {
 }
 
 // Backend + edge host + browser. `hostEnv` adds SPIN_VARIABLE_* overrides;
-// `browserArgs` adds Chromium flags (a fake camera, say).
-export async function startStack({ hostEnv = {}, browserArgs = [] } = {}) {
+// `browserArgs` adds Chromium flags (a fake camera, say); `collector` starts
+// the EU event collector too, with its store in a temporary folder.
+export async function startStack({ hostEnv = {}, browserArgs = [], collector = false } = {}) {
   const children = [];
   const key = 'browser-test-key';
   const backend = await start(children, bin('meridian-gpu-backend'), ['--listen', '127.0.0.1:0'], {
     MERIDIAN_BACKEND_SIGNING_KEY: key, MERIDIAN_DEV: '1',
   });
+  let collectorUrl;
+  if (collector) {
+    collectorUrl = await start(children, bin('meridian-collector'), ['--listen', '127.0.0.1:0'], {
+      MERIDIAN_COLLECTOR_SIGNING_KEY: key, MERIDIAN_COLLECTOR_REGION: 'eu', MERIDIAN_DEV: '1',
+      MERIDIAN_COLLECTOR_DATA_DIR: mkdtempSync(join(tmpdir(), 'meridian-collector-')),
+    });
+    hostEnv = { SPIN_VARIABLE_COLLECTOR_URL_EU: collectorUrl, ...hostEnv };
+  }
   const host = await start(children, bin('meridian-host'), [
     '--manifest', join(root, 'spin.toml'), '--listen', '127.0.0.1:0',
     '--state-dir', mkdtempSync(join(tmpdir(), 'meridian-browser-')),
@@ -49,6 +58,7 @@ export async function startStack({ hostEnv = {}, browserArgs = [] } = {}) {
   return {
     host,
     browser,
+    collector: collectorUrl,
     async stop() {
       await browser.close();
       for (const c of children) c.kill();

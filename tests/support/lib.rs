@@ -46,6 +46,7 @@ pub const COMPONENTS: &[&str] = &[
     "meridian-origin",
     "meridian-purge",
     "meridian-tryon",
+    "meridian-personalize",
 ];
 
 /// A built component's file.

@@ -7,7 +7,63 @@ use std::future::Future;
 use meridian_wit::rpc::{self, BytesPayload, Signed, Signer};
 use meridian_wit::types::{Detection, Error, RenderRequest, Rendition, TryonRequest, TryonResult};
 
+use crate::named_urls::NamedUrls;
+use crate::policy::Decision;
 use crate::response::Refusal;
+
+/// Backends of one service by region (`region=url` pairs from a Spin
+/// variable; each host also in `allowed_outbound_hosts`). Personal data
+/// goes only to a region the residency decision allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Regional {
+    urls: NamedUrls,
+    /// The service (`try-on backend`) and what it is sent (`try-on frames`).
+    service: &'static str,
+    payload: &'static str,
+}
+
+impl Regional {
+    pub fn parse(
+        text: &str,
+        service: &'static str,
+        payload: &'static str,
+        code: &str,
+    ) -> Result<Regional, Refusal> {
+        Ok(Regional {
+            urls: NamedUrls::parse(text, &format!("{service} region"), code)?,
+            service,
+            payload,
+        })
+    }
+
+    /// The region and URL `decision` lets this request's data go to: the
+    /// first region in the market's residency order that has a backend.
+    /// None deployed is 451: the law, not an outage, keeps the data here.
+    pub fn route(&self, decision: &Decision) -> Result<(&str, &str), Refusal> {
+        let residency = &decision.residency;
+        let deployed = self.urls.names();
+        residency
+            .regions
+            .pick(&deployed)
+            .and_then(|region| Some((region, self.urls.get(region)?)))
+            .ok_or_else(|| {
+                Refusal::new(
+                    451,
+                    "residency-no-region",
+                    format!(
+                        "{} from {} may only be processed in {} ({}); \
+                         no {} is deployed there (deployed: {})",
+                        self.payload,
+                        decision.market,
+                        serde_json::to_string(&residency.regions).unwrap_or_default(),
+                        residency.reason.code,
+                        self.service,
+                        deployed.join(", "),
+                    ),
+                )
+            })
+    }
+}
 
 /// An outbound call, ready for any HTTP client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +176,34 @@ impl<T: Transport> BackendClient<T> {
         result.map_err(|e| refusal_for("imaging", e))
     }
 
+    /// `POST /rpc/events/append` to a regional collector: a pseudonymized
+    /// batch as JSON. Tried twice on a transport failure or a 5xx, with
+    /// the same event ids (and a fresh nonce), so the collector counts a
+    /// retried event once.
+    pub async fn append_events(&self, batch: Vec<u8>, now: u64) -> Result<EventsStored, Refusal> {
+        let mut last = None;
+        for _ in 0..2 {
+            let call = self.signed(EVENTS_APPEND, "application/json", batch.clone(), now);
+            match self.send("event collector", call).await {
+                Ok(reply) if reply.status == 200 => {
+                    return serde_json::from_slice(&reply.body).map_err(|e| {
+                        Refusal::new(
+                            502,
+                            "collector-error",
+                            format!("the event collector answered malformed: {e}"),
+                        )
+                    });
+                }
+                Ok(reply) if reply.status >= 500 => {
+                    last = Some(collector_refused(&reply));
+                }
+                Ok(reply) => return Err(collector_refused(&reply)),
+                Err(refusal) => last = Some(refusal),
+            }
+        }
+        Err(last.unwrap_or_else(|| Refusal::new(502, "collector-error", "no attempt made")))
+    }
+
     /// The signed request for `tryon.composite`: the arguments as one JSON
     /// line, then the frame's bytes.
     pub fn composite_request(
@@ -174,6 +258,34 @@ impl<T: Transport> BackendClient<T> {
             .map_err(|e| malformed(service, e))?;
         result.map_err(|e| refusal_for(service, e))
     }
+}
+
+/// The collector's route for a batch of events.
+pub const EVENTS_APPEND: &str = "/rpc/events/append";
+
+/// What a collector stored of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct EventsStored {
+    pub accepted: u64,
+    /// Events it already had (a retry, or a page sending twice).
+    pub duplicates: u64,
+}
+
+fn collector_refused(reply: &InboundResponse) -> Refusal {
+    let told: Option<serde_json::Value> = serde_json::from_slice(&reply.body).ok();
+    let code = told
+        .as_ref()
+        .and_then(|v| v.get("code"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("unknown");
+    Refusal::new(
+        502,
+        "collector-refused",
+        format!(
+            "the event collector answered {} ({code}); nothing was stored here",
+            reply.status
+        ),
+    )
 }
 
 /// 128 random bits as hex: a nonce no two calls share.

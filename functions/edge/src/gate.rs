@@ -48,6 +48,9 @@ pub struct Admission {
     pub tax_display: TaxDisplay,
     pub units: Units,
     pub decision: Decision,
+    /// The decision for `Purpose::Personalize`: whether this shopper may
+    /// get an identity, sticky variants and personal recommendations.
+    pub personalization: Decision,
     pub ai_label: AiLabelRule,
     /// The packs this request's country needs, for per-product decisions.
     #[serde(skip)]
@@ -125,28 +128,42 @@ pub fn admit<H: RequestHeaders + ?Sized>(
         &languages,
         pack.default_language(),
     );
-    let decision = decide(
-        &PolicyInput {
-            country: &country.country,
-            subdivision: country.subdivision.as_deref(),
-            tcf: tc_string(
-                header(headers, "x-tcf-consent"),
-                Some(query),
-                header(headers, "cookie"),
-            ),
-            gpc: gpc_signal(header(headers, "sec-gpc")),
-            personalization_opt_in: opted_in(headers, "personalization"),
-            biometric_opt_in: opted_in(headers, "biometric"),
-            purpose: ask.purpose,
-            sku: ask.sku,
-            category: ask.category,
-            // Only a verified age counts, and no route verifies one yet.
-            age: None,
-            locale: Some(&locale.locale),
-        },
-        &set,
-    );
+    let input = PolicyInput {
+        country: &country.country,
+        subdivision: country.subdivision.as_deref(),
+        tcf: tc_string(
+            header(headers, "x-tcf-consent"),
+            Some(query),
+            header(headers, "cookie"),
+        ),
+        gpc: gpc_signal(header(headers, "sec-gpc")),
+        personalization_opt_in: opted_in(headers, "personalization"),
+        biometric_opt_in: opted_in(headers, "biometric"),
+        purpose: ask.purpose,
+        sku: ask.sku,
+        category: ask.category,
+        // Only a verified age counts, and no route verifies one yet.
+        age: None,
+        locale: Some(&locale.locale),
+    };
+    let decision = decide(&input, &set);
+    // Personalization is decided for every request, whatever the route
+    // asks: pages and assets personalize only where this says so.
+    let personalization = if ask.purpose == Purpose::Personalize {
+        decision.clone()
+    } else {
+        decide(
+            &PolicyInput {
+                purpose: Purpose::Personalize,
+                sku: None,
+                category: None,
+                ..input
+            },
+            &set,
+        )
+    };
     Ok(Admission {
+        personalization,
         currency: pack.storefront.currency.clone(),
         tax_display: pack.storefront.tax_display,
         units: pack.storefront.units,

@@ -9,6 +9,7 @@
 //! camera frame to a region the law allows and answers the composite.
 
 pub mod accept;
+pub mod admin;
 pub mod backend;
 pub mod cache;
 pub mod catalog;

@@ -6,6 +6,7 @@
 
 use crate::catalog::{Catalog, Product};
 use crate::gate::Admission;
+use crate::personalize::assign::Assignments;
 use crate::policy::pack::TaxDisplay;
 use crate::policy::scrub_copy;
 use crate::presets::Presets;
@@ -29,7 +30,7 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-fn card(p: &Product, a: &Admission) -> String {
+fn card(p: &Product, a: &Admission, hero: &str) -> String {
     let decision = a.product(&p.sku, None);
     let name = escape(&p.name);
     let sku = escape(&p.sku);
@@ -80,7 +81,7 @@ fn card(p: &Product, a: &Admission) -> String {
     };
     format!(
         r#"    <article class="card" data-sku="{sku}">
-      <img src="/v1/media/{asset}/product.webp" srcset="/v1/media/{asset}/thumbnail.webp 160w, /v1/media/{asset}/product.webp 800w" sizes="(max-width: 600px) 90vw, 280px" alt="{name}" width="800" height="800">
+      <img src="/v1/media/{asset}/{hero}.webp" srcset="/v1/media/{asset}/thumbnail.webp 160w, /v1/media/{asset}/{hero}.webp 800w" sizes="(max-width: 600px) 90vw, 280px" alt="{name}" width="800" height="800">
       <div class="info"><h2>{name}</h2>{price}</div>
       {copy}{ai}
       <div class="formats"><a href="/v1/media/{asset}/square-1080.jpg">1080 square</a><a href="/v1/media/{asset}/story.webp">story</a><a href="/v1/media/{asset}/product.png">PNG</a></div>
@@ -114,9 +115,28 @@ pub fn market_line(a: &Admission) -> String {
     )
 }
 
-/// The page for this admission.
-pub fn render(a: &Admission, catalog: &Catalog, presets: &Presets) -> String {
-    let products: String = catalog.product.iter().map(|p| card(p, a)).collect();
+/// The hero rendition preset a variant may name: only presets the page
+/// knows, so a definition cannot point images at an unknown preset.
+fn hero_preset<'a>(assigned: &'a str, presets: &Presets) -> &'a str {
+    if presets.get(assigned).is_ok() {
+        assigned
+    } else {
+        "product"
+    }
+}
+
+/// The page for this admission, with the features `assignments` gave.
+pub fn render(
+    a: &Admission,
+    catalog: &Catalog,
+    presets: &Presets,
+    assignments: &Assignments,
+) -> String {
+    let hero = escape(hero_preset(
+        assignments.text("storefront-hero", "product"),
+        presets,
+    ));
+    let products: String = catalog.product.iter().map(|p| card(p, a, &hero)).collect();
     let example = catalog
         .product
         .iter()
@@ -138,7 +158,29 @@ pub fn render(a: &Admission, catalog: &Catalog, presets: &Presets) -> String {
         })
         .collect();
     let market = market_line(a);
+    let banner =
+        if assignments.value("free-shipping-banner") == Some(&serde_json::Value::Bool(true)) {
+            r#"<div class="banner" data-feature="free-shipping-banner">Free shipping this week</div>
+"#
+        } else {
+            ""
+        };
     TEMPLATE
+        .replace("{{variant}}", &escape(&assignments.variant()))
+        .replace(
+            "{{personalized}}",
+            if assignments.personalized {
+                "true"
+            } else {
+                "false"
+            },
+        )
+        .replace("{{personalization_reason}}", &escape(&assignments.reason))
+        .replace(
+            "{{strategy}}",
+            &escape(assignments.text("recommendation-strategy", "similar")),
+        )
+        .replace("{{banner}}", banner)
         .replace("{{lang}}", &escape(&a.locale.locale))
         .replace("{{market}}", &market)
         .replace("{{products}}", &products)
@@ -149,15 +191,92 @@ pub fn render(a: &Admission, catalog: &Catalog, presets: &Presets) -> String {
 mod tests {
     use super::*;
     use crate::gate::admit_shopper;
+    use crate::personalize::assign::{Assigned, Identity};
     use crate::policy::Purpose;
 
-    fn page(country: &str, accept_language: &str) -> String {
+    fn control() -> Assignments {
+        Assignments {
+            features: Vec::new(),
+            identity: Identity::None,
+            personalized: false,
+            reason: "consent-tcf-missing".into(),
+        }
+    }
+
+    fn page_with(country: &str, accept_language: &str, assignments: &Assignments) -> String {
         let a = admit_shopper(country, accept_language, Purpose::Render);
         render(
             &a,
             &Catalog::shipped().expect("catalog"),
             &Presets::load(None).expect("presets"),
+            assignments,
         )
+    }
+
+    fn page(country: &str, accept_language: &str) -> String {
+        page_with(country, accept_language, &control())
+    }
+
+    fn assigned(
+        feature: &str,
+        value: serde_json::Value,
+        experiment: Option<(&str, &str)>,
+    ) -> Assigned {
+        Assigned {
+            feature: feature.into(),
+            value,
+            source: if experiment.is_some() {
+                "experiment"
+            } else {
+                "force"
+            }
+            .into(),
+            experiment: experiment.map(|(e, _)| e.into()),
+            variant: experiment.map(|(_, v)| v.into()),
+        }
+    }
+
+    #[test]
+    fn the_page_renders_the_assigned_variants() {
+        let plain = page("DE", "de");
+        assert!(plain.contains(r#"data-variant="" data-personalized="false""#));
+        assert!(plain.contains("/product.webp"));
+        assert!(!plain.contains("square-1080.webp 800w"));
+        assert!(!plain.contains(r#"data-feature="free-shipping-banner""#));
+        let variant = Assignments {
+            features: vec![
+                assigned(
+                    "storefront-hero",
+                    "square-1080".into(),
+                    Some(("hero-preset", "square")),
+                ),
+                assigned("free-shipping-banner", true.into(), None),
+                assigned(
+                    "recommendation-strategy",
+                    "trending".into(),
+                    Some(("rec-strategy", "trending")),
+                ),
+            ],
+            identity: Identity::None,
+            personalized: true,
+            reason: "consent-tcf-granted".into(),
+        };
+        let html = page_with("DE", "de", &variant);
+        assert!(html.contains(r#"data-variant="hero-preset=square;rec-strategy=trending" data-personalized="true""#), "{html}");
+        assert!(html.contains("/square-1080.webp 800w"));
+        assert!(html.contains(r#"data-feature="free-shipping-banner""#));
+        assert!(html.contains(r#"data-strategy="trending""#));
+        // A definition naming a preset the page does not know falls back.
+        let unknown = Assignments {
+            features: vec![assigned(
+                "storefront-hero",
+                "<script>".into(),
+                Some(("hero-preset", "x")),
+            )],
+            ..variant
+        };
+        let html = page_with("DE", "de", &unknown);
+        assert!(html.contains("/product.webp 800w") && !html.contains("<script>\""));
     }
 
     #[test]

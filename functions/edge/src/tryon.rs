@@ -12,9 +12,8 @@ use meridian_wit::types::{
 };
 use serde::Serialize;
 
-use crate::backend::{BackendClient, Transport};
+use crate::backend::{BackendClient, Regional, Transport};
 use crate::gate::{Admission, Ask, query_param};
-use crate::named_urls::NamedUrls;
 use crate::policy::Purpose;
 use crate::response::{Refusal, Response};
 
@@ -52,41 +51,22 @@ pub struct Call {
 /// Try-on backends by region, from the Spin variable `tryon_backends`
 /// (`region=url` pairs; each host also in `allowed_outbound_hosts`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Backends {
-    urls: NamedUrls,
-}
+pub struct Backends(Regional);
 
 impl Backends {
     pub fn parse(text: &str) -> Result<Backends, Refusal> {
-        Ok(Backends {
-            urls: NamedUrls::parse(text, "try-on backend region", "tryon-backends-invalid")?,
-        })
+        Ok(Backends(Regional::parse(
+            text,
+            "try-on backend",
+            "try-on frames",
+            "tryon-backends-invalid",
+        )?))
     }
 
-    /// The region and URL this admission's frames may go to: the first
-    /// region in the market's residency order that has a backend. None
-    /// deployed is 451: the law, not an outage, keeps the frame here.
+    /// The region and URL this admission's frames may go to
+    /// ([`Regional::route`]).
     pub fn route(&self, admission: &Admission) -> Result<(&str, &str), Refusal> {
-        let residency = &admission.decision.residency;
-        let deployed = self.urls.names();
-        residency
-            .regions
-            .pick(&deployed)
-            .and_then(|region| Some((region, self.urls.get(region)?)))
-            .ok_or_else(|| {
-                Refusal::new(
-                    451,
-                    "residency-no-region",
-                    format!(
-                        "try-on frames from {} may only be processed in {} ({}); \
-                         no try-on backend is deployed there (deployed: {})",
-                        admission.decision.market,
-                        serde_json::to_string(&residency.regions).unwrap_or_default(),
-                        residency.reason.code,
-                        deployed.join(", "),
-                    ),
-                )
-            })
+        self.0.route(&admission.decision)
     }
 }
 

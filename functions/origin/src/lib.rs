@@ -10,7 +10,9 @@ use meridian_edge::cache::flow::{Client, Revalidation};
 use meridian_edge::cache::{CacheConfig, CacheRequest};
 use meridian_edge::gate::Ask;
 use meridian_edge::origin::{self, Origins, Pass};
+use meridian_edge::personalize::assign::VARIANT_HEADER;
 use meridian_edge::response::{Refusal, Response};
+use meridian_spin::personalize::{Personalized, open_store};
 use meridian_spin::{
     Gate, Incoming, SpinCache, SpinOrigin, get_or_head, now, open_cache, respond, variable,
 };
@@ -63,7 +65,15 @@ async fn serve(
         return Ok((refusal, None));
     }
     let header = |name: &str| req.header(name).and_then(|v| v.as_str());
-    let decisions = origin::decision_headers(&admission);
+    // The variant is a cache dimension and what the origin answers for;
+    // the identity cookie is only read here, never set on a response a
+    // shared cache may hold.
+    let personalized = Personalized::assign(&open_store()?, &incoming, &admission, &path, false)?;
+    let variant = personalized.assignments.variant();
+    let mut decisions = origin::decision_headers(&admission).to_vec();
+    if !variant.is_empty() {
+        decisions.push((VARIANT_HEADER, variant));
+    }
     let negotiation = ["accept", "accept-language"]
         .into_iter()
         .filter_map(|n| Some((n, header(n)?)));
@@ -86,5 +96,6 @@ async fn serve(
     };
     let (response, revalidation) =
         origin::serve(&pass, client, store, cache, &SpinOrigin, &now).await?;
+    let response = personalized.stamp_without_cookie(response);
     Ok((admission.stamp(response), revalidation.map(|r| (pass, r))))
 }

@@ -10,6 +10,7 @@ use meridian_edge::policy::Purpose;
 use meridian_edge::presets::Presets;
 use meridian_edge::response::{Refusal, Response};
 use meridian_edge::{storefront, tryon_page};
+use meridian_spin::personalize::{Personalized, open_store};
 use meridian_spin::{Gate, Incoming, SpinKv, answer, get_or_head};
 use spin_sdk::http::{IncomingRequest, IntoResponse};
 use spin_sdk::http_component;
@@ -45,12 +46,16 @@ fn serve(incoming: &Incoming) -> Result<Response, Refusal> {
     };
     let admission = Gate::load(&store)?.admit(incoming, ask)?;
     let catalog = Catalog::shipped()?;
+    let mut personalized = None;
     let html = if tryon {
         tryon_page::render(&admission, &catalog)
     } else {
         let presets =
             Presets::load(None).map_err(|e| Refusal::new(500, "presets-invalid", e.to_string()))?;
-        storefront::render(&admission, &catalog, &presets)
+        let p = Personalized::assign(&open_store()?, incoming, &admission, path, true)?;
+        let html = storefront::render(&admission, &catalog, &presets, &p.assignments);
+        personalized = Some(p);
+        html
     };
     let mut response = Response::new(200)
         .header("content-type", "text/html; charset=utf-8")
@@ -62,5 +67,10 @@ fn serve(incoming: &Incoming) -> Result<Response, Refusal> {
         // The camera for this origin's own pages, nothing embedded.
         response = response.header("permissions-policy", "camera=(self)");
     }
-    Ok(admission.stamp(response.body(if head { Vec::new() } else { html.into_bytes() })))
+    let mut response = response.body(if head { Vec::new() } else { html.into_bytes() });
+    if let Some(p) = &personalized {
+        // The page varies by variant too (and by the cookie it may set).
+        response = p.stamp(response);
+    }
+    Ok(admission.stamp(response))
 }

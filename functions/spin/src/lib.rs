@@ -3,6 +3,8 @@
 //! gate with the inputs Spin provides.
 // No unsafe here; the components' `#[http_component]` glue is theirs.
 
+pub mod personalize;
+
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use meridian_edge::backend::{InboundResponse, OutboundRequest, Transport, TransportError};

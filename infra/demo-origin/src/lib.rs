@@ -179,6 +179,8 @@ fn count(shop: &Shop, path: &str) {
 struct Audience {
     currency: String,
     locale: String,
+    /// `experiment=variant` pairs the edge assigned (`meridian-variant`).
+    variant: String,
 }
 
 impl Audience {
@@ -193,6 +195,7 @@ impl Audience {
         Audience {
             currency: get("meridian-currency", "EUR"),
             locale: get("meridian-locale", "en"),
+            variant: get("meridian-variant", ""),
         }
     }
 }
@@ -206,6 +209,12 @@ fn product_json(p: &Product, audience: &Audience) -> serde_json::Value {
         "price": p.price_in(&audience.currency),
         "copy": copy.map(|(_, text)| text),
         "language": copy.map(|(lang, _)| lang),
+        // The merchant's own answer to the edge's experiment.
+        "image_preset": if audience.variant.split(';').any(|v| v == "hero-preset=square") {
+            "square-1080"
+        } else {
+            "product"
+        },
     })
 }
 
@@ -232,7 +241,10 @@ fn cached(shop: &Shop, req: &HeaderMap, body: Vec<u8>, tags: &str, max_age: u64)
         header::LAST_MODIFIED,
         httpdate::fmt_http_date(*lock(&shop.changed)),
     );
-    set(header::VARY, "meridian-currency, meridian-locale".into());
+    set(
+        header::VARY,
+        "meridian-currency, meridian-locale, meridian-variant".into(),
+    );
     set(
         header::HeaderName::from_static("surrogate-key"),
         tags.into(),

@@ -24,6 +24,7 @@ use super::compiled::{CompiledPacks, EMBEDDED_COMPILED};
 use super::pack::PackError;
 use super::packs::EMBEDDED;
 use super::publish::{compile_overrides, invalid, publish};
+use crate::admin::{Versioned, json_response, refused};
 use crate::response::{Refusal, Response};
 
 /// The published revisions.
@@ -482,59 +483,12 @@ pub fn parse_keep(text: &str) -> Result<usize, Refusal> {
         })
 }
 
-fn etag(version: &str) -> String {
-    format!("\"{version}\"")
-}
-
-fn refused(refusal: Refusal, version: &str) -> Response {
-    refusal.into_response().header("etag", etag(version))
-}
-
-fn json_response(value: serde_json::Value, version: &str) -> Response {
-    Response::new(200)
-        .header("content-type", "application/json")
-        .header("cache-control", "no-store")
-        .header("etag", etag(version))
-        .body(value.to_string().into_bytes())
-}
-
-/// Whether `If-Match` names `version`; `Err` when it names nothing usable.
-fn check_if_match(if_match: Option<&str>, version: &str) -> Result<(), Response> {
-    let need = |why: &str| {
-        refused(
-            Refusal::new(
-                428,
-                "precondition-required",
-                format!(
-                    "{why}: send If-Match: \"<policy_version>\" with the version you changed (now {version})"
-                ),
-            ),
-            version,
-        )
-    };
-    let Some(value) = if_match.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Err(need("a change needs If-Match"));
-    };
-    let tags: Vec<&str> = value.split(',').map(str::trim).collect();
-    if tags.contains(&"*") {
-        return Err(need("If-Match: * would overwrite any version"));
-    }
-    let named = |tag: &str| tag.trim_start_matches("W/").trim_matches('"') == version;
-    if tags.into_iter().any(named) {
-        return Ok(());
-    }
-    Err(refused(
-        Refusal::new(
-            412,
-            "policy-version-mismatch",
-            format!(
-                "If-Match names {}, but the policy in force is {version}: read it again and redo the change",
-                value.escape_default()
-            ),
-        ),
-        version,
-    ))
-}
+/// How the policy names itself to [`crate::admin`].
+const POLICY: Versioned<'static> = Versioned {
+    version_name: "policy_version",
+    mismatch_code: "policy-version-mismatch",
+    document: "the policy",
+};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -611,7 +565,7 @@ impl Admin<'_> {
             .version()
             .to_owned();
         let no_change = |r: Refusal| refused(r, &version);
-        check_if_match(if_match, &version)?;
+        POLICY.check_if_match(if_match, &version)?;
         let undecodable = in_force.head_bytes.is_some() && in_force.head.is_none();
         if undecodable && !matches!(change, Change::Reset) {
             return Err(no_change(Refusal::new(
@@ -676,13 +630,9 @@ impl Admin<'_> {
                 .packs()
                 .map(|p| p.version().to_owned())
                 .unwrap_or_else(|_| version.clone());
-            return Err(refused(
-                Refusal::new(
-                    412,
-                    "policy-version-mismatch",
-                    format!(
-                        "another change was stored first; the policy in force is now {winner}: read it again and redo the change"
-                    ),
+            return Err(POLICY.mismatch(
+                &format!(
+                    "another change was stored first; the policy in force is now {winner}: read it again and redo the change"
                 ),
                 &winner,
             ));

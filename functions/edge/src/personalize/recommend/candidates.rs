@@ -1,0 +1,118 @@
+//! Candidate generation: items similar to the context, trending in the
+//! market, in recently viewed categories, and promoted; each with the
+//! relevance its sources add up to and which sources brought it.
+
+use super::config::Weights;
+use super::data::RecData;
+use super::request::Checked;
+
+/// Which sources brought a candidate (bits), turned into [`super::Reason`]s
+/// only for the items returned.
+pub(crate) const SIMILAR: u8 = 1;
+pub(crate) const TRENDING: u8 = 1 << 1;
+pub(crate) const RECENT: u8 = 1 << 2;
+pub(crate) const PROMOTED: u8 = 1 << 3;
+pub(crate) const EXPLORATION: u8 = 1 << 4;
+
+/// An item that may be recommended, as the caller's predicate sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate<'d> {
+    pub sku: &'d str,
+    /// A category of `policy::codes::CATEGORIES`.
+    pub category: &'d str,
+    pub in_stock: bool,
+    pub promoted: bool,
+    /// What its sources add up to (normalised to 0..1 before ranking).
+    pub relevance: f64,
+    pub(crate) id: usize,
+    pub(crate) category_id: usize,
+    pub(crate) sources: u8,
+}
+
+impl<'d> Candidate<'d> {
+    pub(crate) fn of(data: &'d RecData, id: usize) -> Candidate<'d> {
+        let item = &data.items[id];
+        Candidate {
+            sku: &item.sku,
+            category: &item.category,
+            in_stock: item.in_stock,
+            promoted: item.promoted,
+            relevance: 0.0,
+            id,
+            category_id: item.category_id,
+            sources: 0,
+        }
+    }
+}
+
+/// Every item some source proposes, in item (SKU) order, and the market key
+/// whose trending list was used. Context items are included here and
+/// dropped by the filter.
+pub(crate) fn generate<'d>(
+    data: &'d RecData,
+    weights: &Weights,
+    checked: &Checked,
+    market: &str,
+) -> (Vec<Candidate<'d>>, Option<&'d str>) {
+    let n = data.len();
+    let mut relevance = vec![0.0_f64; n];
+    let mut sources = vec![0_u8; n];
+
+    // Similar: the best co-occurrence with any context item counts (a cart
+    // of three scarves should not make a fourth thrice as relevant).
+    if weights.similar > 0.0 {
+        let mut best = vec![0.0_f64; n];
+        for &ctx in &checked.context {
+            for &(id, score) in &data.items[ctx].similar {
+                best[id] = best[id].max(score);
+                sources[id] |= SIMILAR;
+            }
+        }
+        for (r, b) in relevance.iter_mut().zip(&best) {
+            *r += weights.similar * b;
+        }
+    }
+
+    let mut trending_key = None;
+    if weights.trending > 0.0
+        && let Some((key, list)) = data.trending_for(market)
+    {
+        trending_key = Some(key);
+        for &(id, score) in list {
+            relevance[id] += weights.trending * score;
+            sources[id] |= TRENDING;
+        }
+    }
+
+    if weights.recently_viewed > 0.0
+        && let Some(categories) = &checked.recent_categories
+        && !categories.is_empty()
+    {
+        for (id, item) in data.items.iter().enumerate() {
+            if categories.contains(&item.category_id) {
+                // Popularity orders items within a category.
+                relevance[id] += weights.recently_viewed * (0.5 + 0.5 * item.popularity);
+                sources[id] |= RECENT;
+            }
+        }
+    }
+
+    if weights.promoted > 0.0 {
+        for (id, item) in data.items.iter().enumerate() {
+            if item.promoted {
+                relevance[id] += weights.promoted;
+                sources[id] |= PROMOTED;
+            }
+        }
+    }
+
+    let pool = (0..n)
+        .filter(|&id| sources[id] != 0)
+        .map(|id| Candidate {
+            relevance: relevance[id],
+            sources: sources[id],
+            ..Candidate::of(data, id)
+        })
+        .collect();
+    (pool, trending_key)
+}

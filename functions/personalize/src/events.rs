@@ -1,0 +1,69 @@
+//! `POST /v1/events`: a beacon batch, validated and pseudonymized here,
+//! forwarded to a collector in a region the shopper's residency decision
+//! allows (as try-on frames are routed), accepted whole or refused whole.
+
+use meridian_edge::backend::{BackendClient, Regional, check_signing_key, development_mode};
+use meridian_edge::gate::Admission;
+use meridian_edge::personalize::assign::Identity;
+use meridian_edge::personalize::events::{
+    EventCollector, EventDetail, EventsConfig, PseudonymSecret, RequestFacts,
+};
+use meridian_edge::response::{Refusal, Response};
+use meridian_spin::personalize::{Personalized, open_store, pseudonym_secret};
+use meridian_spin::{Incoming, SpinHttp, now, variable};
+
+pub async fn serve(incoming: &Incoming, admission: &Admission) -> Result<Response, Refusal> {
+    let req = &incoming.request;
+    let collectors = Regional::parse(
+        &variable("collector_backends")?,
+        "event collector",
+        "events",
+        "collector-backends-invalid",
+    )?;
+    let signing_key = variable("backend_signing_key")?;
+    let development =
+        development_mode(&spin_sdk::variables::get("development_mode").unwrap_or_default());
+    check_signing_key(&signing_key, development)?;
+    let secret = PseudonymSecret::new(pseudonym_secret()?.as_bytes())
+        .map_err(|e| Refusal::new(500, "configuration-invalid", e.to_string()))?;
+    let collector = EventCollector::new(EventsConfig::default(), secret);
+    let decision = &admission.personalization;
+    let (region, url) = collectors.route(decision)?;
+    let mut personalized =
+        Personalized::assign(&open_store()?, incoming, admission, "/v1/events", false)?;
+    let profile = personalized.assignments.identity.profile().cloned();
+    let now_s = now();
+    let facts = RequestFacts {
+        decision,
+        shopper_id: profile.as_ref().map(|p| p.id.as_str()),
+        client_ip: admission.country.client_ip,
+        region,
+        now_ms: now_s * 1000,
+    };
+    let content_type = req.header("content-type").and_then(|v| v.as_str());
+    let collected = collector
+        .receive(content_type, req.body(), &facts)
+        .map_err(|e| e.refusal())?;
+    if let Some(batch) = &collected.batch {
+        let client = BackendClient::new(url, &signing_key, SpinHttp).in_region(region);
+        let body = serde_json::to_vec(batch).unwrap_or_default();
+        client.append_events(body, now_s).await?;
+        // Product views become the shopper's recently viewed, in their
+        // own cookie (only a shopper with an identity has one).
+        let viewed: Vec<&str> = batch
+            .events
+            .iter()
+            .filter_map(|e| match &e.detail {
+                EventDetail::View { sku } => Some(sku.as_str()),
+                _ => None,
+            })
+            .collect();
+        if let (Some(mut profile), false) = (profile, viewed.is_empty()) {
+            for sku in viewed {
+                profile.viewed(sku);
+            }
+            personalized.assignments.identity = Identity::Set(profile);
+        }
+    }
+    Ok(personalized.stamp(collected.summary.into_response()))
+}

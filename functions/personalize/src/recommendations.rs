@@ -1,0 +1,108 @@
+//! `GET /v1/recommendations?context=product:<sku>|home|cart:<sku>,...&k=`.
+
+use meridian_edge::catalog::Catalog;
+use meridian_edge::gate::{Admission, query_param};
+use meridian_edge::personalize::recommend::{self, Context, RecConfig, RecData, Request};
+use meridian_edge::response::{Refusal, Response};
+use meridian_spin::personalize::{Personalized, open_store};
+use meridian_spin::{Incoming, now};
+
+/// The ranking for the `recommendation-strategy` variant: `trending`
+/// weighs what sells in the market above similarity.
+fn config_for(strategy: &str) -> RecConfig {
+    let mut config = RecConfig::default();
+    if strategy == "trending" {
+        config.weights.trending = 1.0;
+        config.weights.similar = 0.4;
+    }
+    config
+}
+
+pub fn serve(incoming: &Incoming, admission: &Admission, head: bool) -> Result<Response, Refusal> {
+    let query = incoming.request.query();
+    let context =
+        Context::parse(query_param(query, "context").unwrap_or("home")).map_err(|e| e.refusal())?;
+    let k = match query_param(query, "k") {
+        None => None,
+        Some(k) => Some(k.parse::<usize>().map_err(|_| {
+            Refusal::new(
+                400,
+                "recommend-k-out-of-range",
+                format!("k is a number, not `{}`", k.escape_default()),
+            )
+        })?),
+    };
+    let data = RecData::shipped().map_err(|e| e.refusal())?;
+    let catalog = Catalog::shipped()?;
+    let personalized = Personalized::assign(
+        &open_store()?,
+        incoming,
+        admission,
+        "/v1/recommendations",
+        true,
+    )?;
+    let a = &personalized.assignments;
+    let strategy = a.text("recommendation-strategy", "similar").to_owned();
+    let config = config_for(&strategy);
+    // Recently viewed only from the shopper's own cookie, only with consent.
+    let recent = a
+        .identity
+        .profile()
+        .filter(|_| a.personalized)
+        .map(|p| p.recent.clone());
+    let request = Request {
+        context: &context,
+        market: &admission.decision.market,
+        recently_viewed: recent.as_deref(),
+        k,
+        now: now(),
+    };
+    // Never what this market may not see or buy, nor what the catalog
+    // does not sell.
+    let allowed = |c: &recommend::Candidate<'_>| {
+        catalog.product.iter().any(|p| p.sku == c.sku)
+            && !admission.product(c.sku, Some(c.category)).territory.blocked
+    };
+    let list = recommend::recommend(&data, &config, &request, allowed).map_err(|e| e.refusal())?;
+    let items: Vec<serde_json::Value> = list
+        .items
+        .iter()
+        .filter_map(|item| {
+            let product = catalog.product.iter().find(|p| p.sku == item.sku)?;
+            let reasons: Vec<String> = item.reasons.iter().map(|r| r.code()).collect();
+            Some(serde_json::json!({
+                "sku": item.sku,
+                "name": product.name,
+                "asset": product.asset,
+                "price": product.price_in(&admission.currency),
+                "score": item.score,
+                "reasons": reasons,
+            }))
+        })
+        .collect();
+    let body = serde_json::json!({
+        "context": context.key(),
+        "market": admission.decision.market,
+        "strategy": strategy,
+        "personalized": list.personalised,
+        "items": items,
+    });
+    let response = Response::new(200)
+        .header("content-type", "application/json")
+        // Lists with recently viewed items are the shopper's own; the
+        // others vary by market and variant, which browsers see.
+        .header(
+            "cache-control",
+            if list.personalised {
+                "private, no-store"
+            } else {
+                "private, max-age=60"
+            },
+        )
+        .body(if head {
+            Vec::new()
+        } else {
+            body.to_string().into_bytes()
+        });
+    Ok(personalized.stamp(response))
+}

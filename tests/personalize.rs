@@ -1,0 +1,371 @@
+//! Personalization through the real edge host: the identity cookie only
+//! with consent, sticky variants, the variant as a cache dimension, the
+//! experiments admin API, recommendations the market may see, and event
+//! beacons reaching only a collector in an allowed region.
+
+use anyhow::{Context, Result};
+use meridian_demo_origin as demo_origin;
+use meridian_e2e::{Reply, Service, get, repo_root, send, start_host_with};
+
+/// The CDN's geo header decides the market; loopback stands in for the CDN.
+const MARKET_CONFIG: &str = "trusted_proxies = [\"127.0.0.1/32\"]";
+const ADMIN: &str = "e2e-experiments-admin-token";
+
+struct Edge {
+    host: Service,
+    _state: tempfile::TempDir,
+    _origin: demo_origin::Running,
+    origin_url: String,
+}
+
+fn edge(extra: &[(&str, &str)]) -> Result<Edge> {
+    let origin = demo_origin::spawn(demo_origin::Config {
+        listen: "127.0.0.1:0".parse()?,
+        ..demo_origin::Config::default()
+    })?;
+    let origin_url = origin.url();
+    let state = tempfile::tempdir()?;
+    let mut env = vec![
+        ("SPIN_VARIABLE_MARKET_CONFIG", MARKET_CONFIG),
+        ("SPIN_VARIABLE_EXPERIMENTS_ADMIN_TOKEN", ADMIN),
+        ("SPIN_VARIABLE_ORIGIN_CATALOG_URL", origin_url.as_str()),
+    ];
+    env.extend_from_slice(extra);
+    // No backend is called by these routes.
+    let host = start_host_with(
+        &repo_root().join("spin.toml"),
+        state.path(),
+        "http://127.0.0.1:9",
+        &env,
+    )?;
+    Ok(Edge {
+        host,
+        _state: state,
+        _origin: origin,
+        origin_url,
+    })
+}
+
+/// The `meridian_p=<value>` pair of a `Set-Cookie`, if the reply set one.
+fn cookie_of(reply: &Reply) -> Option<String> {
+    let set = reply.header("set-cookie")?;
+    let pair = set.split(';').next()?.trim();
+    pair.starts_with("meridian_p=").then(|| pair.to_owned())
+}
+
+fn assignments(edge: &Edge, country: &str, cookie: Option<&str>) -> Result<Reply> {
+    let mut headers = vec![("cf-ipcountry", country)];
+    if let Some(cookie) = cookie {
+        headers.push(("cookie", cookie));
+    }
+    get(
+        &format!("{}/v1/assignments?page=/", edge.host.url),
+        &headers,
+    )
+}
+
+fn json(reply: &Reply) -> Result<serde_json::Value> {
+    serde_json::from_slice(&reply.body)
+        .with_context(|| format!("not JSON: {}", String::from_utf8_lossy(&reply.body)))
+}
+
+fn feature<'a>(body: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    body["features"]
+        .as_array()
+        .and_then(|f| f.iter().find(|a| a["feature"] == name))
+        .map(|a| &a["value"])
+        .unwrap_or(&serde_json::Value::Null)
+}
+
+#[test]
+fn the_identity_cookie_is_set_only_with_consent_and_keeps_variants() -> Result<()> {
+    let edge = edge(&[])?;
+    // Germany (TCF) without a TC string: no id, control values, no cookie.
+    let de = assignments(&edge, "DE", None)?;
+    assert_eq!(de.status, 200, "{}", String::from_utf8_lossy(&de.body));
+    assert_eq!(cookie_of(&de), None, "no cookie without consent");
+    assert_eq!(
+        de.header("meridian-personalization"),
+        Some("off; reason=consent-tcf-missing")
+    );
+    assert_eq!(de.header("meridian-variant"), None);
+    let body = json(&de)?;
+    assert_eq!(body["personalized"], false);
+    assert_eq!(feature(&body, "storefront-hero"), "product");
+    assert_eq!(feature(&body, "recommendation-strategy"), "similar");
+    assert_eq!(de.header("cache-control"), Some("private, no-store"));
+
+    // The US (opt-out, none exercised): an id, sticky variants.
+    let us = assignments(&edge, "US", None)?;
+    assert_eq!(us.status, 200);
+    let cookie = cookie_of(&us).context("a cookie with consent")?;
+    let set = us.header("set-cookie").unwrap_or_default();
+    for attr in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
+        assert!(set.contains(attr), "{set}");
+    }
+    assert!(
+        us.header("meridian-personalization")
+            .is_some_and(|v| v.starts_with("on;"))
+    );
+    let first = json(&us)?;
+    assert_eq!(first["personalized"], true);
+    for _ in 0..3 {
+        let again = assignments(&edge, "US", Some(&cookie))?;
+        assert_eq!(json(&again)?["variant"], first["variant"], "sticky");
+        assert_eq!(cookie_of(&again), None, "a current cookie is not re-set");
+    }
+
+    // The same cookie in a market without consent is deleted.
+    let cleared = assignments(&edge, "DE", Some(&cookie))?;
+    let set = cleared.header("set-cookie").context("cleared")?;
+    assert!(
+        set.starts_with("meridian_p=;") && set.contains("Max-Age=0"),
+        "{set}"
+    );
+    assert_eq!(json(&cleared)?["variant"], "");
+
+    // A forged cookie is replaced, never trusted.
+    let forged = assignments(&edge, "US", Some("meridian_p=e30.AAAAAAAAAAAAAAAAAAAAAA"))?;
+    let replaced = cookie_of(&forged).context("re-issued")?;
+    assert_ne!(replaced, "meridian_p=e30.AAAAAAAAAAAAAAAAAAAAAA");
+
+    // Many shoppers: both variants of an experiment occur, and the
+    // mutually exclusive experiments never together.
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..40 {
+        let body = json(&assignments(&edge, "US", None)?)?;
+        let variant = body["variant"].as_str().unwrap_or_default().to_owned();
+        assert!(
+            !(variant.contains("hero-preset=") && variant.contains("rec-strategy=")),
+            "one namespace: {variant}"
+        );
+        seen.insert(variant);
+    }
+    assert!(
+        seen.iter().any(|v| v.contains("hero-preset=square")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter().any(|v| v.contains("hero-preset=control")),
+        "{seen:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn origin_answers_are_cached_per_variant() -> Result<()> {
+    let edge = edge(&[])?;
+    let url = format!("{}/v1/origin/catalog/products?limit=3", edge.host.url);
+    // Shoppers with cookies, until two of them are in different variants.
+    let mut by_variant: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for _ in 0..60 {
+        let us = assignments(&edge, "US", None)?;
+        let cookie = cookie_of(&us).context("cookie")?;
+        let variant = json(&us)?["variant"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if variant.contains("hero-preset=") {
+            by_variant.entry(variant).or_default().push(cookie);
+        }
+        if by_variant.len() == 2 && by_variant.values().all(|c| c.len() >= 2) {
+            break;
+        }
+    }
+    assert_eq!(by_variant.len(), 2, "{by_variant:?}");
+    for (variant, cookies) in &by_variant {
+        let preset = if variant.contains("hero-preset=square") {
+            "square-1080"
+        } else {
+            "product"
+        };
+        for (i, cookie) in cookies.iter().take(2).enumerate() {
+            let reply = get(&url, &[("cf-ipcountry", "US"), ("cookie", cookie)])?;
+            assert_eq!(reply.status, 200);
+            assert_eq!(reply.header("meridian-variant"), Some(variant.as_str()));
+            assert_eq!(
+                reply.header("set-cookie"),
+                None,
+                "a cacheable answer sets no cookie"
+            );
+            let status = reply.header("cache-status").unwrap_or_default();
+            if i == 0 {
+                assert!(
+                    status.contains("fwd=") && !status.contains("hit"),
+                    "{status}"
+                );
+            } else {
+                assert!(status.contains("hit"), "same variant, a hit: {status}");
+            }
+            let products = json(&reply)?;
+            assert_eq!(
+                products[0]["image_preset"], preset,
+                "the origin saw the variant"
+            );
+        }
+    }
+    // One origin request per variant (the demo origin counts them).
+    let counts = json(&get(&format!("{}/admin/requests", edge.origin_url), &[])?)?;
+    assert_eq!(counts["/products"], 2, "{counts}");
+    Ok(())
+}
+
+#[test]
+fn recommendations_never_include_what_the_market_blocks() -> Result<()> {
+    let edge = edge(&[])?;
+    // Saudi Arabia restricts alcohol; China the unlicensed frames.
+    for (country, blocked) in [("SA", "MRD-RIESLING-2023"), ("CN", "MRD-ORBIT-TITANIUM")] {
+        for context in ["home", "product:MRD-SOLSTICE-SUN", "cart:MRD-SILK-SCARF"] {
+            let reply = get(
+                &format!(
+                    "{}/v1/recommendations?context={context}&k=10",
+                    edge.host.url
+                ),
+                &[("cf-ipcountry", country)],
+            )?;
+            assert_eq!(
+                reply.status,
+                200,
+                "{}",
+                String::from_utf8_lossy(&reply.body)
+            );
+            let body = json(&reply)?;
+            let items = body["items"].as_array().context("items")?;
+            assert!(!items.is_empty(), "{country} {context}");
+            for item in items {
+                assert_ne!(item["sku"], blocked, "{country} {context}: {item}");
+                let reasons = item["reasons"].as_array().context("reasons")?;
+                assert!(!reasons.is_empty(), "every item says why: {item}");
+            }
+        }
+    }
+    // Elsewhere the same product may be recommended.
+    let de = json(&get(
+        &format!("{}/v1/recommendations?context=home&k=20", edge.host.url),
+        &[("cf-ipcountry", "DE")],
+    )?)?;
+    assert!(
+        de["items"]
+            .as_array()
+            .is_some_and(|i| i.iter().any(|i| i["sku"] == "MRD-RIESLING-2023")),
+        "{de}"
+    );
+    // Refusals carry a status, a code and a message.
+    for (query, status, code) in [
+        ("context=shelf", 400, "recommend-context-invalid"),
+        ("context=product:NOPE", 404, "recommend-unknown-sku"),
+        ("context=home&k=500", 400, "recommend-k-out-of-range"),
+        ("context=home&k=ten", 400, "recommend-k-out-of-range"),
+    ] {
+        let reply = get(
+            &format!("{}/v1/recommendations?{query}", edge.host.url),
+            &[("cf-ipcountry", "DE")],
+        )?;
+        let (s, c, _) = reply.error()?;
+        assert_eq!(
+            (reply.status, s, c.as_str()),
+            (status, status, code),
+            "{query}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn experiments_are_published_validated_and_shown() -> Result<()> {
+    let edge = edge(&[])?;
+    let admin = format!("{}/v1/admin/experiments", edge.host.url);
+    let auth = format!("Bearer {ADMIN}");
+    let unauthorized = get(&admin, &[])?;
+    assert_eq!(unauthorized.status, 401);
+    let status = get(&admin, &[("authorization", &auth)])?;
+    assert_eq!(status.status, 200);
+    let version = json(&status)?["experiments_version"]
+        .as_str()
+        .context("version")?
+        .to_owned();
+    let etag = format!("\"{version}\"");
+    let mut doc = json(&status)?["definitions"].clone();
+
+    // Invalid: refused with the rule and the reason; nothing changes.
+    let mut bad = doc.clone();
+    bad["features"]["storefront-hero"]["rules"][0]["weights"] = serde_json::json!([0.9, 0.9]);
+    let refused = send(
+        "PUT",
+        &admin,
+        &[("authorization", &auth), ("if-match", &etag)],
+        Some(bad.to_string().as_bytes()),
+    )?;
+    let (_, code, message) = refused.error()?;
+    assert_eq!(
+        (refused.status, code.as_str()),
+        (422, "experiments-invalid")
+    );
+    assert!(
+        message.contains("features.storefront-hero.rules[0].weights"),
+        "{message}"
+    );
+    // Without If-Match: 428.
+    let unconditional = send(
+        "PUT",
+        &admin,
+        &[("authorization", &auth)],
+        Some(doc.to_string().as_bytes()),
+    )?;
+    assert_eq!(unconditional.status, 428);
+
+    // Valid: the hero experiment stops (end in the past); shoppers get
+    // the default from the next request on.
+    doc["experiments"]["hero-preset"]["end"] = serde_json::json!("2026-11-02T00:00:00Z");
+    let published = send(
+        "PUT",
+        &admin,
+        &[("authorization", &auth), ("if-match", &etag)],
+        Some(doc.to_string().as_bytes()),
+    )?;
+    assert_eq!(
+        published.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&published.body)
+    );
+    let stale = send(
+        "PUT",
+        &admin,
+        &[("authorization", &auth), ("if-match", &etag)],
+        Some(doc.to_string().as_bytes()),
+    )?;
+    assert_eq!(stale.error()?.1, "experiments-version-mismatch");
+    for _ in 0..10 {
+        let body = json(&assignments(&edge, "US", None)?)?;
+        assert!(
+            !body["variant"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("hero-preset"),
+            "{body}"
+        );
+        assert_eq!(feature(&body, "storefront-hero"), "product");
+    }
+    let history = json(&get(
+        &format!("{admin}/history"),
+        &[("authorization", &auth)],
+    )?)?;
+    assert_eq!(history["revisions"].as_array().map(Vec::len), Some(1));
+
+    // The experiment's page: definition and arms.
+    let shown = get(
+        &format!("{}/v1/experiments/hero-preset", edge.host.url),
+        &[("authorization", &auth)],
+    )?;
+    assert_eq!(shown.status, 200);
+    let shown = json(&shown)?;
+    assert_eq!(shown["arms"], serde_json::json!(["control", "square"]));
+    assert_eq!(shown["running"], false);
+    let unknown = get(
+        &format!("{}/v1/experiments/nope", edge.host.url),
+        &[("authorization", &auth)],
+    )?;
+    assert_eq!(unknown.error()?.1, "experiment-unknown");
+    Ok(())
+}
