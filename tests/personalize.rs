@@ -10,6 +10,8 @@ use meridian_e2e::{Reply, Service, get, repo_root, send, start_host_with};
 /// The CDN's geo header decides the market; loopback stands in for the CDN.
 const MARKET_CONFIG: &str = "trusted_proxies = [\"127.0.0.1/32\"]";
 const ADMIN: &str = "e2e-experiments-admin-token";
+/// A TC string with consent to purposes 1, 5 and 6 for vendor 4040.
+const TC_GRANTED: &str = "CQSbk4AQSbk4AEsACBENB4FgAIwAAAAAAAYgfkQAQfkAAAAA";
 
 struct Edge {
     host: Service,
@@ -368,4 +370,189 @@ fn experiments_are_published_validated_and_shown() -> Result<()> {
     )?;
     assert_eq!(unknown.error()?.1, "experiment-unknown");
     Ok(())
+}
+
+/// A counter of a collector's `/metrics`.
+fn collector_metric(collector: &Service, name: &str) -> Result<u64> {
+    let text = String::from_utf8(get(&format!("{}/metrics", collector.url), &[])?.body)?;
+    Ok(text
+        .lines()
+        .filter(|l| l.starts_with(name))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum())
+}
+
+fn beacon(ids: &[&str], now_ms: u64) -> String {
+    let events: Vec<serde_json::Value> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            if i % 2 == 0 {
+                serde_json::json!({"id": id, "kind": "exposure", "at": now_ms, "page": "/",
+                    "experiment": "hero-preset", "variant": "square"})
+            } else {
+                serde_json::json!({"id": id, "kind": "view", "at": now_ms, "page": "/p/scarf",
+                    "sku": "MRD-SILK-SCARF"})
+            }
+        })
+        .collect();
+    serde_json::json!({"schema": "meridian.events/1", "events": events}).to_string()
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}
+
+/// Beacons through the host to two regional collectors: a German
+/// shopper's events reach only the EU collector, an American's only the
+/// US one; a retried beacon counts once; without consent nothing leaves;
+/// bad beacons are refused whole.
+#[test]
+fn events_reach_only_a_collector_the_residency_allows() -> Result<()> {
+    let eu_data = tempfile::tempdir()?;
+    let us_data = tempfile::tempdir()?;
+    let eu = meridian_e2e::start_collector("eu", eu_data.path())?;
+    let us = meridian_e2e::start_collector("us", us_data.path())?;
+    let manifest = std::fs::read_to_string(repo_root().join("spin.toml"))?;
+    let two = manifest
+        .replace(
+            "collector_backends = \"eu={{ collector_url_eu }}\"",
+            "collector_backends = \"eu={{ collector_url_eu }},us={{ collector_url_us }}\"",
+        )
+        .replace(
+            "allowed_outbound_hosts = [\"{{ collector_url_eu }}\"]",
+            "allowed_outbound_hosts = [\"{{ collector_url_eu }}\", \"{{ collector_url_us }}\"]",
+        )
+        .replace(
+            "[variables]\n",
+            "[variables]\ncollector_url_us = { required = true }\n",
+        );
+    assert!(
+        two.contains("us={{ collector_url_us }}") && two.contains("\"{{ collector_url_us }}\"]")
+    );
+    let path = repo_root().join(format!("spin-two-collectors-{}.toml", std::process::id()));
+    std::fs::write(&path, two)?;
+    let _cleanup = RemoveOnDrop(path.clone());
+    let state = tempfile::tempdir()?;
+    let host = meridian_e2e::start_host_with(
+        &path,
+        state.path(),
+        "http://127.0.0.1:9",
+        &[
+            ("SPIN_VARIABLE_MARKET_CONFIG", MARKET_CONFIG),
+            ("SPIN_VARIABLE_COLLECTOR_URL_EU", eu.url.as_str()),
+            ("SPIN_VARIABLE_COLLECTOR_URL_US", us.url.as_str()),
+        ],
+    )?;
+    let events = format!("{}/v1/events", host.url);
+    let accepted = "meridian_collector_events_accepted_total";
+    let duplicate = "meridian_collector_events_duplicate_total";
+
+    // Germany with TCF consent for purposes 1, 5, 6 and the merchant's
+    // vendor (the string of the market scenarios' `tcf-de-granted-cookie`).
+    let tc = TC_GRANTED.to_owned();
+    let de_headers = [
+        ("cf-ipcountry", "DE"),
+        ("content-type", "text/plain;charset=UTF-8"),
+        ("x-tcf-consent", tc.as_str()),
+    ];
+    let batch = beacon(
+        &["de-1-aaaaaaaaaaaaaaaa", "de-2-aaaaaaaaaaaaaaaa"],
+        now_ms(),
+    );
+    let reply = send("POST", &events, &de_headers, Some(batch.as_bytes()))?;
+    assert_eq!(
+        reply.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(json(&reply)?["accepted"], 2);
+    assert_eq!(
+        (
+            collector_metric(&eu, accepted)?,
+            collector_metric(&us, accepted)?
+        ),
+        (2, 0)
+    );
+    // The same beacon again (a retry): accepted at the edge, stored once.
+    let again = send("POST", &events, &de_headers, Some(batch.as_bytes()))?;
+    assert_eq!(again.status, 202);
+    assert_eq!(collector_metric(&eu, accepted)?, 2);
+    assert_eq!(collector_metric(&eu, duplicate)?, 2);
+
+    // The US (opt-out, none exercised): the US collector.
+    let us_headers = [("cf-ipcountry", "US"), ("content-type", "application/json")];
+    let batch = beacon(&["us-1-aaaaaaaaaaaaaaaa"], now_ms());
+    let reply = send("POST", &events, &us_headers, Some(batch.as_bytes()))?;
+    assert_eq!(
+        reply.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(
+        (
+            collector_metric(&eu, accepted)?,
+            collector_metric(&us, accepted)?
+        ),
+        (2, 1)
+    );
+
+    // Germany without consent: counted as dropped, nothing forwarded.
+    let no_consent = [("cf-ipcountry", "DE"), ("content-type", "text/plain")];
+    let batch = beacon(&["de-3-aaaaaaaaaaaaaaaa"], now_ms());
+    let reply = send("POST", &events, &no_consent, Some(batch.as_bytes()))?;
+    assert_eq!(reply.status, 202);
+    let body = json(&reply)?;
+    assert_eq!(body["accepted"], 0);
+    assert_eq!(body["dropped"]["consent-denied"], 1, "{body}");
+    assert_eq!(collector_metric(&eu, accepted)?, 2);
+
+    // Refusals: whole batches, each with a status and a code.
+    let big = "x".repeat(70 * 1024);
+    let mut bad_event = serde_json::from_str::<serde_json::Value>(&beacon(
+        &["de-4-aaaaaaaaaaaaaaaa", "de-5-aaaaaaaaaaaaaaaa"],
+        now_ms(),
+    ))?;
+    bad_event["events"][1]["sku"] = serde_json::json!(42);
+    let bad_event = bad_event.to_string();
+    for (content_type, body, status, code) in [
+        ("image/png", batch.as_str(), 415, "events-content-type"),
+        ("text/plain", "{not json", 400, "events-malformed"),
+        ("text/plain", big.as_str(), 413, "events-too-large"),
+        ("text/plain", bad_event.as_str(), 422, "events-invalid"),
+    ] {
+        let headers = [
+            ("cf-ipcountry", "DE"),
+            ("content-type", content_type),
+            ("x-tcf-consent", tc.as_str()),
+        ];
+        let reply = send("POST", &events, &headers, Some(body.as_bytes()))?;
+        let (s, c, message) = reply.error()?;
+        assert_eq!(
+            (reply.status, s, c.as_str()),
+            (status, status, code),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        collector_metric(&eu, accepted)?,
+        2,
+        "nothing of a refused batch was stored"
+    );
+    let get_events = get(&events, &[("cf-ipcountry", "DE")])?;
+    assert_eq!(get_events.status, 405);
+    Ok(())
+}
+
+struct RemoveOnDrop(std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }

@@ -194,6 +194,16 @@ pub fn start_backend_at(catalog: &Path, listen: &str, env: &[(&str, &str)]) -> R
     Service::start(cmd, "meridian-gpu-backend")
 }
 
+/// The event collector of `region` on a free port, its store in `data`.
+pub fn start_collector(region: &str, data: &Path) -> Result<Service> {
+    let mut cmd = Command::new(workspace_binary("meridian-collector")?);
+    cmd.args(["--listen", "127.0.0.1:0", "--dev"])
+        .env("MERIDIAN_COLLECTOR_SIGNING_KEY", SIGNING_KEY)
+        .env("MERIDIAN_COLLECTOR_REGION", region)
+        .env("MERIDIAN_COLLECTOR_DATA_DIR", data);
+    Service::start(cmd, "meridian-collector")
+}
+
 /// The demo merchant origin as its own process (so a test can freeze or
 /// kill it), with its command-line flags.
 pub fn start_demo_origin(args: &[&str]) -> Result<Service> {

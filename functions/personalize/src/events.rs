@@ -65,5 +65,5 @@ pub async fn serve(incoming: &Incoming, admission: &Admission) -> Result<Respons
             personalized.assignments.identity = Identity::Set(profile);
         }
     }
-    Ok(personalized.stamp(collected.summary.into_response()))
+    Ok(personalized.stamp(collected.summary.to_response()))
 }

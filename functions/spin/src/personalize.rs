@@ -53,11 +53,17 @@ pub fn definitions(store: &SpinBucket) -> Result<InForce, Refusal> {
     Ok(in_force)
 }
 
-fn random_id() -> [u8; 16] {
+/// A new shopper's id: `wasi:random` through getrandom.
+fn random_id() -> Result<[u8; 16], Refusal> {
     let mut bytes = [0u8; 16];
-    let random = spin_sdk::wit::wasi::random::random::get_random_bytes(16);
-    bytes.copy_from_slice(&random[..16.min(random.len())]);
-    bytes
+    getrandom::fill(&mut bytes).map_err(|e| {
+        Refusal::new(
+            500,
+            "random-unavailable",
+            format!("no randomness for an id: {e}"),
+        )
+    })?;
+    Ok(bytes)
 }
 
 /// A personalized request: the admission's personalization decision, the
@@ -97,7 +103,7 @@ impl Personalized {
                 custom: serde_json::Map::new(),
                 sent,
                 now,
-                random: random_id(),
+                random: random_id()?,
                 identity_available: key.is_some(),
                 may_issue,
             },

@@ -1,0 +1,93 @@
+//! Meridian's regional event collector: the edge forwards shoppers' event
+//! beacons, validated and pseudonymized, as signed batches to a collector
+//! in a region the shopper's residency decision allows; the collector
+//! stores each event once and answers the bandit's counts.
+//!
+//! Request path: [`connection`] (accept loop, timeouts) → [`server`]
+//! (signature, region, limits) → [`wire`] (the edge's batch type and the
+//! collector's checks over it) →
+//! [`store`] (SQLite, one transaction per batch). Beside it, when
+//! configured, the [`bandit`] job publishes experiments' weights to the
+//! edge from the store's counts.
+
+pub mod bandit;
+pub mod config;
+pub mod connection;
+pub mod metrics;
+pub mod replay;
+pub mod server;
+pub mod store;
+pub mod tls;
+pub mod wire;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+/// A started collector: its address and a handle to stop it.
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    /// `https` when TLS is configured, else `http`.
+    pub scheme: &'static str,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    bandit: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    pub async fn stop(self) -> anyhow::Result<()> {
+        // A run in flight finishes on its blocking thread; no new one starts.
+        if let Some(job) = &self.bandit {
+            job.abort();
+        }
+        let _ = self.stop.send(());
+        self.task.await.context("server task")?.context("server")
+    }
+}
+
+/// Opens the store, binds and serves in the background, and schedules the
+/// bandit job when `[bandit]` names an edge. Refuses, outside development
+/// mode, a public or short key and plain HTTP.
+pub async fn start(config: config::Config) -> anyhow::Result<Running> {
+    config.check_safety()?;
+    let tls = tls::acceptor(&config.tls)?;
+    let path = config.store_path();
+    let durability = config.store.durability;
+    let store =
+        tokio::task::spawn_blocking(move || store::Store::open(&path, durability)).await??;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, region = %config.region, store = %config.store_path().display(), tls = tls.is_some(), "collector ready");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let limits = config.server.clone();
+    let app = Arc::new(server::App::new(config, store));
+    let bandit = app.config.bandit.enabled().then(|| {
+        let every = std::time::Duration::from_secs(app.config.bandit.interval_s);
+        tracing::info!(edge = %app.config.bandit.edge_url, every_s = every.as_secs(), "bandit job on");
+        let job = bandit::BanditJob::new(&app.config.bandit, Arc::clone(&app.store));
+        tokio::spawn(bandit::schedule(Arc::new(job), every))
+    });
+    let router = server::router(Arc::clone(&app));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(connection::serve(
+        listener,
+        router,
+        limits,
+        Arc::clone(&app.connections),
+        Arc::clone(&app.metrics),
+        tls,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    Ok(Running {
+        addr,
+        scheme,
+        stop,
+        task,
+        bandit,
+    })
+}
