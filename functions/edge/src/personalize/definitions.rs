@@ -518,7 +518,7 @@ fn validate_rule(
         }
     }
     if let Some(h) = rule.get("hashAttribute")
-        && !h.as_str().is_some_and(|h| !h.is_empty())
+        && h.as_str().is_none_or(|h| h.is_empty())
     {
         return Err(fail("hashAttribute", "names an attribute".into()));
     }
