@@ -1,7 +1,8 @@
 //! Meridian's regional GPU backend: implements the `meridian:platform`
 //! interfaces (`imaging` today) behind the signed HTTP binding.
 //!
-//! Request path: [`server`] (signature, limits) → [`service`] (the WIT
+//! Request path: [`server`] (routes over `meridian-rpc-server`'s accept
+//! loop and signed-call admission) → [`service`] (the WIT
 //! `Guest` implementation) → [`catalog`] (the source asset) → [`imaging`]
 //! (decode, resize on the GPU or CPU, encode). [`gpu`] holds the one device
 //! imaging and try-on share.
@@ -11,10 +12,8 @@ pub mod config;
 pub mod gpu;
 pub mod imaging;
 pub mod metrics;
-pub mod replay;
 pub mod server;
 pub mod service;
-pub mod tls;
 pub mod tryon;
 
 use std::sync::Arc;
@@ -23,27 +22,14 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 /// A started backend: its address and a handle to stop it.
-pub struct Running {
-    pub addr: std::net::SocketAddr,
-    /// `https` when TLS is configured, else `http`.
-    pub scheme: &'static str,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Running {
-    pub async fn stop(self) -> anyhow::Result<()> {
-        let _ = self.stop.send(());
-        self.task.await.context("server task")?.context("server")
-    }
-}
+pub use meridian_rpc_server::Running;
 
 /// Binds, installs the imaging service and serves in the background.
 /// Refuses, outside development mode, a public or short key and plain HTTP
 /// ([`config::Config::check_safety`]).
 pub async fn start(config: config::Config) -> anyhow::Result<Running> {
     config.check_safety()?;
-    let tls = tls::acceptor(&config.tls)?;
+    let tls = meridian_rpc_server::tls::acceptor(&config.tls)?;
     // Opened once and shared: one driver context, one queue for both services.
     let gpu = {
         let engine = config.engine;
@@ -69,16 +55,15 @@ pub async fn start(config: config::Config) -> anyhow::Result<Running> {
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, engine = imaging.engine(), catalog = %config.catalog.display(), tls = tls.is_some(), "backend ready");
-    let scheme = if tls.is_some() { "https" } else { "http" };
     let app = Arc::new(server::App::new(config, imaging, tryon));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server::serve(listener, app, tls, async {
-        let _ = stopped.await;
-    }));
-    Ok(Running {
-        addr,
-        scheme,
-        stop,
-        task,
-    })
+    let (router, limits) = (server::router(Arc::clone(&app)), app.config.server.clone());
+    let connections = app.connections.clone();
+    Ok(Running::spawn(
+        listener,
+        router,
+        limits,
+        connections,
+        tls,
+        move || app.metrics.connection_refused(),
+    )?)
 }

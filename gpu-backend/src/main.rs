@@ -5,14 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use meridian_gpu_backend::config::Config;
+use meridian_rpc_server::process::{init_tracing, shutdown_signal};
 
 fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    init_tracing();
     let mut config_path = None;
     let mut listen = None;
     let mut dev = false;
@@ -54,26 +50,6 @@ fn main() -> Result<()> {
         stdout.flush()?;
         shutdown_signal().await;
         tracing::info!("shutting down");
-        running.stop().await
+        Ok(running.stop().await?)
     })
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return std::future::pending().await,
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use meridian_gpu_backend::config::{Config, EngineChoice};
 use meridian_wit::rpc;
 
-mod signing;
+use meridian_rpc_server::test_support as signing;
 use meridian_wit::types::{
     Crop, Detection, Fit, ImageFormat, RenderRequest, RenditionMeta, Size, Watermark,
 };

@@ -34,35 +34,8 @@ pub struct CountsConfig {
     pub conversion: ConversionMetric,
 }
 
-/// What the server lets a client hold (`[server]`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServerLimits {
-    pub max_connections: usize,
-    /// From waiting for a request to its last header byte; also the TLS
-    /// handshake.
-    pub header_read_timeout_ms: u64,
-    pub body_read_timeout_ms: u64,
-    /// A response write making no progress this long closes the connection.
-    pub idle_timeout_ms: u64,
-    pub max_concurrent_jobs: usize,
-    pub queue_timeout_ms: u64,
-    pub retry_after_s: u64,
-    pub replay_cache_entries: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Tls {
-    pub certificate: PathBuf,
-    pub private_key: PathBuf,
-}
-
-impl Tls {
-    pub fn enabled(&self) -> bool {
-        !self.certificate.as_os_str().is_empty() || !self.private_key.as_os_str().is_empty()
-    }
-}
+// `[server]` and `[tls]` are read the same way by the backend.
+pub use meridian_rpc_server::{ServerLimits, Tls};
 
 /// A key or token, redacted in `Debug` so it never reaches a log.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize)]
@@ -123,6 +96,7 @@ pub struct Config {
     pub store: StoreConfig,
     pub limits: Limits,
     pub counts: CountsConfig,
+    #[serde(default)]
     pub server: ServerLimits,
     #[serde(default)]
     pub tls: Tls,

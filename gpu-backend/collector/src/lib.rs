@@ -3,8 +3,8 @@
 //! in a region the shopper's residency decision allows; the collector
 //! stores each event once and answers the bandit's counts.
 //!
-//! Request path: [`connection`] (accept loop, timeouts) → [`server`]
-//! (signature, region, limits) → [`wire`] (the edge's batch type and the
+//! Request path: `meridian-rpc-server` (accept loop, timeouts, signed-call
+//! admission) → [`server`] (routes, region rules, limits) → [`wire`] (the edge's batch type and the
 //! collector's checks over it) →
 //! [`store`] (SQLite, one transaction per batch). Beside it, when
 //! configured, the [`bandit`] job publishes experiments' weights to the
@@ -12,12 +12,9 @@
 
 pub mod bandit;
 pub mod config;
-pub mod connection;
 pub mod metrics;
-pub mod replay;
 pub mod server;
 pub mod store;
-pub mod tls;
 pub mod wire;
 
 use std::sync::Arc;
@@ -30,8 +27,7 @@ pub struct Running {
     pub addr: std::net::SocketAddr,
     /// `https` when TLS is configured, else `http`.
     pub scheme: &'static str,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    server: meridian_rpc_server::Running,
     bandit: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -41,8 +37,7 @@ impl Running {
         if let Some(job) = &self.bandit {
             job.abort();
         }
-        let _ = self.stop.send(());
-        self.task.await.context("server task")?.context("server")
+        Ok(self.server.stop().await?)
     }
 }
 
@@ -51,7 +46,7 @@ impl Running {
 /// mode, a public or short key and plain HTTP.
 pub async fn start(config: config::Config) -> anyhow::Result<Running> {
     config.check_safety()?;
-    let tls = tls::acceptor(&config.tls)?;
+    let tls = meridian_rpc_server::tls::acceptor(&config.tls)?;
     let path = config.store_path();
     let durability = config.store.durability;
     let store =
@@ -61,7 +56,6 @@ pub async fn start(config: config::Config) -> anyhow::Result<Running> {
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, region = %config.region, store = %config.store_path().display(), tls = tls.is_some(), "collector ready");
-    let scheme = if tls.is_some() { "https" } else { "http" };
     let limits = config.server.clone();
     let app = Arc::new(server::App::new(config, store));
     let bandit = app.config.bandit.enabled().then(|| {
@@ -70,24 +64,19 @@ pub async fn start(config: config::Config) -> anyhow::Result<Running> {
         let job = bandit::BanditJob::new(&app.config.bandit, Arc::clone(&app.store));
         tokio::spawn(bandit::schedule(Arc::new(job), every))
     });
-    let router = server::router(Arc::clone(&app));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(connection::serve(
+    let metrics = Arc::clone(&app.metrics);
+    let server = meridian_rpc_server::Running::spawn(
         listener,
-        router,
+        server::router(Arc::clone(&app)),
         limits,
-        Arc::clone(&app.connections),
-        Arc::clone(&app.metrics),
+        app.connections.clone(),
         tls,
-        async {
-            let _ = stopped.await;
-        },
-    ));
+        move || metrics.connection_refused(),
+    )?;
     Ok(Running {
-        addr,
-        scheme,
-        stop,
-        task,
+        addr: server.addr,
+        scheme: server.scheme,
+        server,
         bandit,
     })
 }

@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use meridian_collector::bandit::{BanditJob, unix_now_s};
 use meridian_collector::config::Config;
 use meridian_collector::store::Store;
+use meridian_rpc_server::process::{init_tracing, shutdown_signal};
 
 const ENVIRONMENT: &str = "\
 Environment (overrides the configuration file):
@@ -89,12 +90,7 @@ impl Common {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    init_tracing();
     match cli.command {
         Some(Command::BanditOnce { common }) => bandit_once(common.load()?),
         None => {
@@ -161,24 +157,4 @@ fn bandit_once(config: Config) -> Result<()> {
         tracing::info!("nothing to publish: no bandit experiment has exposures here");
     }
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let Ok(mut term) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        else {
-            return std::future::pending().await;
-        };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
 }

@@ -22,8 +22,8 @@ use meridian_edge::personalize::bandit::{
 use serde_json::{Value, json};
 
 mod harness;
-mod signing;
 use harness::{Collector, batch, collector, collector_with, counted, event};
+use meridian_rpc_server::test_support as signing;
 
 const TOKEN: &str = "edge-admin-test-token";
 /// The job's clock, unix seconds.

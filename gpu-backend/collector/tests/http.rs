@@ -8,8 +8,8 @@ use meridian_collector::wire::{
 };
 
 mod harness;
-mod signing;
 use harness::{Answer, KEY, batch, collector, counted, event};
+use meridian_rpc_server::test_support as signing;
 use signing::{Headers, Sign, now};
 
 fn view(tag: &str) -> CollectedEvent {

@@ -1,38 +1,57 @@
 //! The accept loop and what keeps one client from holding more than its
-//! share, as in the backend: a connection cap, a header-read timeout (also
-//! bounding the TLS handshake), a write-stall timeout, and a bounded
-//! lingering drain of bodies refused before they were read.
-//!
-//! The backend has the same loop privately (`gpu-backend/src/server.rs`);
-//! a shared `meridian-rpc-server` crate would hold one copy for both.
+//! share: a connection cap, a header-read timeout (also bounding the TLS
+//! handshake) and a write-stall timeout; graceful shutdown.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use http_body_util::BodyExt;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::config::ServerLimits;
-use crate::metrics::Metrics;
+use crate::limits::ServerLimits;
 
-/// Serves `router` until `shutdown` resolves; in-flight connections get a
-/// moment to finish.
+/// Slots for open connections (`[server] max_connections`), held by the
+/// accept loop and read by the metrics.
+#[derive(Clone)]
+pub struct Connections {
+    slots: Arc<Semaphore>,
+    total: usize,
+}
+
+impl Connections {
+    pub fn new(max_connections: usize) -> Connections {
+        let total = max_connections.max(1);
+        Connections {
+            slots: Arc::new(Semaphore::new(total)),
+            total,
+        }
+    }
+
+    /// Connections open now.
+    pub fn open(&self) -> u64 {
+        self.total.saturating_sub(self.slots.available_permits()) as u64
+    }
+}
+
+/// Serves `router` until `shutdown` resolves, over TLS when `tls` is given.
+/// Each connection holds a slot of `connections`; one over is closed at
+/// once and counted by `refused`. In-flight connections get a moment to
+/// finish.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    limits: ServerLimits,
-    connections: Arc<Semaphore>,
-    metrics: Arc<Metrics>,
+    limits: &ServerLimits,
+    connections: Connections,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    refused: impl Fn() + Send + 'static,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -53,8 +72,8 @@ pub async fn serve(
                 continue;
             }
         };
-        let Ok(slot) = Arc::clone(&connections).try_acquire_owned() else {
-            metrics.connection_refused();
+        let Ok(slot) = Arc::clone(&connections.slots).try_acquire_owned() else {
+            refused();
             drop(stream);
             continue;
         };
@@ -96,8 +115,72 @@ pub async fn serve(
     Ok(())
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum StopError {
+    #[error("server task")]
+    Task(#[source] tokio::task::JoinError),
+    #[error("server")]
+    Serve(#[source] std::io::Error),
+}
+
+/// A server serving in the background: its address and a handle to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    /// `https` when TLS is configured, else `http`.
+    pub scheme: &'static str,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Spawns [`serve`] on the current runtime until [`Running::stop`].
+    pub fn spawn(
+        listener: TcpListener,
+        router: Router,
+        limits: ServerLimits,
+        connections: Connections,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+        refused: impl Fn() + Send + 'static,
+    ) -> std::io::Result<Running> {
+        let addr = listener.local_addr()?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let stopped = async {
+                let _ = stopped.await;
+            };
+            serve(
+                listener,
+                router,
+                &limits,
+                connections,
+                tls,
+                refused,
+                stopped,
+            )
+            .await
+        });
+        Ok(Running {
+            addr,
+            scheme,
+            stop,
+            task,
+        })
+    }
+
+    /// Stops accepting and waits for the loop (and the grace period of
+    /// in-flight connections) to end.
+    pub async fn stop(self) -> Result<(), StopError> {
+        let _ = self.stop.send(());
+        self.task
+            .await
+            .map_err(StopError::Task)?
+            .map_err(StopError::Serve)
+    }
+}
+
 /// A stream whose writes fail when they make no progress for `limit`: a
-/// client that stops reading its answer cannot hold the connection.
+/// client that stops reading its response cannot hold the connection.
 struct WriteStall<IO> {
     io: IO,
     limit: Duration,
@@ -113,6 +196,7 @@ impl<IO> WriteStall<IO> {
         }
     }
 
+    /// On `Pending`, starts or checks the stall timer; on progress, clears it.
     fn watch<T>(
         &mut self,
         cx: &mut Context<'_>,
@@ -164,37 +248,5 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for WriteStall<IO> {
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         let polled = Pin::new(&mut self.io).poll_shutdown(cx);
         self.watch(cx, polled)
-    }
-}
-
-/// Most bytes and longest time spent discarding a refused call's body.
-const LINGER_BYTES: usize = 32 * 1024 * 1024;
-const LINGER_TIME: Duration = Duration::from_secs(5);
-
-/// The body of a call refused before it was read. Dropping it would close
-/// the connection while the client still sends, and the client would see
-/// a reset instead of the refusal; so the rest is read and discarded,
-/// within bounds (a lingering close).
-pub struct Linger(pub Option<Body>);
-
-impl Drop for Linger {
-    fn drop(&mut self) {
-        let Some(body) = self.0.take() else { return };
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        runtime.spawn(async move {
-            let drain = async {
-                let mut body = std::pin::pin!(body);
-                let mut seen = 0usize;
-                while let Some(Ok(frame)) = body.frame().await {
-                    seen += frame.data_ref().map_or(0, |d| d.len());
-                    if seen > LINGER_BYTES {
-                        break;
-                    }
-                }
-            };
-            let _ = tokio::time::timeout(LINGER_TIME, drain).await;
-        });
     }
 }

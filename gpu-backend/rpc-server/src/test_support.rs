@@ -1,5 +1,6 @@
-//! Signing calls in the tests as the edge does: every header of the
-//! binding, with a nonce of its own per call.
+//! Signing calls in the servers' tests as the edge does: every header of
+//! the binding, with a nonce of its own per call. Behind the
+//! `test-support` feature, which only dev-dependencies turn on.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -37,6 +38,7 @@ pub struct Sign<'a> {
 }
 
 impl Sign<'_> {
+    /// The headers of this call with `body`, under a fresh nonce.
     pub fn headers(&self, body: &[u8]) -> Headers {
         let nonce = nonce();
         Signer::new(self.key).headers(&Signed {
@@ -50,4 +52,30 @@ impl Sign<'_> {
             body,
         })
     }
+}
+
+/// The headers of `POST route` with `body`, signed under `key` at `ts`.
+pub fn headers_at(
+    key: &str,
+    route: &str,
+    content_type: &str,
+    region: &str,
+    ts: u64,
+    body: &[u8],
+) -> Headers {
+    Sign {
+        key,
+        method: "POST",
+        path: route,
+        query: "",
+        content_type,
+        region,
+        timestamp: ts,
+    }
+    .headers(body)
+}
+
+/// [`headers_at`] now.
+pub fn headers(key: &str, route: &str, content_type: &str, region: &str, body: &[u8]) -> Headers {
+    headers_at(key, route, content_type, region, now(), body)
 }
