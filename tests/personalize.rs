@@ -443,7 +443,7 @@ fn events_reach_only_a_collector_the_residency_allows() -> Result<()> {
     );
     let path = repo_root().join(format!("spin-two-collectors-{}.toml", std::process::id()));
     std::fs::write(&path, two)?;
-    let _cleanup = RemoveOnDrop(path.clone());
+    let _cleanup = meridian_e2e::RemoveOnDrop(path.clone());
     let state = tempfile::tempdir()?;
     let host = meridian_e2e::start_host_with(
         &path,
@@ -555,12 +555,4 @@ fn events_reach_only_a_collector_the_residency_allows() -> Result<()> {
     let get_events = get(&events, &[("cf-ipcountry", "DE")])?;
     assert_eq!(get_events.status, 405);
     Ok(())
-}
-
-struct RemoveOnDrop(std::path::PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
 }

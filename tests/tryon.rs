@@ -196,7 +196,7 @@ fn frames_go_only_to_regions_the_market_allows() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let path = repo_root().join(format!("spin-two-regions-{}.toml", std::process::id()));
     std::fs::write(&path, two)?;
-    let _cleanup = RemoveOnDrop(path.clone());
+    let _cleanup = meridian_e2e::RemoveOnDrop(path.clone());
     let host = start_host_with(
         &path,
         dir.path(),
@@ -240,14 +240,6 @@ fn frames_go_only_to_regions_the_market_allows() -> Result<()> {
         "the US backend composited nothing more"
     );
     Ok(())
-}
-
-struct RemoveOnDrop(std::path::PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
 }
 
 #[test]

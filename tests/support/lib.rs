@@ -194,6 +194,15 @@ pub fn start_backend_at(catalog: &Path, listen: &str, env: &[(&str, &str)]) -> R
     Service::start(cmd, "meridian-gpu-backend")
 }
 
+/// Deletes a file (a test's own manifest, say) when dropped.
+pub struct RemoveOnDrop(pub PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// The event collector of `region` on a free port, its store in `data`.
 pub fn start_collector(region: &str, data: &Path) -> Result<Service> {
     let mut cmd = Command::new(workspace_binary("meridian-collector")?);
