@@ -16,8 +16,8 @@ use serde_json::{Map, Value};
 
 use super::bandit::BanditState;
 use super::definitions::Definitions;
-use super::growthbook::types::{Payload, StickyAssignmentsDocument, StickyBuckets};
-use super::growthbook::{Evaluator, FeatureResult};
+use super::growthbook::types::{FeatureRule, Payload, StickyAssignmentsDocument, StickyBuckets};
+use super::growthbook::{Evaluator, FeatureResult, RuleOverride};
 use super::identity::{self, CookieKey, Profile, Sent};
 use crate::gate::{Admission, header};
 use crate::market::RequestHeaders;
@@ -217,45 +217,65 @@ pub fn attributes(ctx: &Context<'_>, id: Option<&str>) -> Map<String, Value> {
     attrs
 }
 
-/// The payload for this request: experiment rules outside their run
-/// window removed, bandit weights (read by `weights`) in place of the
-/// configured ones.
-fn payload_now(
+/// Each experiment rule's change for this request: outside its run
+/// window it is skipped, a bandit's published weights replace the
+/// configured ones. Read once per request (bandit weights come from the
+/// store), so a prerequisite evaluated twice reads nothing twice, and the
+/// payload itself is never copied.
+fn rule_overrides(
     defs: &Definitions,
     now: u64,
     weights: &dyn Fn(&str, usize) -> Option<BanditState>,
-) -> Payload {
-    let mut payload = defs.payload.clone();
-    for feature in payload.features.values_mut() {
-        feature.rules.retain(|r| match (&r.variations, &r.key) {
-            (Some(_), Some(key)) => defs.running(key, now),
-            _ => true,
-        });
-        for rule in &mut feature.rules {
+) -> Vec<(String, RuleOverride)> {
+    let mut table = Vec::new();
+    for feature in defs.payload.features.values() {
+        for rule in &feature.rules {
             let (Some(variations), Some(key)) = (&rule.variations, &rule.key) else {
                 continue;
             };
-            let has_bandit = defs
+            let change = if !defs.running(key, now) {
+                RuleOverride::Skip
+            } else if defs
                 .document
                 .experiments
                 .get(key)
-                .is_some_and(|m| m.bandit.is_some());
-            if has_bandit && let Some(state) = weights(key, variations.len()) {
-                rule.weights = Some(state.weights.clone());
-            }
+                .is_some_and(|m| m.bandit.is_some())
+                && let Some(state) = weights(key, variations.len())
+            {
+                RuleOverride::Weights(state.weights)
+            } else {
+                continue;
+            };
+            table.push((key.clone(), change));
         }
     }
-    payload
+    table
 }
 
-/// The experiment key of the rule that placed a feature's value.
-fn experiment_of(payload: &Payload, feature: &str, rule_name: Option<&str>) -> Option<String> {
+fn override_of(table: &[(String, RuleOverride)], rule: &FeatureRule) -> RuleOverride {
+    rule.key
+        .as_deref()
+        .and_then(|key| table.iter().find(|(k, _)| k == key))
+        .map_or(RuleOverride::AsIs, |(_, change)| change.clone())
+}
+
+/// The experiment key of the rule that placed a feature's value (rules
+/// skipped for this request do not count).
+fn experiment_of(
+    payload: &Payload,
+    table: &[(String, RuleOverride)],
+    feature: &str,
+    rule_name: Option<&str>,
+) -> Option<String> {
     let rules = &payload.features.get(feature)?.rules;
-    let mut experiments = rules.iter().filter(|r| r.variations.is_some());
+    let live =
+        |r: &&FeatureRule| r.variations.is_some() && override_of(table, r) != RuleOverride::Skip;
+    let mut experiments = rules.iter().filter(live);
     let found = match rule_name {
         Some(name) => rules
             .iter()
-            .find(|r| r.variations.is_some() && r.name.as_deref() == Some(name))
+            .filter(live)
+            .find(|r| r.name.as_deref() == Some(name))
             .or_else(|| experiments.next()),
         None => experiments.next(),
     };
@@ -294,8 +314,12 @@ pub fn assign(
         (personalized, reason)
     };
     let attrs = attributes(&ctx, profile.as_ref().map(|p| p.id.as_str()));
-    let payload = payload_now(defs, ctx.now, weights);
-    let mut evaluator = Evaluator::new(&payload, &attrs);
+    let payload = &defs.payload;
+    let table = rule_overrides(defs, ctx.now, weights);
+    let overrides = |rule: &FeatureRule| override_of(&table, rule);
+    let mut evaluator = Evaluator::new(payload, &attrs)
+        .with_overrides(&overrides)
+        .with_memo();
     if let Some(p) = &profile {
         // Sticky buckets only for a shopper who may be remembered.
         let mut docs = StickyBuckets::default();
@@ -314,7 +338,7 @@ pub fn assign(
         let result: FeatureResult = evaluator.eval_feature(name);
         let (experiment, variant) = match &result.experiment_result {
             Some(r) if r.in_experiment && !r.passthrough => (
-                experiment_of(&payload, name, r.name.as_deref()),
+                experiment_of(payload, &table, name, r.name.as_deref()),
                 Some(r.key.clone()),
             ),
             _ => (None, None),

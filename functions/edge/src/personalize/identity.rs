@@ -82,9 +82,10 @@ impl CookieError {
 }
 
 /// The key cookies are signed with, from the `personalization_secret`
-/// variable.
+/// variable. Keyed once: HMAC's inner and outer pads are hashed when the
+/// key is made, so signing or checking a cookie hashes only the payload.
 #[derive(Clone)]
-pub struct CookieKey(Vec<u8>);
+pub struct CookieKey(Hmac<Sha256>);
 
 impl std::fmt::Debug for CookieKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -103,13 +104,14 @@ impl CookieKey {
         if secret.len() < MIN_SECRET_BYTES {
             return Err(WeakSecret(secret.len()));
         }
-        Ok(CookieKey(secret.as_bytes().to_vec()))
+        // HMAC takes keys of any length.
+        let mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        Ok(CookieKey(mac))
     }
 
     fn tag(&self, payload: &[u8]) -> [u8; TAG_BYTES] {
-        // HMAC takes keys of any length.
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0)
-            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        let mut mac = self.0.clone();
         mac.update(b"meridian-identity/1\n");
         mac.update(payload);
         let full = mac.finalize().into_bytes();

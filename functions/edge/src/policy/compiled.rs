@@ -7,6 +7,8 @@
 //! an operator publishes a pack (the market component's admin route). A
 //! blob therefore always holds a set that validated as a whole.
 
+use std::sync::{Arc, OnceLock};
+
 use serde::{Deserialize, Serialize};
 
 use super::codes::DEFAULT_MARKET;
@@ -87,9 +89,14 @@ impl PackSet {
     }
 }
 
-/// A compiled set, borrowed from its bytes; nothing is decoded until asked.
+/// A compiled set, borrowed from its bytes; nothing is decoded until asked,
+/// and nothing twice: a set held for many requests (a reused instance)
+/// decodes the merchant file, the embargo list and each market's pack once.
 pub struct CompiledPacks<'a> {
     blob: Blob<'a>,
+    shared: OnceLock<(Arc<MerchantPolicy>, Arc<EmbargoList>)>,
+    /// One slot per entry of `blob.markets`.
+    packs: Vec<OnceLock<Arc<MarketPack>>>,
 }
 
 impl<'a> CompiledPacks<'a> {
@@ -101,7 +108,12 @@ impl<'a> CompiledPacks<'a> {
                 blob.format
             )));
         }
-        Ok(CompiledPacks { blob })
+        let packs = blob.markets.iter().map(|_| OnceLock::new()).collect();
+        Ok(CompiledPacks {
+            blob,
+            shared: OnceLock::new(),
+            packs,
+        })
     }
 
     /// The shipped packs.
@@ -119,15 +131,32 @@ impl<'a> CompiledPacks<'a> {
         self.blob.overrides.iter().copied()
     }
 
-    fn pack(&self, market: &str) -> Result<Option<MarketPack>, PackError> {
-        match self
+    fn pack(&self, market: &str) -> Result<Option<Arc<MarketPack>>, PackError> {
+        let Ok(i) = self
             .blob
             .markets
             .binary_search_by(|(m, _)| (*m).cmp(market))
-        {
-            Ok(i) => decode(self.blob.markets[i].1).map(Some),
-            Err(_) => Ok(None),
+        else {
+            return Ok(None);
+        };
+        let slot = &self.packs[i];
+        if let Some(pack) = slot.get() {
+            return Ok(Some(Arc::clone(pack)));
         }
+        let pack = Arc::new(decode(self.blob.markets[i].1)?);
+        Ok(Some(Arc::clone(slot.get_or_init(|| pack))))
+    }
+
+    fn shared(&self) -> Result<(Arc<MerchantPolicy>, Arc<EmbargoList>), PackError> {
+        if let Some((m, e)) = self.shared.get() {
+            return Ok((Arc::clone(m), Arc::clone(e)));
+        }
+        let merchant: MerchantPolicy = decode(self.blob.merchant)?;
+        let embargo: EmbargoList = decode(self.blob.embargo)?;
+        let (m, e) = self
+            .shared
+            .get_or_init(|| (Arc::new(merchant), Arc::new(embargo)));
+        Ok((Arc::clone(m), Arc::clone(e)))
     }
 
     /// The packs decisions for this country need (its subdivision's, its
@@ -157,8 +186,7 @@ impl<'a> CompiledPacks<'a> {
         let default = self
             .pack(DEFAULT_MARKET)?
             .ok_or_else(|| corrupt("it has no default pack"))?;
-        let merchant: MerchantPolicy = decode(self.blob.merchant)?;
-        let embargo: EmbargoList = decode(self.blob.embargo)?;
+        let (merchant, embargo) = self.shared()?;
         Ok(PackSet::partial(
             markets,
             default,

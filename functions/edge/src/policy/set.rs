@@ -3,6 +3,7 @@
 //! together, with one combined version for response headers.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -31,11 +32,12 @@ pub struct MarketMatch<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackSet {
     /// Every pack but the default.
-    markets: BTreeMap<String, MarketPack>,
+    markets: BTreeMap<String, Arc<MarketPack>>,
     /// The `ZZ` pack.
-    default: MarketPack,
-    merchant: MerchantPolicy,
-    embargo: EmbargoList,
+    default: Arc<MarketPack>,
+    // Shared: a compiled set decodes them once, not per request.
+    merchant: Arc<MerchantPolicy>,
+    embargo: Arc<EmbargoList>,
     sources: BTreeMap<String, String>,
     version: String,
 }
@@ -135,10 +137,10 @@ impl PackSet {
             &sources,
         );
         Ok(PackSet {
-            markets,
-            default,
-            merchant,
-            embargo,
+            markets: markets.into_iter().map(|(m, p)| (m, Arc::new(p))).collect(),
+            default: Arc::new(default),
+            merchant: Arc::new(merchant),
+            embargo: Arc::new(embargo),
             sources,
             version,
         })
@@ -200,12 +202,12 @@ impl PackSet {
         if market == DEFAULT_MARKET {
             return Some(&self.default);
         }
-        self.markets.get(market)
+        self.markets.get(market).map(|p| &**p)
     }
 
     /// Every pack, by market code, then the default.
     pub fn packs(&self) -> impl Iterator<Item = &MarketPack> {
-        self.markets.values().chain([&self.default])
+        self.markets.values().chain([&self.default]).map(|p| &**p)
     }
 
     pub fn merchant(&self) -> &MerchantPolicy {
@@ -220,10 +222,10 @@ impl PackSet {
     /// ([`super::compiled::CompiledPacks::for_country`]): it decides like
     /// the whole set for that country but has no sources to republish.
     pub(crate) fn partial(
-        markets: Vec<MarketPack>,
-        default: MarketPack,
-        merchant: MerchantPolicy,
-        embargo: EmbargoList,
+        markets: Vec<Arc<MarketPack>>,
+        default: Arc<MarketPack>,
+        merchant: Arc<MerchantPolicy>,
+        embargo: Arc<EmbargoList>,
         version: String,
     ) -> PackSet {
         PackSet {

@@ -8,10 +8,22 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::js;
-use super::types::{FeatureDefinitions, Payload, SavedGroups, StickyBuckets};
+use super::types::{FeatureDefinitions, FeatureRule, Payload, SavedGroups, StickyBuckets};
+
+/// What the host changes about one experiment rule for this request,
+/// without copying the payload: Meridian's run windows skip a rule, a
+/// bandit's published weights replace its configured ones.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleOverride {
+    AsIs,
+    Skip,
+    Weights(Vec<f64>),
+}
+
+/// Decides a rule's [`RuleOverride`]; consulted for experiment rules only.
+pub type Overrides<'a> = &'a dyn Fn(&FeatureRule) -> RuleOverride;
 
 /// Evaluates features and experiments for one set of attributes.
-#[derive(Debug)]
 pub struct Evaluator<'a> {
     pub(super) features: &'a FeatureDefinitions,
     pub(super) saved_groups: &'a SavedGroups,
@@ -20,6 +32,23 @@ pub struct Evaluator<'a> {
     pub(super) sticky: Option<StickyBuckets>,
     /// Features being evaluated, to stop prerequisite cycles.
     pub(super) stack: BTreeSet<String>,
+    pub(super) overrides: Option<Overrides<'a>>,
+    /// Results of features evaluated without meeting a cycle, when
+    /// [`Evaluator::with_memo`] asked for them.
+    pub(super) memo: Option<std::collections::BTreeMap<String, super::FeatureResult>>,
+    /// Whether the evaluation under way met a prerequisite cycle (its
+    /// result then depends on the path and is not memoized).
+    pub(super) met_cycle: bool,
+}
+
+impl std::fmt::Debug for Evaluator<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluator")
+            .field("attributes", &self.attributes)
+            .field("sticky", &self.sticky)
+            .field("overrides", &self.overrides.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// What an experiment decided for this shopper.
@@ -57,7 +86,31 @@ impl<'a> Evaluator<'a> {
             attributes: Value::Object(attributes.clone()),
             sticky: None,
             stack: BTreeSet::new(),
+            overrides: None,
+            memo: None,
+            met_cycle: false,
         }
+    }
+
+    /// Remembers each feature's result for the rest of this evaluation, so
+    /// a prerequisite shared by many features (a holdout) is evaluated
+    /// once. Values and variations are the SDK's; the one visible
+    /// difference is that a repeat reports the first result's
+    /// `stickyBucketUsed` (the SDK re-reads the sticky bucket it just
+    /// wrote and says `true`).
+    pub fn with_memo(mut self) -> Evaluator<'a> {
+        self.memo = Some(Default::default());
+        self
+    }
+
+    /// Lets `overrides` skip or reweight experiment rules.
+    pub fn with_overrides(mut self, overrides: Overrides<'a>) -> Evaluator<'a> {
+        self.overrides = Some(overrides);
+        self
+    }
+
+    pub(super) fn rule_override(&self, rule: &FeatureRule) -> RuleOverride {
+        self.overrides.map_or(RuleOverride::AsIs, |f| f(rule))
     }
 
     /// Turns sticky bucketing on with the shopper's documents (empty for

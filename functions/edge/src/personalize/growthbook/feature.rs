@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::condition::eval_condition;
-use super::evaluator::{Evaluator, ExperimentResult};
+use super::evaluator::{Evaluator, ExperimentResult, RuleOverride};
 use super::hash::{hash, version_of};
 use super::js;
 use super::ranges::{VariationRange, in_range};
@@ -61,7 +61,12 @@ fn non_empty(s: &Option<String>) -> Option<String> {
 
 /// The experiment an experiment rule runs (its prerequisites were
 /// checked as the rule's; they are not the experiment's).
-fn rule_experiment(feature: &str, rule: &FeatureRule, variations: &[Value]) -> Experiment {
+fn rule_experiment(
+    feature: &str,
+    rule: &FeatureRule,
+    variations: &[Value],
+    weights: Option<Vec<f64>>,
+) -> Experiment {
     Experiment {
         key: non_empty(&rule.key).unwrap_or_else(|| feature.to_owned()),
         variations: variations.to_vec(),
@@ -71,7 +76,7 @@ fn rule_experiment(feature: &str, rule: &FeatureRule, variations: &[Value]) -> E
         seed: non_empty(&rule.seed),
         name: non_empty(&rule.name),
         phase: non_empty(&rule.phase),
-        weights: rule.weights.clone(),
+        weights: weights.or_else(|| rule.weights.clone()),
         condition: rule.condition.clone(),
         parent_conditions: None,
         coverage: rule.coverage,
@@ -97,7 +102,23 @@ impl Evaluator<'_> {
     }
 
     pub(super) fn eval_feature_inner(&mut self, id: &str) -> FeatureResult {
+        if let Some(known) = self.memo.as_ref().and_then(|m| m.get(id)) {
+            return known.clone();
+        }
+        let outer_cycle = std::mem::replace(&mut self.met_cycle, false);
+        let result = self.eval_feature_uncached(id);
+        if !self.met_cycle
+            && let Some(memo) = &mut self.memo
+        {
+            memo.insert(id.to_owned(), result.clone());
+        }
+        self.met_cycle |= outer_cycle;
+        result
+    }
+
+    fn eval_feature_uncached(&mut self, id: &str) -> FeatureResult {
         if !self.stack.insert(id.to_owned()) {
+            self.met_cycle = true;
             return feature_result(Value::Null, Source::CyclicPrerequisite, None, None);
         }
         let features = self.features;
@@ -139,7 +160,12 @@ impl Evaluator<'_> {
             let Some(variations) = &rule.variations else {
                 continue;
             };
-            let exp = rule_experiment(id, rule, variations);
+            let weights = match self.rule_override(rule) {
+                RuleOverride::Skip => continue,
+                RuleOverride::Weights(w) => Some(w),
+                RuleOverride::AsIs => None,
+            };
+            let exp = rule_experiment(id, rule, variations, weights);
             let result = self.run_experiment(&exp, Some(id));
             if result.in_experiment && !result.passthrough {
                 return feature_result(

@@ -34,7 +34,7 @@ pub mod version;
 
 pub use condition::eval_condition;
 pub use error::GrowthBookError;
-pub use evaluator::{Evaluator, ExperimentResult};
+pub use evaluator::{Evaluator, ExperimentResult, Overrides, RuleOverride};
 pub use feature::{FeatureResult, Source};
 pub use hash::{fnv1a32, hash};
 pub use ranges::{
