@@ -416,8 +416,9 @@ fn now_ms() -> u64 {
 
 /// Beacons through the host to two regional collectors: a German
 /// shopper's events reach only the EU collector, an American's only the
-/// US one; a retried beacon counts once; without consent nothing leaves;
-/// bad beacons are refused whole.
+/// US one; a retried beacon counts once; the experiment's page shows both
+/// regions' counts; the bandit job publishes the EU state to the edge;
+/// without consent nothing leaves; bad beacons are refused whole.
 #[test]
 fn events_reach_only_a_collector_the_residency_allows() -> Result<()> {
     let eu_data = tempfile::tempdir()?;
@@ -453,6 +454,7 @@ fn events_reach_only_a_collector_the_residency_allows() -> Result<()> {
             ("SPIN_VARIABLE_MARKET_CONFIG", MARKET_CONFIG),
             ("SPIN_VARIABLE_COLLECTOR_URL_EU", eu.url.as_str()),
             ("SPIN_VARIABLE_COLLECTOR_URL_US", us.url.as_str()),
+            ("SPIN_VARIABLE_EXPERIMENTS_ADMIN_TOKEN", ADMIN),
         ],
     )?;
     let events = format!("{}/v1/events", host.url);
@@ -509,6 +511,60 @@ fn events_reach_only_a_collector_the_residency_allows() -> Result<()> {
         ),
         (2, 1)
     );
+
+    // The experiment's page sums what each region's collector counted; the
+    // events themselves stay in their regions.
+    let shown = json(&get(
+        &format!("{}/v1/experiments/hero-preset", host.url),
+        &[("authorization", &format!("Bearer {ADMIN}"))],
+    )?)?;
+    let counts = &shown["counts"];
+    assert_eq!(counts["unavailable"], serde_json::json!([]), "{counts}");
+    let region = |name: &str| {
+        counts["regions"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["region"] == name))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(region("eu")["counts"][0]["market"], "DE", "{counts}");
+    assert_eq!(region("eu")["counts"][0]["exposures"], 1, "{counts}");
+    assert_eq!(region("us")["counts"][0]["market"], "US", "{counts}");
+    assert_eq!(
+        counts["arms"],
+        serde_json::json!([{"variant": "square", "exposures": 2, "conversions": 0}]),
+        "the retried beacon counted once"
+    );
+
+    // The scheduled bandit job, once, against the real edge: it reads the
+    // definitions and publishes the EU markets' state through the admin API.
+    let run = std::process::Command::new(meridian_e2e::workspace_binary("meridian-collector")?)
+        .args(["bandit-once", "--dev"])
+        .env("MERIDIAN_COLLECTOR_SIGNING_KEY", meridian_e2e::SIGNING_KEY)
+        .env("MERIDIAN_COLLECTOR_REGION", "eu")
+        .env("MERIDIAN_COLLECTOR_DATA_DIR", eu_data.path())
+        .env("MERIDIAN_COLLECTOR_BANDIT_EDGE_URL", host.url.as_str())
+        .env("MERIDIAN_COLLECTOR_BANDIT_ADMIN_TOKEN", ADMIN)
+        .output()?;
+    assert!(
+        run.status.success(),
+        "bandit-once: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let shown = json(&get(
+        &format!("{}/v1/experiments/hero-preset", host.url),
+        &[("authorization", &format!("Bearer {ADMIN}"))],
+    )?)?;
+    let markets = shown["markets"].as_array().cloned().unwrap_or_default();
+    assert_eq!(markets.len(), 1, "{shown}");
+    assert_eq!(markets[0]["market"], "DE");
+    let state = &markets[0]["state"];
+    assert_eq!(
+        state["weights"].as_array().map(Vec::len),
+        Some(2),
+        "{state}"
+    );
+    assert!(state["promoted"].is_null(), "burn-in not reached: {state}");
 
     // Germany without consent: counted as dropped, nothing forwarded.
     let no_consent = [("cf-ipcountry", "DE"), ("content-type", "text/plain")];

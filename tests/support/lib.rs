@@ -21,7 +21,7 @@ pub fn repo_root() -> PathBuf {
 
 /// A binary built by `cargo test --workspace` into the same profile dir as
 /// this test executable.
-fn workspace_binary(name: &str) -> Result<PathBuf> {
+pub fn workspace_binary(name: &str) -> Result<PathBuf> {
     let exe = std::env::current_exe().context("locating the test executable")?;
     // target/<profile>/deps/<test> -> target/<profile>/<name>
     let dir = exe

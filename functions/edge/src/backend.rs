@@ -8,6 +8,7 @@ use meridian_wit::rpc::{self, BytesPayload, Signed, Signer};
 use meridian_wit::types::{Detection, Error, RenderRequest, Rendition, TryonRequest, TryonResult};
 
 use crate::named_urls::NamedUrls;
+use crate::personalize::events::{APPEND_ROUTE, Appended, COUNTS_ROUTE, Counts};
 use crate::policy::Decision;
 use crate::response::Refusal;
 
@@ -34,6 +35,14 @@ impl Regional {
             service,
             payload,
         })
+    }
+
+    /// Every deployed region and its URL (for queries that read them all).
+    pub fn all(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.urls
+            .names()
+            .into_iter()
+            .filter_map(|name| Some((name, self.urls.get(name)?)))
     }
 
     /// The region and URL `decision` lets this request's data go to: the
@@ -68,6 +77,8 @@ impl Regional {
 /// An outbound call, ready for any HTTP client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboundRequest {
+    /// `POST` for calls, `GET` for queries.
+    pub method: &'static str,
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
@@ -130,13 +141,26 @@ impl<T: Transport> BackendClient<T> {
     /// A signed `POST` of `body` to `route` at `now` (unix seconds), with a
     /// fresh nonce: the backend refuses any call it has seen before.
     fn signed(&self, route: &str, content_type: &str, body: Vec<u8>, now: u64) -> OutboundRequest {
+        self.signed_call("POST", route, "", content_type, body, now)
+    }
+
+    /// A signed call of any method; `query` (without `?`) is signed too.
+    fn signed_call(
+        &self,
+        method: &'static str,
+        route: &str,
+        query: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        now: u64,
+    ) -> OutboundRequest {
         let nonce = nonce();
         let headers = self
             .signer
             .headers(&Signed {
-                method: "POST",
+                method,
                 path: route,
-                query: "",
+                query,
                 content_type,
                 region: self.region.as_deref().unwrap_or_default(),
                 timestamp: now,
@@ -146,8 +170,14 @@ impl<T: Transport> BackendClient<T> {
             .into_iter()
             .map(|(name, value)| (name.to_owned(), value))
             .collect();
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        };
         OutboundRequest {
-            url: format!("{}{route}", self.base_url),
+            method,
+            url: format!("{}{route}{query}", self.base_url),
             headers,
             body,
         }
@@ -180,10 +210,10 @@ impl<T: Transport> BackendClient<T> {
     /// batch as JSON. Tried twice on a transport failure or a 5xx, with
     /// the same event ids (and a fresh nonce), so the collector counts a
     /// retried event once.
-    pub async fn append_events(&self, batch: Vec<u8>, now: u64) -> Result<EventsStored, Refusal> {
+    pub async fn append_events(&self, batch: Vec<u8>, now: u64) -> Result<Appended, Refusal> {
         let mut last = None;
         for _ in 0..2 {
-            let call = self.signed(EVENTS_APPEND, "application/json", batch.clone(), now);
+            let call = self.signed(APPEND_ROUTE, "application/json", batch.clone(), now);
             match self.send("event collector", call).await {
                 Ok(reply) if reply.status == 200 => {
                     return serde_json::from_slice(&reply.body).map_err(|e| {
@@ -195,13 +225,31 @@ impl<T: Transport> BackendClient<T> {
                     });
                 }
                 Ok(reply) if reply.status >= 500 => {
-                    last = Some(collector_refused(&reply));
+                    last = Some(collector_refused(&reply, "nothing was stored here"));
                 }
-                Ok(reply) => return Err(collector_refused(&reply)),
+                Ok(reply) => return Err(collector_refused(&reply, "nothing was stored here")),
                 Err(refusal) => last = Some(refusal),
             }
         }
         Err(last.unwrap_or_else(|| Refusal::new(502, "collector-error", "no attempt made")))
+    }
+
+    /// `GET /rpc/events/counts?experiment=<id>`: a collector's exposures
+    /// and conversions per market and variant, by its default metric.
+    pub async fn event_counts(&self, experiment: &str, now: u64) -> Result<Counts, Refusal> {
+        let query = format!("experiment={}", percent_encode_query(experiment));
+        let call = self.signed_call("GET", COUNTS_ROUTE, &query, "", Vec::new(), now);
+        let reply = self.send("event collector", call).await?;
+        if reply.status != 200 {
+            return Err(collector_refused(&reply, "no counts from it"));
+        }
+        serde_json::from_slice(&reply.body).map_err(|e| {
+            Refusal::new(
+                502,
+                "collector-error",
+                format!("the event collector answered malformed counts: {e}"),
+            )
+        })
     }
 
     /// The signed request for `tryon.composite`: the arguments as one JSON
@@ -260,18 +308,21 @@ impl<T: Transport> BackendClient<T> {
     }
 }
 
-/// The collector's route for a batch of events.
-pub const EVENTS_APPEND: &str = "/rpc/events/append";
-
-/// What a collector stored of a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-pub struct EventsStored {
-    pub accepted: u64,
-    /// Events it already had (a retry, or a page sending twice).
-    pub duplicates: u64,
+/// Experiment ids are `[A-Za-z0-9._:-]`; anything else is escaped so the
+/// signed query is exactly what is sent.
+fn percent_encode_query(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
-fn collector_refused(reply: &InboundResponse) -> Refusal {
+fn collector_refused(reply: &InboundResponse, consequence: &str) -> Refusal {
     let told: Option<serde_json::Value> = serde_json::from_slice(&reply.body).ok();
     let code = told
         .as_ref()
@@ -282,7 +333,7 @@ fn collector_refused(reply: &InboundResponse) -> Refusal {
         502,
         "collector-refused",
         format!(
-            "the event collector answered {} ({code}); nothing was stored here",
+            "the event collector answered {} ({code}); {consequence}",
             reply.status
         ),
     )

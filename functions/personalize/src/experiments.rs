@@ -1,9 +1,12 @@
 //! The experiments admin API and `GET /v1/experiments/<id>`.
 
+use std::collections::BTreeMap;
+
+use meridian_edge::backend::{BackendClient, Regional};
 use meridian_edge::personalize::stored::{self, Change};
 use meridian_edge::response::{Refusal, Response};
 use meridian_spin::personalize::{definitions, open_store};
-use meridian_spin::{Incoming, now};
+use meridian_spin::{Incoming, SpinHttp, now, variable};
 use spin_sdk::http::Method;
 
 pub const ADMIN_PREFIX: &str = "/v1/admin/experiments";
@@ -58,9 +61,11 @@ pub fn admin(incoming: &Incoming, rest: &str) -> Result<Response, Refusal> {
     }
 }
 
-/// `GET /v1/experiments/<id>`: the definition, its arms, and per market
-/// the counts and the bandit's state as the scheduled job last wrote them.
-pub fn show(id: &str) -> Result<Response, Refusal> {
+/// `GET /v1/experiments/<id>`: the definition, its arms, per market the
+/// bandit's state as the scheduled job last wrote them, and the exposure
+/// and conversion counts every regional collector holds (a collector that
+/// does not answer is listed as unavailable; the rest still show).
+pub async fn show(id: &str) -> Result<Response, Refusal> {
     let store = open_store()?;
     let in_force = definitions(&store)?;
     let defs = &in_force.definitions;
@@ -89,9 +94,61 @@ pub fn show(id: &str) -> Result<Response, Refusal> {
         "rule": rule,
         "arms": arms,
         "markets": markets,
+        "counts": collected_counts(id).await,
     });
     Ok(Response::new(200)
         .header("content-type", "application/json")
         .header("cache-control", "no-store")
         .body(body.to_string().into_bytes()))
+}
+
+/// Every collector region's counts for `id`, and the sums per arm over
+/// regions and markets. Events stay in the region residency sent them to;
+/// only these aggregates travel.
+async fn collected_counts(id: &str) -> serde_json::Value {
+    let configured = variable("collector_backends").and_then(|text| {
+        let collectors = Regional::parse(
+            &text,
+            "event collector",
+            "events",
+            "collector-backends-invalid",
+        )?;
+        Ok((collectors, variable("backend_signing_key")?))
+    });
+    let (collectors, key) = match configured {
+        Ok(c) => c,
+        Err(refusal) => {
+            return serde_json::json!({
+                "regions": [],
+                "unavailable": [{ "region": null, "code": refusal.code, "message": refusal.message }],
+                "arms": [],
+            });
+        }
+    };
+    let mut regions = Vec::new();
+    let mut unavailable = Vec::new();
+    let mut arms: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for (region, url) in collectors.all() {
+        let client = BackendClient::new(url, &key, SpinHttp).in_region(region);
+        match client.event_counts(id, now()).await {
+            Ok(counts) => {
+                for c in &counts.counts {
+                    let arm = arms.entry(c.variant.clone()).or_default();
+                    arm.0 += c.exposures;
+                    arm.1 += c.conversions;
+                }
+                regions.push(serde_json::json!({ "region": region, "metric": counts.metric, "counts": counts.counts }));
+            }
+            Err(refusal) => unavailable.push(serde_json::json!({
+                "region": region, "code": refusal.code, "message": refusal.message,
+            })),
+        }
+    }
+    let arms: Vec<serde_json::Value> = arms
+        .into_iter()
+        .map(|(variant, (exposures, conversions))| {
+            serde_json::json!({ "variant": variant, "exposures": exposures, "conversions": conversions })
+        })
+        .collect();
+    serde_json::json!({ "regions": regions, "unavailable": unavailable, "arms": arms })
 }

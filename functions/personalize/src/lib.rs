@@ -36,7 +36,7 @@ async fn serve(incoming: &Incoming) -> Result<Response, Refusal> {
     if let Some(id) = path.strip_prefix("/v1/experiments/") {
         authorize_bearer(req, "experiments_admin_token", "experiments-admin")?;
         get_or_head(req, "experiments")?;
-        return experiments::show(id);
+        return experiments::show(id).await;
     }
     let store = SpinKv::open_default()?;
     let gate = Gate::load(&store)?;

@@ -137,7 +137,12 @@ pub struct SpinHttp;
 impl Transport for SpinHttp {
     async fn send(&self, request: OutboundRequest) -> Result<InboundResponse, TransportError> {
         let mut builder = Request::builder();
-        builder.method(Method::Post).uri(request.url);
+        let method = if request.method == "GET" {
+            Method::Get
+        } else {
+            Method::Post
+        };
+        builder.method(method).uri(request.url);
         for (name, value) in request.headers {
             builder.header(name, value);
         }

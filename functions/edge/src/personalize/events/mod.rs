@@ -57,8 +57,9 @@ pub use error::{EventsError, Invalid, Problem};
 pub use intake::{EVENTS_SCHEMA_ID, Event, check_body_size, check_content_type, parse_beacon};
 pub use pseudonym::{DayKey, PseudonymSecret, SecretError, client_network};
 pub use wire::{
-    COLLECTOR_SCHEMA, CollectedEvent, CollectorBatch, CollectorSchema, ConsentStamp, EventContext,
-    EventDetail,
+    APPEND_ROUTE, Appended, COLLECTOR_SCHEMA, COUNTS_ROUTE, CollectedEvent, CollectorBatch,
+    CollectorSchema, ConsentStamp, ConversionMetric, Counts, EventContext, EventDetail,
+    VariantCounts,
 };
 
 /// The JSON Schema (draft 2020-12) of what pages send, version 1: the

@@ -176,3 +176,77 @@ pub struct ConsentStamp {
     /// The policy set the decision was made under.
     pub policy_version: String,
 }
+
+// What the collector answers: defined here, beside the batch, so the
+// edge and the collector read and write one definition.
+
+/// Route of the batch append.
+pub const APPEND_ROUTE: &str = "/rpc/events/append";
+/// Route of the counts query.
+pub const COUNTS_ROUTE: &str = "/rpc/events/counts";
+
+/// The answer to an append.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appended {
+    /// Events stored by this call.
+    pub accepted: usize,
+    /// Events whose id was already stored (earlier batch, retry, or twice
+    /// in this batch).
+    pub duplicates: usize,
+}
+
+/// Which events count as a conversion for the bandit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConversionMetric {
+    Purchase,
+    AddToCart,
+    Click,
+    View,
+}
+
+impl ConversionMetric {
+    /// The metrics, as named in queries and experiment definitions.
+    pub const ALL: [ConversionMetric; 4] = [
+        ConversionMetric::Purchase,
+        ConversionMetric::AddToCart,
+        ConversionMetric::Click,
+        ConversionMetric::View,
+    ];
+
+    /// The event kind that converts: the stored `kind`, as
+    /// [`EventDetail::kind`] names it.
+    pub fn kind(self) -> &'static str {
+        match self {
+            ConversionMetric::Purchase => "purchase",
+            ConversionMetric::AddToCart => "add-to-cart",
+            ConversionMetric::Click => "click",
+            ConversionMetric::View => "view",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ConversionMetric> {
+        Self::ALL.into_iter().find(|m| m.kind() == text)
+    }
+}
+
+/// One market's figures for one variant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantCounts {
+    pub market: String,
+    pub variant: String,
+    /// Distinct pseudonyms exposed, plus exposures without a pseudonym.
+    pub exposures: u64,
+    /// Distinct pseudonyms that converted after being exposed to this
+    /// variant (their latest exposure before the conversion).
+    pub conversions: u64,
+}
+
+/// The answer to a counts query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub experiment: String,
+    pub metric: ConversionMetric,
+    /// Sorted by market, then variant.
+    pub counts: Vec<VariantCounts>,
+}
