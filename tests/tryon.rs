@@ -118,6 +118,43 @@ fn a_consented_frame_is_composited_and_nothing_is_kept() -> Result<()> {
         serde_json::from_str(again.header("meridian-tryon").context("result header")?)?;
     assert_eq!(result["smoothed"], true);
 
+    // A shopper in experiments: their variants reach the backend, which
+    // counts composites per arm (GPU cost per variant).
+    let tc = "CQSbk4AQSbk4AEsACBENB4FgAIwAAAAAAAYgfkQAQfkAAAAA";
+    let assigned = get(
+        &format!("{}/v1/assignments", host.url),
+        &[("cf-ipcountry", "DE"), ("x-tcf-consent", tc)],
+    )?;
+    let cookie = assigned
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .context("an id with consent")?
+        .to_owned();
+    let variant = assigned
+        .header("meridian-variant")
+        .context("in experiments")?
+        .to_owned();
+    let reply = send(
+        "POST",
+        &format!("{}/v1/tryon/EYE-AVIATOR-GOLD", host.url),
+        &[
+            ("cf-ipcountry", "DE"),
+            ("content-type", "image/jpeg"),
+            ("meridian-consent", "biometric"),
+            ("x-tcf-consent", tc),
+            ("cookie", cookie.as_str()),
+        ],
+        Some(&frame),
+    )?;
+    assert_eq!(reply.status, 200);
+    let metrics = String::from_utf8(get(&format!("{}/metrics", backend.url), &[])?.body)?;
+    assert!(
+        metrics.contains(&format!(
+            "meridian_backend_tryon_variant_total{{variant=\"{variant}\"}} 1"
+        )),
+        "{variant}: {metrics}"
+    );
+
     // Nobody in the frame is an answer, not an error.
     let nobody = try_on(&host.url, "EYE-AVIATOR-GOLD", "DE", true, &empty_frame()?)?;
     assert_eq!(nobody.status, 200);

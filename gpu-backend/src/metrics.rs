@@ -12,12 +12,48 @@ pub struct Metrics {
     renders: AtomicU64,
     bytes_out: AtomicU64,
     connections_refused: AtomicU64,
+    /// Try-on calls by the shopper's experiment variants, so an arm's GPU
+    /// cost shows; at most [`MAX_VARIANTS`] distinct values.
+    tryon_variants: Mutex<BTreeMap<String, u64>>,
+}
+
+/// Distinct variant labels kept; later ones count as `other`.
+pub const MAX_VARIANTS: usize = 64;
+
+/// The label for a call's `meridian-variant`: `none` without one, the
+/// value when it has the edge's shape (`experiment=variant;...`), else
+/// `invalid`, so a label never carries anything else.
+pub fn variant_label(header: Option<&str>) -> String {
+    match header {
+        None => "none".to_owned(),
+        Some(v)
+            if !v.is_empty()
+                && v.len() <= 256
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._:=;-".contains(&b)) =>
+        {
+            v.to_owned()
+        }
+        Some(_) => "invalid".to_owned(),
+    }
 }
 
 impl Metrics {
     pub fn request(&self, route: &'static str, status: u16) {
         if let Ok(mut map) = self.requests.lock() {
             *map.entry((route, status)).or_default() += 1;
+        }
+    }
+
+    /// A try-on call for shoppers in `variant` ([`variant_label`]).
+    pub fn tryon_variant(&self, variant: String) {
+        if let Ok(mut map) = self.tryon_variants.lock() {
+            let key = if map.contains_key(&variant) || map.len() < MAX_VARIANTS {
+                variant
+            } else {
+                "other".to_owned()
+            };
+            *map.entry(key).or_default() += 1;
         }
     }
 
@@ -95,6 +131,43 @@ impl Metrics {
             "meridian_backend_connections_refused_total {}",
             self.connections_refused.load(Ordering::Relaxed)
         );
+        let _ = writeln!(
+            out,
+            "# HELP meridian_backend_tryon_variant_total Try-on calls by the shoppers' experiment variants."
+        );
+        let _ = writeln!(out, "# TYPE meridian_backend_tryon_variant_total counter");
+        if let Ok(map) = self.tryon_variants.lock() {
+            for (variant, n) in map.iter() {
+                let _ = writeln!(
+                    out,
+                    "meridian_backend_tryon_variant_total{{variant=\"{variant}\"}} {n}"
+                );
+            }
+        }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variant_labels_are_bounded_and_clean() {
+        assert_eq!(variant_label(None), "none");
+        assert_eq!(
+            variant_label(Some("hero-preset=square;rec-strategy=trending")),
+            "hero-preset=square;rec-strategy=trending"
+        );
+        assert_eq!(variant_label(Some("x\"} 1\nfake 2")), "invalid");
+        assert_eq!(variant_label(Some(&"a".repeat(300))), "invalid");
+        let m = Metrics::default();
+        for i in 0..100 {
+            m.tryon_variant(format!("e=v{i}"));
+        }
+        m.tryon_variant("e=v0".to_owned());
+        let text = m.render_text("eu", "cpu");
+        assert!(text.contains("meridian_backend_tryon_variant_total{variant=\"e=v0\"} 2"));
+        assert!(text.contains("meridian_backend_tryon_variant_total{variant=\"other\"} 36"));
     }
 }

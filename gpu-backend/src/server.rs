@@ -147,8 +147,17 @@ async fn detect(State(app): State<Arc<App>>, request: Request) -> Response {
 }
 
 async fn tryon_composite(State(app): State<Arc<App>>, request: Request) -> Response {
+    let variant = crate::metrics::variant_label(
+        request
+            .headers()
+            .get("meridian-variant")
+            .map(|v| v.to_str().unwrap_or("\u{0}")),
+    );
     let r = tryon_call(&app, request).await.unwrap_or_else(|r| r);
     app.metrics.request("rpc/tryon/composite", r.status);
+    if r.status == 200 {
+        app.metrics.tryon_variant(variant);
+    }
     if r.status >= 500 && r.status != 503 {
         tracing::warn!(status = r.status, body = %String::from_utf8_lossy(&r.body), "try-on failed");
     }

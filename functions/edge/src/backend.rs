@@ -8,6 +8,7 @@ use meridian_wit::rpc::{self, BytesPayload, Signed, Signer};
 use meridian_wit::types::{Detection, Error, RenderRequest, Rendition, TryonRequest, TryonResult};
 
 use crate::named_urls::NamedUrls;
+use crate::personalize::assign::VARIANT_HEADER;
 use crate::personalize::events::{APPEND_ROUTE, Appended, COUNTS_ROUTE, Counts};
 use crate::policy::Decision;
 use crate::response::Refusal;
@@ -113,6 +114,9 @@ pub struct BackendClient<T> {
     transport: T,
     /// Sent as [`rpc::REGION_HEADER`] so a backend elsewhere refuses.
     region: Option<String>,
+    /// The shopper's experiment variants, sent as `meridian-variant` so a
+    /// backend can tell its work per arm (never personal data).
+    variant: Option<String>,
 }
 
 impl<T: Transport> BackendClient<T> {
@@ -122,7 +126,15 @@ impl<T: Transport> BackendClient<T> {
             signer: Signer::new(signing_key),
             transport,
             region: None,
+            variant: None,
         }
+    }
+
+    /// Calls carry the shopper's variants ([`crate::personalize::assign::Assignments::variant`]);
+    /// an empty string sends none.
+    pub fn with_variant(mut self, variant: &str) -> BackendClient<T> {
+        self.variant = Some(variant.to_owned()).filter(|v| !v.is_empty());
+        self
     }
 
     /// Calls carry the region they were routed to; a backend deployed in
@@ -169,6 +181,11 @@ impl<T: Transport> BackendClient<T> {
             })
             .into_iter()
             .map(|(name, value)| (name.to_owned(), value))
+            .chain(
+                self.variant
+                    .iter()
+                    .map(|v| (VARIANT_HEADER.to_owned(), v.clone())),
+            )
             .collect();
         let query = if query.is_empty() {
             String::new()
@@ -446,6 +463,8 @@ pub(crate) mod tests {
         pub calls: RefCell<usize>,
         /// The render requests that arrived signed.
         pub asked: RefCell<Vec<RenderRequest>>,
+        /// The `meridian-variant` of every call.
+        pub variants: RefCell<Vec<Option<String>>>,
         pub other: Option<Route>,
     }
 
@@ -456,6 +475,7 @@ pub(crate) mod tests {
                 answer: RefCell::new(answer),
                 calls: RefCell::new(0),
                 asked: RefCell::new(Vec::new()),
+                variants: RefCell::new(Vec::new()),
                 other: None,
             }
         }
@@ -484,6 +504,9 @@ pub(crate) mod tests {
                 .split_once("//")
                 .and_then(|(_, r)| r.find('/').map(|i| &r[i..]))
                 .unwrap_or("");
+            self.variants
+                .borrow_mut()
+                .push(header(VARIANT_HEADER).map(str::to_owned));
             let verified = Signer::new(&self.key)
                 .verify_headers(
                     Call {

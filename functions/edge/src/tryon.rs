@@ -293,10 +293,13 @@ pub fn check_backend_url(url: &str, development: bool) -> Result<(), Refusal> {
 /// The whole route: check the request, run the gate for try-on of this
 /// SKU, route to an allowed region, composite. Every answer, refusals
 /// included, is `no-store` and carries the gate's headers when it ran.
-/// `development` allows plain-http backends and the development key.
+/// `development` allows plain-http backends and the development key;
+/// `variant_of` gives the shopper's experiment variants for the backend.
+#[allow(clippy::too_many_arguments)]
 pub async fn handle<T: Transport>(
     req: FrameRequest<'_>,
     admit: impl FnOnce(Ask<'_>) -> Result<Admission, Refusal>,
+    variant_of: impl FnOnce(&Admission) -> String,
     backends: &Backends,
     signing_key: &str,
     development: bool,
@@ -322,7 +325,9 @@ pub async fn handle<T: Transport>(
         let (region, url) = backends.route(&admission)?;
         check_backend_url(url, development)?;
         crate::backend::check_signing_key(signing_key, development)?;
-        let client = BackendClient::new(url, signing_key, transport).in_region(region);
+        let client = BackendClient::new(url, signing_key, transport)
+            .in_region(region)
+            .with_variant(&variant_of(&admission));
         let result = client.composite(&call.request, &call.frame, now).await?;
         respond(result, region)
     };
@@ -406,7 +411,8 @@ mod tests {
     ) -> Response {
         let admit = |ask: Ask<'_>| Ok(admit_via_cdn(headers, "", ask));
         let backends = Backends::parse(backends).expect("backends");
-        block(handle(req, admit, &backends, "k", true, fake, NOW))
+        let variant = |_: &Admission| "hero-preset=square".to_owned();
+        block(handle(req, admit, &backends, "k", true, variant, fake, NOW))
     }
 
     const EU: &str = "eu=http://eu.backend:8081";
@@ -441,6 +447,11 @@ mod tests {
         assert_eq!(asked[0].quality, 70);
         assert_eq!(asked[0].session.as_deref(), Some("s-1"));
         assert_eq!(asked[0].frame_time_ms, Some(1000));
+        assert_eq!(
+            *fake.variants.borrow(),
+            [Some("hero-preset=square".to_owned())],
+            "the shopper's variants reach the backend"
+        );
     }
 
     #[test]
@@ -650,6 +661,7 @@ mod tests {
             &backends,
             &key,
             false,
+            |_: &Admission| String::new(),
             &fake,
             NOW,
         ));
@@ -664,6 +676,7 @@ mod tests {
             &backends,
             "meridian-dev-signing-key",
             false,
+            |_: &Admission| String::new(),
             &fake,
             NOW,
         ));

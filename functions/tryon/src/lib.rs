@@ -7,6 +7,7 @@
 
 use meridian_edge::response::{Refusal, Response};
 use meridian_edge::tryon::{self, Backends, FrameRequest};
+use meridian_spin::personalize::Personalized;
 use meridian_spin::{Gate, Incoming, SpinHttp, SpinKv, into_spin, now, variable};
 use spin_sdk::http::{self, IncomingRequest};
 use spin_sdk::http_component;
@@ -42,9 +43,17 @@ async fn serve(incoming: Incoming) -> Result<Response, Refusal> {
         body: req.body().to_vec(),
     };
     let admit = |ask: meridian_edge::gate::Ask<'_>| gate.admit(&incoming, ask);
+    // The shopper's variants for the backend; try-on never issues an id.
+    let variant_of = |admission: &meridian_edge::gate::Admission| {
+        meridian_spin::personalize::open_store()
+            .and_then(|store| Personalized::assign(&store, &incoming, admission, "/tryon", false))
+            .map(|p| p.assignments.variant())
+            .unwrap_or_default()
+    };
     Ok(tryon::handle(
         frame,
         admit,
+        variant_of,
         &backends,
         &signing_key,
         development,
