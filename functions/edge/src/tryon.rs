@@ -412,7 +412,7 @@ mod tests {
         let admit = |ask: Ask<'_>| Ok(admit_via_cdn(headers, "", ask));
         let backends = Backends::parse(backends).expect("backends");
         let variant = |_: &Admission| "hero-preset=square".to_owned();
-        block(handle(req, admit, &backends, "k", true, variant, fake, NOW))
+        block(handle(req, admit, variant, &backends, "k", true, fake, NOW))
     }
 
     const EU: &str = "eu=http://eu.backend:8081";
@@ -658,10 +658,10 @@ mod tests {
         let r = block(handle(
             frame("/v1/tryon/EYE-AVIATOR-GOLD"),
             admit,
+            |_: &Admission| String::new(),
             &backends,
             &key,
             false,
-            |_: &Admission| String::new(),
             &fake,
             NOW,
         ));
@@ -673,10 +673,10 @@ mod tests {
         let r = block(handle(
             frame("/v1/tryon/EYE-AVIATOR-GOLD"),
             admit,
+            |_: &Admission| String::new(),
             &backends,
             "meridian-dev-signing-key",
             false,
-            |_: &Admission| String::new(),
             &fake,
             NOW,
         ));
