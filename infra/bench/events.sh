@@ -73,6 +73,8 @@ echo "| collector | events/beacon | req/s | events/s | p50 | p90 | p99 | max | n
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for mode in "${modes[@]}"; do
     data="$WORK/collector-$mode"
+    # Event ids are 16 to 32 of [A-Za-z0-9_-].
+    tag=$(echo "$mode" | tr -c 'a-z\n' x)
     stream_env=()
     if [ "$mode" = sqlite+redis ]; then
         rport=$(free_port)
@@ -98,16 +100,17 @@ for mode in "${modes[@]}"; do
     # directory) reuses them.
     HOST=$(listen_url_slow "$WORK/host-$mode.out")
     # One beacon by hand first: the request is right, the events arrive.
-    smoke='{"schema":"meridian.events/1","events":[{"id":"smoke-'$mode'-00000000","kind":"view","at":'$(date +%s)'000,"page":"/p/scarf","sku":"MRD-SILK-SCARF"}]}'
+    smoke='{"schema":"meridian.events/1","events":[{"id":"smoke-'$tag'-00000000","kind":"view","at":'$(date +%s)'000,"page":"/p/scarf","sku":"MRD-SILK-SCARF"}]}'
     answer=$(curl -sS -o "$WORK/smoke.json" -w '%{http_code}' -X POST "$HOST/v1/events" \
         -H 'cf-ipcountry: DE' -H 'content-type: text/plain;charset=UTF-8' -H "x-tcf-consent: $TC_STRING" --data "$smoke")
-    if [ "$answer" != 202 ] || ! grep -q '"accepted":1' "$WORK/smoke.json"; then
+    if [ "$answer" != 202 ] ||
+        ! python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])).get("accepted") != 1)' "$WORK/smoke.json"; then
         echo "the edge did not accept a beacon ($answer): $(cat "$WORK/smoke.json")" >&2
         exit 1
     fi
     for batch in $BATCHES; do
         before=$(metric "$COLLECTOR" meridian_collector_events_accepted_total)
-        BATCH=$batch RUN="$(echo "$mode" | tr -c 'a-z\n' x)b$batch" \
+        BATCH=$batch RUN="${tag}b$batch" \
             wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s infra/bench/events.lua \
             "$HOST/v1/events" >"$WORK/wrk-$mode-$batch.txt"
         after=$(metric "$COLLECTOR" meridian_collector_events_accepted_total)
