@@ -83,6 +83,65 @@ impl BanditJobConfig {
     }
 }
 
+/// The optional Redis Streams sink (`[stream]`): every event the store
+/// accepts is also added to a stream, at least once, through the store's
+/// outbox.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StreamConfig {
+    /// `redis://[user:password@]host[:port][/db]`; empty: the sink is off.
+    /// A secret: it may carry the password.
+    pub redis_url: Secret,
+    /// The stream's key.
+    pub key: String,
+    /// `XADD MAXLEN ~`: the stream is trimmed to about this many entries.
+    pub maxlen: u64,
+    /// How often events still in the outbox are sent again, ms.
+    pub retry_interval_ms: u64,
+    /// Entries per pipeline (one round trip to Redis).
+    pub batch: usize,
+    /// Connect, read and write timeout of a call to Redis, ms.
+    pub timeout_ms: u64,
+}
+
+impl Default for StreamConfig {
+    fn default() -> StreamConfig {
+        StreamConfig {
+            redis_url: Secret::default(),
+            key: "meridian:events".into(),
+            maxlen: 1_000_000,
+            retry_interval_ms: 1000,
+            batch: 500,
+            timeout_ms: 2000,
+        }
+    }
+}
+
+impl StreamConfig {
+    pub fn enabled(&self) -> bool {
+        !self.redis_url.0.is_empty()
+    }
+
+    /// Refuses what would only fail later, on the first send: a URL that
+    /// is not Redis's, an empty key, an unbounded stream.
+    fn check(&self) -> Result<()> {
+        if !self.enabled() {
+            return Ok(());
+        }
+        crate::stream::check_url(&self.redis_url.0)?;
+        if self.key.is_empty() {
+            bail!("[stream] key is empty");
+        }
+        if self.maxlen == 0 {
+            bail!("[stream] maxlen must be at least 1: the stream is always trimmed");
+        }
+        if self.batch == 0 || self.retry_interval_ms == 0 || self.timeout_ms == 0 {
+            bail!("[stream] batch, retry_interval_ms and timeout_ms must be at least 1");
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -102,6 +161,8 @@ pub struct Config {
     pub tls: Tls,
     #[serde(default)]
     pub bandit: BanditJobConfig,
+    #[serde(default)]
+    pub stream: StreamConfig,
 }
 
 impl Config {
@@ -152,6 +213,10 @@ impl Config {
         if let Some(v) = env("MERIDIAN_COLLECTOR_BANDIT_ADMIN_TOKEN") {
             config.bandit.admin_token = Secret(v);
         }
+        if let Some(v) = env("MERIDIAN_COLLECTOR_REDIS_URL") {
+            config.stream.redis_url = Secret(v);
+        }
+        config.stream.check()?;
         if config.bandit.enabled() {
             let url = &config.bandit.edge_url;
             if !(url.starts_with("https://") || url.starts_with("http://"))
@@ -310,6 +375,42 @@ mod tests {
             .check_safety()
             .expect_err("plain http outside development");
         assert!(err.to_string().contains("[bandit]"), "{err}");
+    }
+
+    #[test]
+    fn the_stream_is_off_by_default_and_checked_when_on() {
+        let c = Config::load(None, |_| None).expect("loads");
+        assert!(!c.stream.enabled());
+        let on = |k: &str| {
+            (k == "MERIDIAN_COLLECTOR_REDIS_URL").then(|| "redis://127.0.0.1:6379".into())
+        };
+        let c = Config::load(None, on).expect("loads");
+        assert!(c.stream.enabled());
+        assert_eq!(
+            (c.stream.key.as_str(), c.stream.maxlen),
+            ("meridian:events", 1_000_000)
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (from, to, says) in [
+            ("maxlen = 1000000", "maxlen = 0", "maxlen"),
+            ("key = \"meridian:events\"", "key = \"\"", "key"),
+            ("batch = 500", "batch = 0", "batch"),
+            (
+                "redis_url = \"\"",
+                "redis_url = \"redis//nowhere\"",
+                "not a Redis URL",
+            ),
+        ] {
+            let file = dir.path().join("c.toml");
+            assert!(DEFAULT.contains(from), "{from}");
+            let text = DEFAULT
+                .replace(from, to)
+                .replace("redis_url = \"\"", "redis_url = \"redis://127.0.0.1:6379\"");
+            std::fs::write(&file, text).expect("write");
+            let err = Config::load(Some(&file), |_| None).expect_err(to);
+            assert!(err.to_string().contains(says), "{to}: {err}");
+        }
+        assert!(!format!("{:?}", Config::load(None, on).expect("loads")).contains("6379"));
     }
 
     #[test]

@@ -8,13 +8,15 @@
 //! collector's checks over it) →
 //! [`store`] (SQLite, one transaction per batch). Beside it, when
 //! configured, the [`bandit`] job publishes experiments' weights to the
-//! edge from the store's counts.
+//! edge from the store's counts, and [`stream`] adds every stored event to
+//! a Redis stream.
 
 pub mod bandit;
 pub mod config;
 pub mod metrics;
 pub mod server;
 pub mod store;
+pub mod stream;
 pub mod wire;
 
 use std::sync::Arc;
@@ -29,6 +31,7 @@ pub struct Running {
     pub scheme: &'static str,
     server: meridian_rpc_server::Running,
     bandit: Option<tokio::task::JoinHandle<()>>,
+    stream: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -37,20 +40,32 @@ impl Running {
         if let Some(job) = &self.bandit {
             job.abort();
         }
+        // A send in flight finishes; what it did not send stays queued.
+        if let Some(sender) = &self.stream {
+            sender.abort();
+        }
         Ok(self.server.stop().await?)
     }
 }
 
 /// Opens the store, binds and serves in the background, and schedules the
-/// bandit job when `[bandit]` names an edge. Refuses, outside development
-/// mode, a public or short key and plain HTTP.
+/// bandit job when `[bandit]` names an edge and the stream sender when
+/// `[stream]` names a Redis. Refuses, outside development mode, a public or
+/// short key and plain HTTP.
 pub async fn start(config: config::Config) -> anyhow::Result<Running> {
     config.check_safety()?;
     let tls = meridian_rpc_server::tls::acceptor(&config.tls)?;
     let path = config.store_path();
     let durability = config.store.durability;
-    let store =
-        tokio::task::spawn_blocking(move || store::Store::open(&path, durability)).await??;
+    let streaming = config.stream.enabled();
+    let store = tokio::task::spawn_blocking(move || {
+        if streaming {
+            store::Store::open_with_outbox(&path, durability)
+        } else {
+            store::Store::open(&path, durability)
+        }
+    })
+    .await??;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
@@ -64,6 +79,15 @@ pub async fn start(config: config::Config) -> anyhow::Result<Running> {
         let job = bandit::BanditJob::new(&app.config.bandit, Arc::clone(&app.store));
         tokio::spawn(bandit::schedule(Arc::new(job), every))
     });
+    let sender = streaming
+        .then(|| {
+            stream::Streamer::new(
+                &app.config.stream,
+                Arc::clone(&app.store),
+                Arc::clone(&app.metrics),
+            )
+        })
+        .transpose()?;
     let metrics = Arc::clone(&app.metrics);
     let server = meridian_rpc_server::Running::spawn(
         listener,
@@ -73,10 +97,21 @@ pub async fn start(config: config::Config) -> anyhow::Result<Running> {
         tls,
         move || metrics.connection_refused(),
     )?;
+    // After the server: a start that fails leaves no sender behind.
+    let stream = sender.map(|sender| {
+        let every = std::time::Duration::from_millis(app.config.stream.retry_interval_ms);
+        tracing::info!(key = %app.config.stream.key, maxlen = app.config.stream.maxlen, "Redis stream sink on");
+        tokio::spawn(stream::schedule(
+            Arc::new(sender),
+            Arc::clone(&app.stored_new),
+            every,
+        ))
+    });
     Ok(Running {
         addr: server.addr,
         scheme: server.scheme,
         server,
         bandit,
+        stream,
     })
 }

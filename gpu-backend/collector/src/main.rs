@@ -26,6 +26,7 @@ Environment (overrides the configuration file):
   MERIDIAN_COLLECTOR_TLS_PRIVATE_KEY      PEM private key
   MERIDIAN_COLLECTOR_BANDIT_EDGE_URL      edge base URL of the bandit job (empty: off)
   MERIDIAN_COLLECTOR_BANDIT_ADMIN_TOKEN   bearer token of the edge's experiments admin API
+  MERIDIAN_COLLECTOR_REDIS_URL            Redis of the stream sink, redis://host:port (empty: off)
   MERIDIAN_DEV=1                          development mode, as --dev
   RUST_LOG                                log filter (info)";
 

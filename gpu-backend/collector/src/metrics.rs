@@ -14,6 +14,9 @@ pub struct Metrics {
     append_micros: AtomicU64,
     appends: AtomicU64,
     connections_refused: AtomicU64,
+    streamed: AtomicU64,
+    stream_failures: AtomicU64,
+    stream_backlog: AtomicU64,
 }
 
 impl Metrics {
@@ -35,6 +38,22 @@ impl Metrics {
 
     pub fn connection_refused(&self) {
         self.connections_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Events added to the Redis stream.
+    pub fn streamed(&self, events: usize) {
+        self.streamed.fetch_add(events as u64, Ordering::Relaxed);
+    }
+
+    /// A send to the stream that failed (Redis unreachable or refusing, or
+    /// the outbox unreadable); its events stay queued.
+    pub fn stream_failed(&self) {
+        self.stream_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Events in the outbox, as the last send left it.
+    pub fn stream_backlog(&self, events: u64) {
+        self.stream_backlog.store(events, Ordering::Relaxed);
     }
 
     /// The exposition text; `gauges` are `(name, help, value)` the server
@@ -82,6 +101,16 @@ impl Metrics {
                 "Connections closed on accept at the cap.",
                 load(&self.connections_refused),
             ),
+            (
+                "meridian_collector_stream_events_total",
+                "Events added to the Redis stream.",
+                load(&self.streamed),
+            ),
+            (
+                "meridian_collector_stream_failures_total",
+                "Sends to the Redis stream that failed; their events stay in the outbox.",
+                load(&self.stream_failures),
+            ),
         ] {
             let _ = writeln!(
                 out,
@@ -95,7 +124,12 @@ impl Metrics {
             load(&self.append_micros) as f64 / 1e6,
             load(&self.appends)
         );
-        for (name, help, value) in gauges {
+        let own = (
+            "meridian_collector_stream_backlog",
+            "Events stored and not yet in the Redis stream (the outbox), as of the last send.",
+            load(&self.stream_backlog),
+        );
+        for (name, help, value) in gauges.iter().copied().chain([own]) {
             let _ = writeln!(
                 out,
                 "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"

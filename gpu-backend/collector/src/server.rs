@@ -37,6 +37,9 @@ pub struct App {
     admission: Admission,
     /// Open connections (held by the accept loop).
     pub connections: Connections,
+    /// Notified after a batch stored new events, for the stream sender
+    /// (`crate::stream`), when there is one.
+    pub stored_new: Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -50,6 +53,7 @@ impl App {
                 &config.server,
             ),
             connections: Connections::new(config.server.max_connections),
+            stored_new: Arc::default(),
             store: Arc::new(store),
             metrics: Arc::default(),
             config,
@@ -140,6 +144,9 @@ async fn append_call(app: &App, request: Request) -> Result<Reply, Reply> {
         appended.duplicates,
         u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
     );
+    if appended.accepted > 0 {
+        app.stored_new.notify_one();
+    }
     Ok(json_reply(&appended))
 }
 

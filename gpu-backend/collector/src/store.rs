@@ -1,11 +1,14 @@
 //! The embedded event store: one SQLite file in WAL mode, one table keyed
 //! by event id, so an event counts once however often the edge sends it,
 //! and one transaction per batch, so a batch is stored whole or not at all.
+//! With the stream sink on, the same transaction queues each new event in
+//! an outbox, which [`crate::stream`] empties into Redis.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 
@@ -47,9 +50,11 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
 }
 
-/// `PRAGMA user_version` of the table below: a file of another layout is
-/// refused at open rather than failing on its first insert.
-const STORE_VERSION: i64 = 2;
+/// `PRAGMA user_version` of the tables below: a file of another layout is
+/// refused at open rather than failing on its first insert. 3 added the
+/// outbox; a version 2 file (the same `events`) is upgraded in place.
+const STORE_VERSION: i64 = 3;
+const UPGRADABLE_VERSION: i64 = 2;
 
 /// One row per event. From the edge's batch, `context` (slot, position)
 /// and `client_network` are not stored: nothing reads them (the counts go
@@ -85,6 +90,15 @@ CREATE TABLE IF NOT EXISTS events (
 -- two lookups of the counts query.
 CREATE INDEX IF NOT EXISTS events_by_experiment ON events (experiment, kind) WHERE experiment IS NOT NULL;
 CREATE INDEX IF NOT EXISTS events_by_pseudonym ON events (key_id, pseudonym, at) WHERE pseudonym IS NOT NULL;
+-- Events stored but not yet in the Redis stream, in the order stored. A
+-- table of its own rather than a flag on `events`: what waits is the
+-- table's whole size (no index over every event), and a collector without
+-- the stream writes nothing here. AUTOINCREMENT: a sequence number is
+-- never reused, so the rows left after sending a prefix stay contiguous.
+CREATE TABLE IF NOT EXISTS outbox (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL
+);
 ";
 
 const INSERT: &str = "INSERT OR IGNORE INTO events
@@ -93,6 +107,46 @@ const INSERT: &str = "INSERT OR IGNORE INTO events
      consent_outcome, consent_reason, policy_version, pseudonym)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
             ?18, ?19, ?20, ?21)";
+
+const QUEUE: &str = "INSERT INTO outbox (event_id) VALUES (?1)";
+
+/// The oldest queued events with their rows. A LEFT JOIN: an outbox row
+/// whose event is gone (deleted by hand) is dropped, not retried forever.
+const UNSTREAMED: &str = "
+SELECT o.seq, e.id, e.kind, e.at, e.edge_received_at, e.stored_at, e.market, e.region,
+       e.key_id, e.page, e.experiment, e.variant, e.sku, e.target, e.quantity,
+       e.order_value, e.currency, e.skus, e.consent_outcome, e.consent_reason,
+       e.policy_version, e.pseudonym
+FROM outbox o LEFT JOIN events e ON e.id = o.event_id
+ORDER BY o.seq
+LIMIT ?1";
+
+/// The field names of a stream entry, in the order of `UNSTREAMED`'s
+/// columns after `seq`: the events table's own names, so a consumer reads
+/// the same vocabulary as the store.
+const ENTRY_FIELDS: [&str; 21] = [
+    "id",
+    "kind",
+    "at",
+    "edge_received_at",
+    "stored_at",
+    "market",
+    "region",
+    "key_id",
+    "page",
+    "experiment",
+    "variant",
+    "sku",
+    "target",
+    "quantity",
+    "order_value",
+    "currency",
+    "skus",
+    "consent_outcome",
+    "consent_reason",
+    "policy_version",
+    "pseudonym",
+];
 
 /// Exposures per market and variant: distinct pseudonyms (a pseudonym is
 /// only comparable under its key), plus each exposure without one.
@@ -122,16 +176,40 @@ FROM (
 WHERE latest = 1
 GROUP BY market, variant";
 
+/// An event waiting in the outbox: its place in the queue and, unless its
+/// row is gone, the stream entry's fields (columns that are `NULL` are left
+/// out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unstreamed {
+    pub seq: i64,
+    pub fields: Option<Vec<(&'static str, String)>>,
+}
+
 /// The store: a writer and a reader connection (WAL lets the counts query
-/// read while a batch is written).
+/// read while a batch is written) and, with the outbox on, a connection of
+/// the outbox's own, so sending waits neither for a long counts query nor
+/// holds the reader from one.
 pub struct Store {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
+    outbox: Option<Mutex<Connection>>,
 }
 
 impl Store {
-    /// Opens (creating) the store at `path`, its directory included.
+    /// Opens (creating) the store at `path`, its directory included. New
+    /// events are not queued for a stream.
     pub fn open(path: &Path, durability: Durability) -> Result<Store, StoreError> {
+        Store::open_with(path, durability, false)
+    }
+
+    /// Opens the store as [`Store::open`] does, and queues every new event
+    /// in the outbox, in the transaction that stores it, for
+    /// [`crate::stream`] to send.
+    pub fn open_with_outbox(path: &Path, durability: Durability) -> Result<Store, StoreError> {
+        Store::open_with(path, durability, true)
+    }
+
+    fn open_with(path: &Path, durability: Durability, outbox: bool) -> Result<Store, StoreError> {
         let failed = |source: Box<dyn std::error::Error + Send + Sync>| StoreError::Open {
             path: path.to_path_buf(),
             source,
@@ -154,10 +232,21 @@ impl Store {
         let writer = open().map_err(|e| failed(Box::new(e)))?;
         create(&writer, path)?;
         let reader = open().map_err(|e| failed(Box::new(e)))?;
+        let outbox = if outbox {
+            Some(Mutex::new(open().map_err(|e| failed(Box::new(e)))?))
+        } else {
+            None
+        };
         Ok(Store {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
+            outbox,
         })
+    }
+
+    /// Whether new events are queued for the stream.
+    pub fn queues_for_stream(&self) -> bool {
+        self.outbox.is_some()
     }
 
     /// Stores a checked batch in one transaction at `now_ms`: every new
@@ -168,9 +257,13 @@ impl Store {
         let mut accepted = 0;
         {
             let mut insert = tx.prepare_cached(INSERT)?;
+            let mut queue = match self.outbox {
+                Some(_) => Some(tx.prepare_cached(QUEUE)?),
+                None => None,
+            };
             for e in &batch.events {
                 let row = Detail::of(&e.detail);
-                accepted += insert.execute(params![
+                let inserted = insert.execute(params![
                     e.id,
                     e.detail.kind(),
                     sql_int(e.at),
@@ -193,6 +286,14 @@ impl Store {
                     e.consent.policy_version,
                     e.pseudonym,
                 ])?;
+                // Only a new event is queued: a duplicate, stored earlier,
+                // was queued then, so it never reaches the stream twice.
+                if inserted == 1
+                    && let Some(queue) = queue.as_mut()
+                {
+                    queue.execute([&e.id])?;
+                }
+                accepted += inserted;
             }
         }
         tx.commit()?;
@@ -242,6 +343,65 @@ impl Store {
         })
     }
 
+    /// Up to `limit` of the oldest events waiting in the outbox, oldest
+    /// first; none when the outbox is off.
+    pub fn unstreamed(&self, limit: usize) -> Result<Vec<Unstreamed>, StoreError> {
+        let Some(outbox) = &self.outbox else {
+            return Ok(Vec::new());
+        };
+        let conn = lock(outbox);
+        let mut select = conn.prepare_cached(UNSTREAMED)?;
+        let mut found = select.query([i64::try_from(limit).unwrap_or(i64::MAX)])?;
+        let mut out = Vec::new();
+        while let Some(r) = found.next()? {
+            let seq: i64 = r.get(0)?;
+            let id: Option<String> = r.get(1)?;
+            let fields = match id {
+                None => None,
+                Some(_) => {
+                    let mut fields = Vec::with_capacity(ENTRY_FIELDS.len());
+                    for (i, name) in ENTRY_FIELDS.iter().enumerate() {
+                        let value = match r.get_ref(i + 1)? {
+                            ValueRef::Null => continue,
+                            ValueRef::Integer(n) => n.to_string(),
+                            _ => r.get::<_, String>(i + 1)?,
+                        };
+                        fields.push((*name, value));
+                    }
+                    Some(fields)
+                }
+            };
+            out.push(Unstreamed { seq, fields });
+        }
+        Ok(out)
+    }
+
+    /// Takes the outbox's events up to `seq` (included) off the queue:
+    /// they are in the stream.
+    pub fn mark_streamed(&self, seq: i64) -> Result<(), StoreError> {
+        if let Some(outbox) = &self.outbox {
+            lock(outbox).execute("DELETE FROM outbox WHERE seq <= ?1", [seq])?;
+        }
+        Ok(())
+    }
+
+    /// Events waiting in the outbox. The sequence numbers left are
+    /// contiguous (sending removes a prefix, a rolled-back batch takes its
+    /// numbers back), so the span is the count without a scan of a long
+    /// backlog; rows removed by hand make it an upper bound.
+    pub fn backlog(&self) -> Result<u64, StoreError> {
+        let conn = match &self.outbox {
+            Some(outbox) => lock(outbox),
+            None => lock(&self.reader),
+        };
+        let n: i64 = conn.query_row(
+            "SELECT COALESCE(MAX(seq) - MIN(seq) + 1, 0) FROM outbox",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n.unsigned_abs())
+    }
+
     /// Events stored, in all.
     pub fn len(&self) -> Result<u64, StoreError> {
         let n: i64 =
@@ -278,7 +438,7 @@ fn create(conn: &Connection, path: &Path) -> Result<(), StoreError> {
             |r| r.get(0),
         )
         .map_err(failed)?;
-    if tables > 0 && version != STORE_VERSION {
+    if tables > 0 && version != STORE_VERSION && version != UPGRADABLE_VERSION {
         return Err(StoreError::Version {
             path: path.to_path_buf(),
             found: version,
@@ -594,6 +754,122 @@ mod tests {
             .expect("stored");
         let again = Store::open(&path, Durability::Normal).expect("reopens");
         assert_eq!(again.len().expect("len"), 1);
+    }
+
+    fn field<'a>(q: &'a Unstreamed, name: &str) -> Option<&'a str> {
+        q.fields
+            .as_ref()
+            .expect("a row")
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn the_outbox_queues_each_new_event_once_with_its_row() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = Store::open_with_outbox(&dir.path().join("e.sqlite"), Durability::Normal)
+            .expect("opens");
+        assert!(s.queues_for_stream());
+        s.append(
+            &batch(vec![
+                event("e1", view(), 1, None),
+                event("p1", purchase(), 2, Some(A)),
+                event("e1", view(), 1, None),
+            ]),
+            T0 + 7,
+        )
+        .expect("stored");
+        // A retry of the batch, and a repeat beside a new event.
+        s.append(
+            &batch(vec![
+                event("e1", view(), 1, None),
+                event("p1", purchase(), 2, Some(A)),
+            ]),
+            T0,
+        )
+        .expect("stored");
+        s.append(
+            &batch(vec![
+                event("p1", purchase(), 2, Some(A)),
+                event("e2", click(), 3, None),
+            ]),
+            T0,
+        )
+        .expect("stored");
+        assert_eq!(s.backlog().expect("backlog"), 3);
+        let queued = s.unstreamed(10).expect("reads");
+        let ids: Vec<_> = queued.iter().map(|q| field(q, "id")).collect();
+        assert_eq!(ids, [Some("e1"), Some("p1"), Some("e2")]);
+        assert!(queued.windows(2).all(|w| w[0].seq < w[1].seq));
+        let p1 = &queued[1];
+        assert_eq!(field(p1, "kind"), Some("purchase"));
+        assert_eq!(field(p1, "skus"), Some(r#"["sku-1","sku-2"]"#));
+        assert_eq!(field(p1, "pseudonym"), Some(A));
+        assert_eq!(field(p1, "stored_at"), Some((T0 + 7).to_string().as_str()));
+        assert_eq!(field(p1, "region"), Some("eu"));
+        assert_eq!(field(p1, "experiment"), None, "NULL columns are left out");
+        assert_eq!(field(&queued[2], "target"), Some("image"));
+        assert_eq!(s.unstreamed(1).expect("reads").len(), 1);
+        s.mark_streamed(p1.seq).expect("taken off");
+        let left = s.unstreamed(10).expect("reads");
+        assert_eq!(left.len(), 1);
+        assert_eq!(field(&left[0], "id"), Some("e2"));
+        assert_eq!(s.backlog().expect("backlog"), 1);
+        s.mark_streamed(left[0].seq).expect("taken off");
+        assert_eq!(s.backlog().expect("backlog"), 0);
+        assert!(s.unstreamed(10).expect("reads").is_empty());
+    }
+
+    #[test]
+    fn a_failing_batch_queues_nothing_and_without_the_outbox_nothing_is_queued() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("e.sqlite");
+        let s = Store::open_with_outbox(&path, Durability::Normal).expect("opens");
+        lock(&s.writer)
+            .execute_batch(
+                "CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.id = 'bad'
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+            )
+            .expect("trigger");
+        let b = batch(vec![
+            event("e1", view(), 1, None),
+            event("bad", view(), 2, None),
+        ]);
+        assert!(s.append(&b, T0).is_err());
+        assert_eq!(s.backlog().expect("backlog"), 0);
+        drop(s);
+        let plain = Store::open(&path, Durability::Normal).expect("opens");
+        assert!(!plain.queues_for_stream());
+        plain
+            .append(&batch(vec![event("e2", view(), 1, None)]), T0)
+            .expect("stored");
+        assert_eq!(plain.backlog().expect("backlog"), 0);
+        assert!(plain.unstreamed(10).expect("reads").is_empty());
+    }
+
+    #[test]
+    fn a_version_2_store_gets_the_outbox() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("v2.sqlite");
+        Store::open(&path, Durability::Normal)
+            .expect("new")
+            .append(&batch(vec![event("e1", view(), 0, None)]), T0)
+            .expect("stored");
+        // What the previous layout left: `events` alone, version 2.
+        Connection::open(&path)
+            .expect("opens")
+            .execute_batch("DROP TABLE outbox; PRAGMA user_version = 2;")
+            .expect("downgrade");
+        let s = Store::open_with_outbox(&path, Durability::Normal).expect("upgrades");
+        assert_eq!(s.len().expect("len"), 1);
+        s.append(&batch(vec![event("e2", view(), 0, None)]), T0)
+            .expect("stored");
+        assert_eq!(s.backlog().expect("backlog"), 1);
+        let version: i64 = lock(&s.reader)
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(version, STORE_VERSION);
     }
 
     #[test]
