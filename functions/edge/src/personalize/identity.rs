@@ -81,6 +81,9 @@ impl CookieError {
     }
 }
 
+/// What the tag covers before the payload: the cookie's purpose and format.
+const DOMAIN: &[u8] = b"meridian-identity/1\n";
+
 /// The key cookies are signed with, from the `personalization_secret`
 /// variable. Keyed once: HMAC's inner and outer pads are hashed when the
 /// key is made, so signing or checking a cookie hashes only the payload.
@@ -110,9 +113,21 @@ impl CookieKey {
         Ok(CookieKey(mac))
     }
 
+    /// Whether `tag` is this key's tag of `payload`, compared in constant
+    /// time; a tag of any other length never is.
+    fn verifies(&self, payload: &[u8], tag: &[u8]) -> bool {
+        if tag.len() != TAG_BYTES {
+            return false;
+        }
+        let mut mac = self.0.clone();
+        mac.update(DOMAIN);
+        mac.update(payload);
+        mac.verify_truncated_left(tag).is_ok()
+    }
+
     fn tag(&self, payload: &[u8]) -> [u8; TAG_BYTES] {
         let mut mac = self.0.clone();
-        mac.update(b"meridian-identity/1\n");
+        mac.update(DOMAIN);
         mac.update(payload);
         let full = mac.finalize().into_bytes();
         let mut tag = [0u8; TAG_BYTES];
@@ -166,8 +181,7 @@ impl Profile {
         let tag = URL_SAFE_NO_PAD
             .decode(tag)
             .map_err(|_| CookieError::Malformed)?;
-        let expected = key.tag(payload.as_bytes());
-        if !meridian_wit::rpc::secrets_match(&tag, &expected) {
+        if !key.verifies(payload.as_bytes(), &tag) {
             return Err(CookieError::BadSignature);
         }
         let json = URL_SAFE_NO_PAD
@@ -295,6 +309,16 @@ mod tests {
             Profile::decode(&value, &other, NOW),
             Err(CookieError::BadSignature)
         );
+        // A prefix of the right tag is no tag.
+        let tag_bytes = URL_SAFE_NO_PAD.decode(tag).expect("b64 tag");
+        for n in [1, TAG_BYTES - 1] {
+            let short = format!("{payload}.{}", URL_SAFE_NO_PAD.encode(&tag_bytes[..n]));
+            assert_eq!(
+                Profile::decode(&short, &key(), NOW),
+                Err(CookieError::BadSignature),
+                "{n} bytes"
+            );
+        }
         assert_eq!(
             Profile::decode(&value, &key(), NOW + MAX_AGE_S + 1),
             Err(CookieError::Expired)
