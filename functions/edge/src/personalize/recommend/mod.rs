@@ -22,11 +22,15 @@ mod mmr;
 pub mod reasons;
 pub mod request;
 mod rules;
+mod timing;
 
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]
 mod tests;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use serde::Serialize;
 
@@ -35,6 +39,7 @@ pub use config::{ConfigError, MAX_K, RecConfig, Weights};
 pub use data::{DataError, RawData, RawItem, RecData, SHIPPED_DATA, Scored};
 pub use reasons::Reason;
 pub use request::{Context, Request, RequestError};
+pub use timing::server_timing;
 
 use config::share_of;
 use mmr::Mmr;
@@ -58,6 +63,9 @@ pub struct Recommendations {
     /// The list used the shopper's recently viewed items: the caller must
     /// not put it in a shared cache.
     pub personalised: bool,
+    /// Items some source proposed (before the predicate and the rules):
+    /// the size of what was re-ranked, for timing reports.
+    pub candidates: usize,
 }
 
 /// Up to `k` items for a request, best first. `allowed` says whether the
@@ -71,6 +79,7 @@ pub fn recommend(
     let checked = request::check(request, data, config)?;
     let (pool, trending_key) =
         candidates::generate(data, &config.weights, &checked, request.market);
+    let proposed = pool.len();
     let pool = filter::allowed_only(pool, &checked.context, &allowed);
     let mut pool = rules::in_stock(pool);
     normalise(&mut pool);
@@ -97,24 +106,27 @@ pub fn recommend(
         {
             out[id] = true;
         }
-        let day = request.now / 86_400;
-        let key = request.context.key();
+        let ranker = explore::Ranker::new(
+            config.exploration_seed,
+            request.now / 86_400,
+            &request.context.key(),
+        );
         // Items no source proposed come first: that is what exploring is.
-        let mut order: Vec<(bool, u64, usize)> = (0..data.len())
-            .filter(|&id| !out[id])
-            .map(|id| {
-                let rank = explore::rank(config.exploration_seed, day, &key, &data.items[id].sku);
-                (in_pool[id].is_some(), rank, id)
-            })
+        // Out of stock never qualifies, so it is not even hashed; a heap
+        // yields the order's head without sorting all of it.
+        let mut order: BinaryHeap<Reverse<(bool, u64, usize)>> = data
+            .items
+            .iter()
+            .enumerate()
+            .filter(|&(id, item)| item.in_stock && !out[id])
+            .map(|(id, item)| Reverse((in_pool[id].is_some(), ranker.rank(&item.sku), id)))
             .collect();
-        order.sort_unstable();
         let mut explored = 0;
-        for (_, _, id) in order {
-            if explored == explore_slots {
-                break;
-            }
+        while explored < explore_slots
+            && let Some(Reverse((_, _, id))) = order.pop()
+        {
             let mut c = in_pool[id].map_or_else(|| Candidate::of(data, id), |i| pool[i]);
-            if !c.in_stock || !caps.fits(&c) || !allowed(&c) {
+            if !caps.fits(&c) || !allowed(&c) {
                 continue;
             }
             c.sources |= candidates::EXPLORATION;
@@ -137,6 +149,7 @@ pub fn recommend(
             })
             .collect(),
         personalised: checked.recent_categories.is_some_and(|c| !c.is_empty()),
+        candidates: proposed,
     })
 }
 
@@ -152,7 +165,7 @@ fn reasons_for(
     if c.sources & candidates::SIMILAR != 0 {
         for &ctx in context {
             let item = &data.items[ctx];
-            if item.similar.iter().any(|(id, _)| *id == c.id) {
+            if item.similar_ids.binary_search(&c.id).is_ok() {
                 out.push(Reason::SimilarTo(item.sku.clone()));
             }
         }
