@@ -114,13 +114,16 @@ pub(crate) fn generate<'d>(
         }
     }
 
-    let pool = (0..n)
-        .filter(|&id| sources[id] != 0)
-        .map(|id| Candidate {
-            relevance: relevance[id],
-            sources: sources[id],
-            ..Candidate::of(data, id)
-        })
-        .collect();
+    // Sized once: growing it by doubling copied every candidate again.
+    let mut pool = Vec::with_capacity(sources.iter().filter(|s| **s != 0).count());
+    for (id, (&relevance, &sources)) in relevance.iter().zip(&sources).enumerate() {
+        if sources != 0 {
+            pool.push(Candidate {
+                relevance,
+                sources,
+                ..Candidate::of(data, id)
+            });
+        }
+    }
     (pool, trending_key)
 }

@@ -23,14 +23,20 @@ pub(crate) struct Mmr<'p, 'd> {
     lambda: f64,
     /// Items in the list so far, in the order they were added.
     picks: Vec<usize>,
-    /// Per pool entry: largest cosine to the first `seen[i]` picks.
-    max_sim: Vec<f64>,
-    seen: Vec<usize>,
-    taken: Vec<bool>,
+    /// Per pool entry (one vector: one allocation per request).
+    state: Vec<State>,
     /// Built at the first pick after the first: before any pick there is
     /// no penalty, and a negative cosine to the first pick can raise a
     /// score, so scores are bounds only from then on.
     heap: Option<BinaryHeap<Entry>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct State {
+    /// Largest cosine to the first `seen` picks.
+    max_sim: f64,
+    seen: usize,
+    taken: bool,
 }
 
 /// A pool entry's score as of `seen` picks.
@@ -73,9 +79,14 @@ impl<'p, 'd> Mmr<'p, 'd> {
             pool,
             lambda,
             picks: Vec::new(),
-            max_sim: vec![f64::NEG_INFINITY; pool.len()],
-            seen: vec![0; pool.len()],
-            taken: vec![false; pool.len()],
+            state: vec![
+                State {
+                    max_sim: f64::NEG_INFINITY,
+                    seen: 0,
+                    taken: false,
+                };
+                pool.len()
+            ],
             heap: None,
         }
     }
@@ -89,15 +100,15 @@ impl<'p, 'd> Mmr<'p, 'd> {
     /// Entry `i`'s score against every pick so far.
     fn refresh(&mut self, i: usize) -> Entry {
         let unit = self.data.unit(self.pool[i].id);
-        let mut max_sim = self.max_sim[i];
-        for &pick in &self.picks[self.seen[i]..] {
+        let state = &mut self.state[i];
+        for &pick in &self.picks[state.seen..] {
             let sim = dot(unit, self.data.unit(pick));
-            if sim > max_sim {
-                max_sim = sim;
+            if sim > state.max_sim {
+                state.max_sim = sim;
             }
         }
-        self.max_sim[i] = max_sim;
-        self.seen[i] = self.picks.len();
+        state.seen = self.picks.len();
+        let max_sim = state.max_sim;
         Entry {
             score: self.score(self.pool[i].relevance, max_sim),
             index: i,
@@ -118,7 +129,7 @@ impl<'p, 'd> Mmr<'p, 'd> {
             None => {
                 let mut entries = Vec::with_capacity(self.pool.len());
                 for i in 0..self.pool.len() {
-                    if !self.taken[i] {
+                    if !self.state[i].taken {
                         entries.push(self.refresh(i));
                     }
                 }
@@ -128,7 +139,7 @@ impl<'p, 'd> Mmr<'p, 'd> {
         let mut found = None;
         while let Some(top) = heap.pop() {
             let i = top.index;
-            if self.taken[i] || !fits(&self.pool[i]) {
+            if self.state[i].taken || !fits(&self.pool[i]) {
                 continue;
             }
             if top.seen < self.picks.len() {
@@ -141,7 +152,7 @@ impl<'p, 'd> Mmr<'p, 'd> {
         }
         self.heap = Some(heap);
         let i = found?;
-        self.taken[i] = true;
+        self.state[i].taken = true;
         self.picks.push(self.pool[i].id);
         Some(i)
     }
@@ -150,7 +161,7 @@ impl<'p, 'd> Mmr<'p, 'd> {
     fn first(&mut self, fits: impl Fn(&Candidate<'_>) -> bool) -> Option<usize> {
         let mut best: Option<(usize, f64)> = None;
         for (i, c) in self.pool.iter().enumerate() {
-            if self.taken[i] || !fits(c) {
+            if self.state[i].taken || !fits(c) {
                 continue;
             }
             let score = self.score(c.relevance, 0.0);
@@ -159,7 +170,7 @@ impl<'p, 'd> Mmr<'p, 'd> {
             }
         }
         let (i, _) = best?;
-        self.taken[i] = true;
+        self.state[i].taken = true;
         self.picks.push(self.pool[i].id);
         Some(i)
     }
@@ -169,7 +180,7 @@ impl<'p, 'd> Mmr<'p, 'd> {
     pub fn observe(&mut self, item: usize) {
         for (i, c) in self.pool.iter().enumerate() {
             if c.id == item {
-                self.taken[i] = true;
+                self.state[i].taken = true;
             }
         }
         self.picks.push(item);

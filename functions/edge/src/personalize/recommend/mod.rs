@@ -77,11 +77,12 @@ pub fn recommend(
     allowed: impl Fn(&Candidate<'_>) -> bool,
 ) -> Result<Recommendations, RequestError> {
     let checked = request::check(request, data, config)?;
-    let (pool, trending_key) =
+    let (mut pool, trending_key) =
         candidates::generate(data, &config.weights, &checked, request.market);
     let proposed = pool.len();
-    let pool = filter::allowed_only(pool, &checked.context, &allowed);
-    let mut pool = rules::in_stock(pool);
+    // The gate's say, then stock, in one pass in place (the predicate sees
+    // every candidate, out of stock too, as when these were two passes).
+    pool.retain(|c| filter::allowed(c, &checked.context, &allowed) && rules::in_stock(c));
     normalise(&mut pool);
 
     let k = checked.k;
@@ -92,19 +93,23 @@ pub fn recommend(
     fill(&pool, &mut picked, &mut caps, &mut mmr, k - explore_slots);
 
     if explore_slots > 0 {
-        // Per item: its pool entry; whether it is listed or in the context.
-        let mut in_pool: Vec<Option<usize>> = vec![None; data.len()];
+        // Per item: its pool entry, or that it is not in the pool, or that
+        // it is out of the running (listed already, or in the context).
+        const NOT_IN_POOL: u32 = u32::MAX;
+        const OUT: u32 = u32::MAX - 1;
+        let mut slot = vec![NOT_IN_POOL; data.len()];
         for (i, c) in pool.iter().enumerate() {
-            in_pool[c.id] = Some(i);
+            // A pool never nears u32::MAX entries: it is at most the data,
+            // which is a parsed file.
+            slot[c.id] = i as u32;
         }
-        let mut out = vec![false; data.len()];
         for id in checked
             .context
             .iter()
             .copied()
             .chain(picked.iter().map(|c| c.id))
         {
-            out[id] = true;
+            slot[id] = OUT;
         }
         let ranker = explore::Ranker::new(
             config.exploration_seed,
@@ -114,18 +119,26 @@ pub fn recommend(
         // Items no source proposed come first: that is what exploring is.
         // Out of stock never qualifies, so it is not even hashed; a heap
         // yields the order's head without sorting all of it.
-        let mut order: BinaryHeap<Reverse<(bool, u64, usize)>> = data
-            .items
-            .iter()
-            .enumerate()
-            .filter(|&(id, item)| item.in_stock && !out[id])
-            .map(|(id, item)| Reverse((in_pool[id].is_some(), ranker.rank(&item.sku), id)))
-            .collect();
+        let mut order = Vec::with_capacity(data.len());
+        for (id, item) in data.items.iter().enumerate() {
+            if item.in_stock && slot[id] != OUT {
+                order.push(Reverse((
+                    slot[id] != NOT_IN_POOL,
+                    ranker.rank(&item.sku),
+                    id,
+                )));
+            }
+        }
+        let mut order = BinaryHeap::from(order);
         let mut explored = 0;
         while explored < explore_slots
-            && let Some(Reverse((_, _, id))) = order.pop()
+            && let Some(Reverse((in_pool, _, id))) = order.pop()
         {
-            let mut c = in_pool[id].map_or_else(|| Candidate::of(data, id), |i| pool[i]);
+            let mut c = if in_pool {
+                pool[slot[id] as usize]
+            } else {
+                Candidate::of(data, id)
+            };
             if !caps.fits(&c) || !allowed(&c) {
                 continue;
             }
