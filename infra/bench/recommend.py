@@ -131,7 +131,8 @@ def measure(host, n, contexts, warmup=50):
     headers = {"cf-ipcountry": "DE"}
     print(f"{'context':<40} {'cand':>5} {'rerank p50':>11} {'p99':>8} {'max':>8} {'request p50':>12} {'p99':>8} {'max':>8}  (ms, n={n})")
     for context in contexts:
-        path = "/v1/recommendations?" + urllib.parse.urlencode({"context": context, "k": "10"})
+        # `:` and `,` as a storefront sends them (the edge reads the raw query).
+        path = f"/v1/recommendations?context={urllib.parse.quote(context, safe=':,')}&k=10"
         rerank, total, candidates = [], [], set()
         for i in range(warmup + n):
             t = time.perf_counter_ns()
