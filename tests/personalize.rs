@@ -298,22 +298,19 @@ fn rerank_timing(reply: &Reply) -> Option<(f64, usize)> {
 
 #[test]
 fn recommendations_say_what_the_rerank_took() -> Result<()> {
-    let edge = edge(&[])?;
+    let shipped = edge(&[])?;
     for context in ["home", "product:MRD-SOLSTICE-SUN", "cart:MRD-SILK-SCARF"] {
         let reply = get(
-            &format!("{}/v1/recommendations?context={context}", edge.host.url),
+            &format!("{}/v1/recommendations?context={context}", shipped.host.url),
             &[("cf-ipcountry", "DE")],
         )?;
         assert_eq!(reply.status, 200, "{context}");
         let (ms, candidates) = rerank_timing(&reply)
             .with_context(|| format!("{context}: {:?}", reply.header("server-timing")))?;
         assert!(ms >= 0.0);
-        let items = json(&reply)?["items"].as_array().map_or(0, Vec::len);
-        // The shipped data holds 14 items; every returned one was a candidate.
-        assert!(
-            (items..=14).contains(&candidates),
-            "{context}: {candidates} candidates, {items} items"
-        );
+        // The shipped data holds 14 items (exploration may add one no
+        // source proposed, so the list is no bound).
+        assert!((1..=14).contains(&candidates), "{context}: {candidates}");
     }
 
     // An operator's own data and catalog replace the shipped ones.
@@ -347,12 +344,12 @@ fn recommendations_say_what_the_rerank_took() -> Result<()> {
             )
         })
         .join("\n");
-    let edge = edge(&[
+    let own = edge(&[
         ("SPIN_VARIABLE_RECOMMENDATION_DATA", data.as_str()),
         ("SPIN_VARIABLE_RECOMMENDATION_CATALOG", catalog.as_str()),
     ])?;
     let reply = get(
-        &format!("{}/v1/recommendations?context=home", edge.host.url),
+        &format!("{}/v1/recommendations?context=home", own.host.url),
         &[("cf-ipcountry", "DE")],
     )?;
     assert_eq!(
