@@ -281,6 +281,95 @@ fn recommendations_never_include_what_the_market_blocks() -> Result<()> {
     Ok(())
 }
 
+/// `rerank;dur=<ms, 3 decimals>;desc="<n> candidates"`: the milliseconds
+/// and the count, if the header has exactly that shape.
+fn rerank_timing(reply: &Reply) -> Option<(f64, usize)> {
+    let value = reply.header("server-timing")?;
+    let rest = value.strip_prefix("rerank;dur=")?;
+    let (ms, rest) = rest.split_once(";desc=\"")?;
+    let count = rest.strip_suffix(" candidates\"")?;
+    let (whole, decimals) = ms.split_once('.')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || decimals.len() != 3 || !digits(decimals) || !digits(count) {
+        return None;
+    }
+    Some((ms.parse().ok()?, count.parse().ok()?))
+}
+
+#[test]
+fn recommendations_say_what_the_rerank_took() -> Result<()> {
+    let shipped = edge(&[])?;
+    for context in ["home", "product:MRD-SOLSTICE-SUN", "cart:MRD-SILK-SCARF"] {
+        let reply = get(
+            &format!("{}/v1/recommendations?context={context}", shipped.host.url),
+            &[("cf-ipcountry", "DE")],
+        )?;
+        assert_eq!(reply.status, 200, "{context}");
+        let (ms, candidates) = rerank_timing(&reply)
+            .with_context(|| format!("{context}: {:?}", reply.header("server-timing")))?;
+        assert!(ms >= 0.0);
+        // The shipped data holds 14 items (exploration may add one no
+        // source proposed, so the list is no bound).
+        assert!((1..=14).contains(&candidates), "{context}: {candidates}");
+    }
+
+    // An operator's own data and catalog replace the shipped ones.
+    let item = |category: &str, embedding: [f64; 2]| {
+        serde_json::json!({
+            "category": category, "in_stock": true, "promoted": false,
+            "popularity": 0.5, "embedding": embedding, "similar": [],
+        })
+    };
+    let data = serde_json::json!({
+        "format": 1,
+        "generated_by": "tests/personalize.rs",
+        "dim": 2,
+        "items": {
+            "T-ONE": item("home", [1.0, 0.0]),
+            "T-TWO": item("apparel", [0.0, 1.0]),
+            "T-THREE": item("home", [1.0, 1.0]),
+        },
+        "trending": { "ZZ": [
+            { "sku": "T-ONE", "score": 1.0 },
+            { "sku": "T-TWO", "score": 0.5 },
+            { "sku": "T-THREE", "score": 0.2 },
+        ] },
+    })
+    .to_string();
+    let catalog = ["T-ONE", "T-TWO"]
+        .map(|sku| {
+            format!(
+                "[[product]]\nsku = \"{sku}\"\nname = \"{sku}\"\nasset = \"{sku}.jpg\"\n\
+                 price = {{ EUR = \"€ 1\" }}\ncopy = {{ en = \"{sku}\" }}\n"
+            )
+        })
+        .join("\n");
+    let own = edge(&[
+        ("SPIN_VARIABLE_RECOMMENDATION_DATA", data.as_str()),
+        ("SPIN_VARIABLE_RECOMMENDATION_CATALOG", catalog.as_str()),
+    ])?;
+    let reply = get(
+        &format!("{}/v1/recommendations?context=home", own.host.url),
+        &[("cf-ipcountry", "DE")],
+    )?;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(rerank_timing(&reply).map(|(_, n)| n), Some(3));
+    let skus: Vec<String> = json(&reply)?["items"]
+        .as_array()
+        .context("items")?
+        .iter()
+        .filter_map(|i| i["sku"].as_str().map(str::to_owned))
+        .collect();
+    // T-THREE is in the data but not the catalog: never recommended.
+    assert_eq!(skus, ["T-ONE", "T-TWO"]);
+    Ok(())
+}
+
 #[test]
 fn experiments_are_published_validated_and_shown() -> Result<()> {
     let edge = edge(&[])?;

@@ -3,13 +3,18 @@
 //! and exploration, per request. Target: at most 1 ms p99 natively.
 //!
 //! `cargo bench -p meridian-edge --bench recommend`
+//!
+//! With `RECOMMEND_CALLS=N` set, the binary skips criterion and the timed
+//! loop and makes N calls only: under `valgrind --tool=callgrind` the
+//! difference between N and 0 calls is the instruction count of N requests,
+//! which, unlike time, does not depend on what else the machine runs.
 
 use std::hint::black_box;
 use std::time::Instant;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use meridian_edge::personalize::recommend::{
-    Context, RawData, RawItem, RecConfig, RecData, Request, Scored, recommend,
+    Candidate, Context, RawData, RawItem, RecConfig, RecData, Request, Scored, recommend,
 };
 
 const ITEMS: usize = 500;
@@ -76,6 +81,11 @@ fn data() -> RecData {
     .expect("bench data validates")
 }
 
+/// The caller's predicate: a territorial block on one item in ten.
+fn allowed(c: &Candidate<'_>) -> bool {
+    !c.sku.ends_with('7')
+}
+
 fn bench(c: &mut Criterion) {
     let data = data();
     let config = RecConfig::default();
@@ -88,10 +98,15 @@ fn bench(c: &mut Criterion) {
         k: Some(10),
         now: 1_796_083_200,
     };
-    // The caller's predicate: a territorial block on one item in ten.
-    let allowed = |c: &meridian_edge::personalize::recommend::Candidate<'_>| !c.sku.ends_with('7');
     let first = recommend(&data, &config, &request, allowed).expect("recommends");
     assert_eq!(first.items.len(), 10);
+
+    if let Some(calls) = calls_only() {
+        for _ in 0..calls {
+            black_box(recommend(black_box(&data), &config, black_box(&request), allowed).ok());
+        }
+        return;
+    }
 
     c.bench_function("recommend_500_candidates_k10", |b| {
         b.iter(|| recommend(black_box(&data), &config, black_box(&request), allowed))
@@ -116,5 +131,20 @@ fn bench(c: &mut Criterion) {
     );
 }
 
+/// `RECOMMEND_CALLS`, when set: the number of calls to make, nothing else.
+fn calls_only() -> Option<usize> {
+    let text = std::env::var("RECOMMEND_CALLS").ok()?;
+    match text.parse() {
+        Ok(n) => Some(n),
+        Err(_) => panic!("RECOMMEND_CALLS is a count, not `{text}`"),
+    }
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    if calls_only().is_none() {
+        Criterion::default().configure_from_args().final_summary();
+    }
+}

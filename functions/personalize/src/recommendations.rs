@@ -1,11 +1,71 @@
 //! `GET /v1/recommendations?context=product:<sku>|home|cart:<sku>,...&k=`.
+//!
+//! The response's `Server-Timing` says what the re-rank itself took inside
+//! the component (`rerank;dur=<ms>;desc="<n> candidates"`), so a benchmark
+//! can tell it from the gate, the host and the network.
+
+use std::sync::OnceLock;
+use std::time::Instant;
 
 use meridian_edge::catalog::Catalog;
 use meridian_edge::gate::{Admission, query_param};
-use meridian_edge::personalize::recommend::{self, Context, RecConfig, RecData, Request};
+use meridian_edge::personalize::recommend::{
+    self, Context, RecConfig, RecData, Request, server_timing,
+};
 use meridian_edge::response::{Refusal, Response};
 use meridian_spin::personalize::{Personalized, open_store};
-use meridian_spin::{Incoming, now};
+use meridian_spin::{Incoming, now, variable};
+
+/// The data and catalog recommendations read. Parsing and indexing them is
+/// most of a request's cost if done per request, and neither changes while
+/// an instance lives (variables are fixed per deployment), so an instance
+/// builds them once. Nothing here is about a shopper.
+struct Shelf {
+    data: RecData,
+    catalog: Catalog,
+    /// Per data item (by [`recommend::Candidate::index`]): its catalog
+    /// product, if the catalog sells it.
+    product: Vec<Option<usize>>,
+}
+
+static SHELF: OnceLock<Shelf> = OnceLock::new();
+
+impl Shelf {
+    /// `recommendation_data` (the offline script's JSON) and
+    /// `recommendation_catalog` (catalog TOML) replace the shipped ones
+    /// when set: an operator's larger data set, or a benchmark's.
+    fn load() -> Result<Shelf, Refusal> {
+        let data = match variable("recommendation_data")?.as_str() {
+            "" => RecData::shipped(),
+            text => RecData::parse(text),
+        }
+        .map_err(|e| e.refusal())?;
+        let catalog = match variable("recommendation_catalog")?.as_str() {
+            "" => Catalog::shipped()?,
+            text => Catalog::parse(text)?,
+        };
+        let product = data
+            .skus()
+            .map(|sku| catalog.product.iter().position(|p| p.sku == sku))
+            .collect();
+        Ok(Shelf {
+            data,
+            catalog,
+            product,
+        })
+    }
+
+    /// This instance's shelf, built on its first recommendation request. A
+    /// refusal is not kept: the next request builds again and refuses the
+    /// same way, which costs only requests that fail anyway.
+    fn get() -> Result<&'static Shelf, Refusal> {
+        if let Some(shelf) = SHELF.get() {
+            return Ok(shelf);
+        }
+        let shelf = Shelf::load()?;
+        Ok(SHELF.get_or_init(|| shelf))
+    }
+}
 
 /// The ranking for the `recommendation-strategy` variant: `trending`
 /// weighs what sells in the market above similarity.
@@ -32,8 +92,8 @@ pub fn serve(incoming: &Incoming, admission: &Admission, head: bool) -> Result<R
             )
         })?),
     };
-    let data = RecData::shipped().map_err(|e| e.refusal())?;
-    let catalog = Catalog::shipped()?;
+    let shelf = Shelf::get()?;
+    let catalog = &shelf.catalog;
     let personalized = Personalized::assign(
         &open_store()?,
         incoming,
@@ -60,10 +120,14 @@ pub fn serve(incoming: &Incoming, admission: &Admission, head: bool) -> Result<R
     // Never what this market may not see or buy, nor what the catalog
     // does not sell.
     let allowed = |c: &recommend::Candidate<'_>| {
-        catalog.product.iter().any(|p| p.sku == c.sku)
+        shelf.product.get(c.index()).is_some_and(Option::is_some)
             && !admission.product(c.sku, Some(c.category)).territory.blocked
     };
-    let list = recommend::recommend(&data, &config, &request, allowed).map_err(|e| e.refusal())?;
+    // The WASI monotonic clock: what the component itself spends ranking.
+    let started = Instant::now();
+    let list = recommend::recommend(&shelf.data, &config, &request, allowed);
+    let rerank = started.elapsed();
+    let list = list.map_err(|e| e.refusal())?;
     let items: Vec<serde_json::Value> = list
         .items
         .iter()
@@ -89,6 +153,7 @@ pub fn serve(incoming: &Incoming, admission: &Admission, head: bool) -> Result<R
     });
     let response = Response::new(200)
         .header("content-type", "application/json")
+        .header("server-timing", server_timing(rerank, list.candidates))
         // Lists with recently viewed items are the shopper's own; the
         // others vary by market and variant, which browsers see.
         .header(

@@ -30,6 +30,13 @@ pub struct Candidate<'d> {
 }
 
 impl<'d> Candidate<'d> {
+    /// The item's index in the data (SKU order, as [`RecData::skus`]
+    /// lists them): a caller keeps per-item facts in a vector indexed by
+    /// it instead of looking the SKU up per candidate.
+    pub fn index(&self) -> usize {
+        self.id
+    }
+
     pub(crate) fn of(data: &'d RecData, id: usize) -> Candidate<'d> {
         let item = &data.items[id];
         Candidate {
@@ -60,16 +67,17 @@ pub(crate) fn generate<'d>(
 
     // Similar: the best co-occurrence with any context item counts (a cart
     // of three scarves should not make a fourth thrice as relevant).
-    if weights.similar > 0.0 {
-        let mut best = vec![0.0_f64; n];
+    if weights.similar > 0.0 && !checked.context.is_empty() {
+        // `relevance` holds the best score first, then its weight: no
+        // second vector, and the same value as adding it to zero.
         for &ctx in &checked.context {
             for &(id, score) in &data.items[ctx].similar {
-                best[id] = best[id].max(score);
+                relevance[id] = relevance[id].max(score);
                 sources[id] |= SIMILAR;
             }
         }
-        for (r, b) in relevance.iter_mut().zip(&best) {
-            *r += weights.similar * b;
+        for r in &mut relevance {
+            *r *= weights.similar;
         }
     }
 
@@ -85,11 +93,11 @@ pub(crate) fn generate<'d>(
     }
 
     if weights.recently_viewed > 0.0
-        && let Some(categories) = &checked.recent_categories
+        && let Some(categories) = checked.recent_categories
         && !categories.is_empty()
     {
         for (id, item) in data.items.iter().enumerate() {
-            if categories.contains(&item.category_id) {
+            if categories.contains(item.category_id) {
                 // Popularity orders items within a category.
                 relevance[id] += weights.recently_viewed * (0.5 + 0.5 * item.popularity);
                 sources[id] |= RECENT;
@@ -106,13 +114,16 @@ pub(crate) fn generate<'d>(
         }
     }
 
-    let pool = (0..n)
-        .filter(|&id| sources[id] != 0)
-        .map(|id| Candidate {
-            relevance: relevance[id],
-            sources: sources[id],
-            ..Candidate::of(data, id)
-        })
-        .collect();
+    // Sized once: growing it by doubling copied every candidate again.
+    let mut pool = Vec::with_capacity(sources.iter().filter(|s| **s != 0).count());
+    for (id, (&relevance, &sources)) in relevance.iter().zip(&sources).enumerate() {
+        if sources != 0 {
+            pool.push(Candidate {
+                relevance,
+                sources,
+                ..Candidate::of(data, id)
+            });
+        }
+    }
     (pool, trending_key)
 }

@@ -118,10 +118,10 @@ pub(crate) struct Item {
     pub in_stock: bool,
     pub promoted: bool,
     pub popularity: f64,
-    /// The embedding scaled to length 1 (all zeros stays zeros), so a dot
-    /// product is the cosine.
-    pub unit: Vec<f64>,
     pub similar: Vec<(usize, f64)>,
+    /// The ids of `similar`, sorted: a reason's "is it similar to this
+    /// context item" is a binary search, not a scan of the list.
+    pub similar_ids: Vec<usize>,
 }
 
 /// Validated data, indexed for requests.
@@ -132,6 +132,12 @@ pub struct RecData {
     index: BTreeMap<String, usize>,
     pub(crate) trending: BTreeMap<String, Vec<(usize, f64)>>,
     dim: usize,
+    /// Every item's embedding scaled to length 1 (all zeros stays zeros),
+    /// so a dot product is the cosine; item `i` at `i * dim`. One block
+    /// rather than a vector per item: MMR reads the pool's rows in id
+    /// order, so they stream from memory instead of each being a pointer
+    /// to chase.
+    units: Vec<f64>,
 }
 
 impl RecData {
@@ -164,8 +170,15 @@ impl RecData {
             .map(|(i, sku)| (sku.clone(), i))
             .collect();
         let mut items = Vec::with_capacity(raw.items.len());
+        let mut units = Vec::with_capacity(raw.items.len() * raw.dim);
         for (sku, item) in &raw.items {
             items.push(validate_item(sku, item, raw.dim, &index)?);
+            let norm = dot(&item.embedding, &item.embedding).sqrt();
+            if norm > 0.0 {
+                units.extend(item.embedding.iter().map(|v| v / norm));
+            } else {
+                units.extend_from_slice(&item.embedding);
+            }
         }
         let mut trending = BTreeMap::new();
         for (market, list) in &raw.trending {
@@ -181,6 +194,7 @@ impl RecData {
             index,
             trending,
             dim: raw.dim,
+            units,
         })
     }
 
@@ -223,14 +237,27 @@ impl RecData {
             .map(|(m, list)| (m.as_str(), list.as_slice()))
     }
 
-    /// Cosine similarity of two items' embeddings.
-    pub(crate) fn cosine(&self, a: usize, b: usize) -> f64 {
-        dot(&self.items[a].unit, &self.items[b].unit)
+    /// An item's embedding at length 1.
+    pub(crate) fn unit(&self, id: usize) -> &[f64] {
+        &self.units[id * self.dim..(id + 1) * self.dim]
     }
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+/// The cosine of two unit vectors. One sum in index order, from `-0.0`
+/// as `Iterator::sum` starts: MMR's ties and picks depend on these exact
+/// values. Four products per step only saves loop overhead; the additions
+/// stay in sequence.
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let (a4, a_rest) = a.as_chunks::<4>();
+    let (b4, b_rest) = b.as_chunks::<4>();
+    let mut sum = -0.0;
+    for (x, y) in a4.iter().zip(b4) {
+        sum = sum + x[0] * y[0] + x[1] * y[1] + x[2] * y[2] + x[3] * y[3];
+    }
+    for (x, y) in a_rest.iter().zip(b_rest) {
+        sum += x * y;
+    }
+    sum
 }
 
 fn unit_score(field: &str, value: f64) -> Result<f64, DataError> {
@@ -311,12 +338,8 @@ fn validate_item(
         index,
         Some(sku),
     )?;
-    let norm = dot(&item.embedding, &item.embedding).sqrt();
-    let unit = if norm > 0.0 {
-        item.embedding.iter().map(|v| v / norm).collect()
-    } else {
-        item.embedding.clone()
-    };
+    let mut similar_ids: Vec<usize> = similar.iter().map(|(id, _)| *id).collect();
+    similar_ids.sort_unstable();
     Ok(Item {
         sku: sku.to_owned(),
         category: item.category.clone(),
@@ -324,8 +347,8 @@ fn validate_item(
         in_stock: item.in_stock,
         promoted: item.promoted,
         popularity,
-        unit,
         similar,
+        similar_ids,
     })
 }
 

@@ -4,12 +4,10 @@
 
 use super::candidates::Candidate;
 
-pub(crate) fn allowed_only<'d>(
-    pool: Vec<Candidate<'d>>,
+pub(crate) fn allowed(
+    c: &Candidate<'_>,
     context: &[usize],
     allowed: &impl Fn(&Candidate<'_>) -> bool,
-) -> Vec<Candidate<'d>> {
-    pool.into_iter()
-        .filter(|c| !context.contains(&c.id) && allowed(c))
-        .collect()
+) -> bool {
+    !context.contains(&c.id) && allowed(c)
 }

@@ -1,20 +1,75 @@
 //! Maximal marginal relevance (Carbonell & Goldstein, 1998): the next item
 //! is the one maximising `lambda * relevance - (1 - lambda) * max cosine to
-//! any item already picked`. Incremental: each pick updates every
-//! candidate's largest similarity once, O(n * dim) per pick.
+//! any item already picked`.
+//!
+//! Lazy: once something is picked, a candidate's largest similarity can
+//! only grow with later picks, so its score can only fall, and a score
+//! computed earlier is an upper bound. Candidates wait in a heap by their
+//! last score; the top one is brought up to date against the picks it has
+//! not seen, and taken only when it is up to date and still on top. Most
+//! candidates are never compared with most picks. The result is exactly
+//! the formula's (the brute-force test below holds it to that): the same
+//! cosines, the same arithmetic, ties to the earlier entry.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 
 use super::candidates::Candidate;
-use super::data::RecData;
+use super::data::{RecData, dot};
 
 pub(crate) struct Mmr<'p, 'd> {
     data: &'d RecData,
     pool: &'p [Candidate<'d>],
     lambda: f64,
-    /// Per pool entry: largest cosine to anything picked so far.
-    max_sim: Vec<f64>,
-    taken: Vec<bool>,
-    picked_any: bool,
+    /// Items in the list so far, in the order they were added.
+    picks: Vec<usize>,
+    /// Per pool entry (one vector: one allocation per request).
+    state: Vec<State>,
+    /// Built at the first pick after the first: before any pick there is
+    /// no penalty, and a negative cosine to the first pick can raise a
+    /// score, so scores are bounds only from then on.
+    heap: Option<BinaryHeap<Entry>>,
 }
+
+#[derive(Debug, Clone, Copy)]
+struct State {
+    /// Largest cosine to the first `seen` picks.
+    max_sim: f64,
+    seen: usize,
+    taken: bool,
+}
+
+/// A pool entry's score as of `seen` picks.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    score: f64,
+    index: usize,
+    seen: usize,
+}
+
+impl Ord for Entry {
+    /// Higher score first; on a tie the earlier entry (SKU order), as a
+    /// scan keeping the first maximum would choose.
+    fn cmp(&self, other: &Entry) -> Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then_with(|| other.index.cmp(&self.index))
+    }
+}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Entry) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Entry) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Entry {}
 
 impl<'p, 'd> Mmr<'p, 'd> {
     /// `pool` relevance is expected normalised to 0..1, like cosine.
@@ -23,49 +78,112 @@ impl<'p, 'd> Mmr<'p, 'd> {
             data,
             pool,
             lambda,
-            max_sim: vec![f64::NEG_INFINITY; pool.len()],
-            taken: vec![false; pool.len()],
-            picked_any: false,
+            picks: Vec::new(),
+            state: vec![
+                State {
+                    max_sim: f64::NEG_INFINITY,
+                    seen: 0,
+                    taken: false,
+                };
+                pool.len()
+            ],
+            heap: None,
+        }
+    }
+
+    fn score(&self, relevance: f64, penalty: f64) -> f64 {
+        // `+ 0.0` turns a negative zero positive, so the heap's total
+        // order ranks equal scores equal, as `>` does.
+        self.lambda * relevance - (1.0 - self.lambda) * penalty + 0.0
+    }
+
+    /// Entry `i`'s score against every pick so far.
+    fn refresh(&mut self, i: usize) -> Entry {
+        let unit = self.data.unit(self.pool[i].id);
+        let state = &mut self.state[i];
+        for &pick in &self.picks[state.seen..] {
+            let sim = dot(unit, self.data.unit(pick));
+            if sim > state.max_sim {
+                state.max_sim = sim;
+            }
+        }
+        state.seen = self.picks.len();
+        let max_sim = state.max_sim;
+        Entry {
+            score: self.score(self.pool[i].relevance, max_sim),
+            index: i,
+            seen: self.picks.len(),
         }
     }
 
     /// The best entry that `fits`, marked as picked; ties go to the earlier
-    /// entry (SKU order), so output is deterministic.
+    /// entry (SKU order), so output is deterministic. An entry that does
+    /// not fit is dropped for good: `fits` must stay false once false
+    /// (caps only fill up).
     pub fn next(&mut self, fits: impl Fn(&Candidate<'_>) -> bool) -> Option<usize> {
-        let mut best: Option<(usize, f64)> = None;
-        for (i, c) in self.pool.iter().enumerate() {
-            if self.taken[i] || !fits(c) {
+        if self.picks.is_empty() {
+            return self.first(fits);
+        }
+        let mut heap = match self.heap.take() {
+            Some(heap) => heap,
+            None => {
+                let mut entries = Vec::with_capacity(self.pool.len());
+                for i in 0..self.pool.len() {
+                    if !self.state[i].taken {
+                        entries.push(self.refresh(i));
+                    }
+                }
+                BinaryHeap::from(entries)
+            }
+        };
+        let mut found = None;
+        while let Some(top) = heap.pop() {
+            let i = top.index;
+            if self.state[i].taken || !fits(&self.pool[i]) {
                 continue;
             }
-            let penalty = if self.picked_any {
-                self.max_sim[i]
-            } else {
-                0.0
-            };
-            let score = self.lambda * c.relevance - (1.0 - self.lambda) * penalty;
+            if top.seen < self.picks.len() {
+                let fresh = self.refresh(i);
+                heap.push(fresh);
+                continue;
+            }
+            found = Some(i);
+            break;
+        }
+        self.heap = Some(heap);
+        let i = found?;
+        self.state[i].taken = true;
+        self.picks.push(self.pool[i].id);
+        Some(i)
+    }
+
+    /// The first pick: relevance alone decides (no penalty yet).
+    fn first(&mut self, fits: impl Fn(&Candidate<'_>) -> bool) -> Option<usize> {
+        let mut best: Option<(usize, f64)> = None;
+        for (i, c) in self.pool.iter().enumerate() {
+            if self.state[i].taken || !fits(c) {
+                continue;
+            }
+            let score = self.score(c.relevance, 0.0);
             if best.is_none_or(|(_, b)| score > b) {
                 best = Some((i, score));
             }
         }
         let (i, _) = best?;
-        self.taken[i] = true;
-        self.observe(self.pool[i].id);
+        self.state[i].taken = true;
+        self.picks.push(self.pool[i].id);
         Some(i)
     }
 
-    /// Something was put in the list from outside the pool (exploration):
+    /// Something was put in the list from outside MMR (exploration):
     /// later picks keep their distance from it too.
     pub fn observe(&mut self, item: usize) {
-        self.picked_any = true;
         for (i, c) in self.pool.iter().enumerate() {
             if c.id == item {
-                self.taken[i] = true;
-            }
-            let sim = self.data.cosine(c.id, item);
-            if sim > self.max_sim[i] {
-                self.max_sim[i] = sim;
+                self.state[i].taken = true;
             }
         }
+        self.picks.push(item);
     }
 }
 

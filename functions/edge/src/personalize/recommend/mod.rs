@@ -22,11 +22,15 @@ mod mmr;
 pub mod reasons;
 pub mod request;
 mod rules;
+mod timing;
 
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]
 mod tests;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use serde::Serialize;
 
@@ -35,6 +39,7 @@ pub use config::{ConfigError, MAX_K, RecConfig, Weights};
 pub use data::{DataError, RawData, RawItem, RecData, SHIPPED_DATA, Scored};
 pub use reasons::Reason;
 pub use request::{Context, Request, RequestError};
+pub use timing::server_timing;
 
 use config::share_of;
 use mmr::Mmr;
@@ -58,6 +63,9 @@ pub struct Recommendations {
     /// The list used the shopper's recently viewed items: the caller must
     /// not put it in a shared cache.
     pub personalised: bool,
+    /// Items some source proposed (before the predicate and the rules):
+    /// the size of what was re-ranked, for timing reports.
+    pub candidates: usize,
 }
 
 /// Up to `k` items for a request, best first. `allowed` says whether the
@@ -69,10 +77,12 @@ pub fn recommend(
     allowed: impl Fn(&Candidate<'_>) -> bool,
 ) -> Result<Recommendations, RequestError> {
     let checked = request::check(request, data, config)?;
-    let (pool, trending_key) =
+    let (mut pool, trending_key) =
         candidates::generate(data, &config.weights, &checked, request.market);
-    let pool = filter::allowed_only(pool, &checked.context, &allowed);
-    let mut pool = rules::in_stock(pool);
+    let proposed = pool.len();
+    // The gate's say, then stock, in one pass in place (the predicate sees
+    // every candidate, out of stock too, as when these were two passes).
+    pool.retain(|c| filter::allowed(c, &checked.context, &allowed) && rules::in_stock(c));
     normalise(&mut pool);
 
     let k = checked.k;
@@ -83,38 +93,53 @@ pub fn recommend(
     fill(&pool, &mut picked, &mut caps, &mut mmr, k - explore_slots);
 
     if explore_slots > 0 {
-        // Per item: its pool entry; whether it is listed or in the context.
-        let mut in_pool: Vec<Option<usize>> = vec![None; data.len()];
+        // Per item: its pool entry, or that it is not in the pool, or that
+        // it is out of the running (listed already, or in the context).
+        const NOT_IN_POOL: u32 = u32::MAX;
+        const OUT: u32 = u32::MAX - 1;
+        let mut slot = vec![NOT_IN_POOL; data.len()];
         for (i, c) in pool.iter().enumerate() {
-            in_pool[c.id] = Some(i);
+            // A pool never nears u32::MAX entries: it is at most the data,
+            // which is a parsed file.
+            slot[c.id] = i as u32;
         }
-        let mut out = vec![false; data.len()];
         for id in checked
             .context
             .iter()
             .copied()
             .chain(picked.iter().map(|c| c.id))
         {
-            out[id] = true;
+            slot[id] = OUT;
         }
-        let day = request.now / 86_400;
-        let key = request.context.key();
+        let ranker = explore::Ranker::new(
+            config.exploration_seed,
+            request.now / 86_400,
+            &request.context.key(),
+        );
         // Items no source proposed come first: that is what exploring is.
-        let mut order: Vec<(bool, u64, usize)> = (0..data.len())
-            .filter(|&id| !out[id])
-            .map(|id| {
-                let rank = explore::rank(config.exploration_seed, day, &key, &data.items[id].sku);
-                (in_pool[id].is_some(), rank, id)
-            })
-            .collect();
-        order.sort_unstable();
-        let mut explored = 0;
-        for (_, _, id) in order {
-            if explored == explore_slots {
-                break;
+        // Out of stock never qualifies, so it is not even hashed; a heap
+        // yields the order's head without sorting all of it.
+        let mut order = Vec::with_capacity(data.len());
+        for (id, item) in data.items.iter().enumerate() {
+            if item.in_stock && slot[id] != OUT {
+                order.push(Reverse((
+                    slot[id] != NOT_IN_POOL,
+                    ranker.rank(&item.sku),
+                    id,
+                )));
             }
-            let mut c = in_pool[id].map_or_else(|| Candidate::of(data, id), |i| pool[i]);
-            if !c.in_stock || !caps.fits(&c) || !allowed(&c) {
+        }
+        let mut order = BinaryHeap::from(order);
+        let mut explored = 0;
+        while explored < explore_slots
+            && let Some(Reverse((in_pool, _, id))) = order.pop()
+        {
+            let mut c = if in_pool {
+                pool[slot[id] as usize]
+            } else {
+                Candidate::of(data, id)
+            };
+            if !caps.fits(&c) || !allowed(&c) {
                 continue;
             }
             c.sources |= candidates::EXPLORATION;
@@ -137,6 +162,7 @@ pub fn recommend(
             })
             .collect(),
         personalised: checked.recent_categories.is_some_and(|c| !c.is_empty()),
+        candidates: proposed,
     })
 }
 
@@ -152,7 +178,7 @@ fn reasons_for(
     if c.sources & candidates::SIMILAR != 0 {
         for &ctx in context {
             let item = &data.items[ctx];
-            if item.similar.iter().any(|(id, _)| *id == c.id) {
+            if item.similar_ids.binary_search(&c.id).is_ok() {
                 out.push(Reason::SimilarTo(item.sku.clone()));
             }
         }

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::config::{MAX_K, RecConfig};
 use super::data::RecData;
+use crate::policy::codes::CATEGORIES;
 use crate::response::Refusal;
 
 /// Where the list is shown.
@@ -121,9 +122,30 @@ pub(crate) struct Checked {
     /// Context items by index, deduplicated and sorted (a cart's order
     /// does not change its list).
     pub context: Vec<usize>,
-    /// Categories (indexes in `policy::codes::CATEGORIES`) of recently
-    /// viewed items; `None` when none were given.
-    pub recent_categories: Option<BTreeSet<usize>>,
+    /// Categories of recently viewed items; `None` when none were given.
+    pub recent_categories: Option<CategorySet>,
+}
+
+// One bit per category.
+const _: () = assert!(CATEGORIES.len() <= 64);
+
+/// A set of categories (indexes in `CATEGORIES`) as bits: candidate
+/// generation asks it once per item, so a test is one AND.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct CategorySet(u64);
+
+impl CategorySet {
+    pub fn insert(&mut self, category_id: usize) {
+        self.0 |= 1 << category_id;
+    }
+
+    pub fn contains(self, category_id: usize) -> bool {
+        self.0 & (1 << category_id) != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
 }
 
 pub(crate) fn check(
@@ -152,11 +174,15 @@ pub(crate) fn check(
     context.sort_unstable();
     context.dedup();
     let recent_categories = request.recently_viewed.map(|skus| {
-        skus.iter()
+        let mut set = CategorySet::default();
+        for id in skus
+            .iter()
             .take(config.max_recently_viewed)
             .filter_map(|s| data.id(s))
-            .map(|id| data.items[id].category_id)
-            .collect()
+        {
+            set.insert(data.items[id].category_id);
+        }
+        set
     });
     Ok(Checked {
         k,

@@ -5,8 +5,8 @@ use super::candidates::Candidate;
 use super::config::{RecConfig, share_of};
 use crate::policy::codes::CATEGORIES;
 
-pub(crate) fn in_stock(pool: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
-    pool.into_iter().filter(|c| c.in_stock).collect()
+pub(crate) fn in_stock(c: &Candidate<'_>) -> bool {
+    c.in_stock
 }
 
 /// What a list holds so far, against its caps.
