@@ -43,8 +43,72 @@ const PLURAL_NUMBERS: &[&str] = &[
 ];
 
 /// Answers known to differ, each with why: `(locale, currency, amount,
-/// ICU4X, Node)`. Empty while both carry the same CLDR release.
-const ALLOWED: &[(&str, &str, &str, &str, &str, &str)] = &[];
+/// ICU4X, Node, reason)`. A difference not listed fails the test, and so
+/// does a listed one that no longer occurs.
+const ALLOWED: &[(&str, &str, &str, &str, &str, &str)] = &[
+    ("es-US", "EUR", "0", "€0.00", "EUR\u{a0}0.00", ES_US_EUR),
+    ("es-US", "EUR", "0.5", "€0.50", "EUR\u{a0}0.50", ES_US_EUR),
+    ("es-US", "EUR", "1", "€1.00", "EUR\u{a0}1.00", ES_US_EUR),
+    ("es-US", "EUR", "2", "€2.00", "EUR\u{a0}2.00", ES_US_EUR),
+    (
+        "es-US",
+        "EUR",
+        "189",
+        "€189.00",
+        "EUR\u{a0}189.00",
+        ES_US_EUR,
+    ),
+    (
+        "es-US",
+        "EUR",
+        "1234.5",
+        "€1,234.50",
+        "EUR\u{a0}1,234.50",
+        ES_US_EUR,
+    ),
+    (
+        "es-US",
+        "EUR",
+        "1234567.891",
+        "€1,234,567.89",
+        "EUR\u{a0}1,234,567.89",
+        ES_US_EUR,
+    ),
+    (
+        "es-US",
+        "EUR",
+        "-1234.5",
+        "-€1,234.50",
+        "-EUR\u{a0}1,234.50",
+        ES_US_EUR,
+    ),
+    (
+        "es-US",
+        "EUR",
+        "-0.5",
+        "-€0.50",
+        "-EUR\u{a0}0.50",
+        ES_US_EUR,
+    ),
+    ("es-US", "EUR", "0.005", "€0.01", "EUR\u{a0}0.01", ES_US_EUR),
+    ("es-US", "EUR", "2.345", "€2.35", "EUR\u{a0}2.35", ES_US_EUR),
+    (
+        "es-US",
+        "EUR",
+        "99.995",
+        "€100.00",
+        "EUR\u{a0}100.00",
+        ES_US_EUR,
+    ),
+];
+
+/// Not CLDR skew (CLDR 48.0 and 48.2 agree: `es-419` and `es-US` set the
+/// EUR symbol to "EUR"), an ICU4X 2.4 datagen defect: `CurrencySymbolsV1`
+/// leaves out symbols equal to the ISO code (meaning "show the code"), so
+/// resolving `es-US` falls through `es-419` to `es`, whose symbol is "€".
+/// No shipped market shows EUR in es-US (the US markets price in USD); the
+/// grid adds EUR everywhere, which is how this was found.
+const ES_US_EUR: &str = "ICU4X datagen drops code-equal symbols, so es-US inherits es's €";
 
 /// Every shipped locale with the currencies of the markets that offer it.
 fn grid() -> BTreeMap<String, BTreeSet<String>> {
