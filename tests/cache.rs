@@ -271,13 +271,19 @@ fn only_declared_query_parameters_are_keyed_and_forwarded() -> Result<()> {
 #[test]
 fn a_price_webhook_purges_so_the_new_price_shows_everywhere() -> Result<()> {
     let s = stack()?;
-    assert_eq!(json(&s.product("DE")?)?["price"], "€ 145");
-    assert_eq!(json(&s.product("US")?)?["price"], "$ 159");
-    s.origin()?.set_price(SKU, "EUR", "€ 99")?;
-    s.origin()?.set_price(SKU, "USD", "$ 109")?;
+    // The origin sends amounts with their currency; pages format them.
+    let price = |amount: &str, currency: &str| serde_json::json!({"amount": amount, "currency": currency});
+    assert_eq!(json(&s.product("DE")?)?["price"], price("145.00", "EUR"));
+    assert_eq!(json(&s.product("US")?)?["price"], price("159.00", "USD"));
+    assert!(
+        s.origin()?.set_price(SKU, "EUR", "€ 99").is_err(),
+        "a display string is not an amount"
+    );
+    s.origin()?.set_price(SKU, "EUR", "99")?;
+    s.origin()?.set_price(SKU, "USD", "109")?;
     assert_eq!(
         json(&s.product("DE")?)?["price"],
-        "€ 145",
+        price("145.00", "EUR"),
         "cached until told"
     );
 
@@ -323,8 +329,8 @@ fn a_price_webhook_purges_so_the_new_price_shows_everywhere() -> Result<()> {
         "a price change is a hard purge"
     );
 
-    assert_eq!(json(&s.product("DE")?)?["price"], "€ 99");
-    assert_eq!(json(&s.product("US")?)?["price"], "$ 109");
+    assert_eq!(json(&s.product("DE")?)?["price"], price("99.00", "EUR"));
+    assert_eq!(json(&s.product("US")?)?["price"], price("109.00", "USD"));
     Ok(())
 }
 

@@ -178,6 +178,16 @@ pub fn admit<H: RequestHeaders + ?Sized>(
 }
 
 impl Admission {
+    /// Prices in this admission's currency for its locale; `None` (prices
+    /// shown "on request") if the locale data cannot format them, which
+    /// the locale data tests rule out for every shipped market.
+    pub fn price_format(&self) -> Option<crate::locale_format::PriceFormat> {
+        let currency = crate::locale_format::CurrencyCode::parse(&self.currency).ok()?;
+        crate::locale_format::LocaleFormat::new(&self.locale.locale)
+            .and_then(|f| f.prices(currency))
+            .ok()
+    }
+
     /// The market's pack (with the merchant's overrides) this admission used.
     pub fn pack(&self) -> &MarketPack {
         self.set

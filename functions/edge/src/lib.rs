@@ -7,6 +7,8 @@
 //! [`media`] ties them together for `GET /v1/media/...`; [`watermark`]
 //! reads a rendition's invisible mark back; [`tryon`] sends a shopper's
 //! camera frame to a region the law allows and answers the composite.
+//! [`locale_format`] writes prices (amounts with ISO 4217 codes, from
+//! [`catalog`]) and plural categories in the shopper's locale with ICU4X.
 
 pub mod accept;
 pub mod admin;
@@ -14,6 +16,7 @@ pub mod backend;
 pub mod cache;
 pub mod catalog;
 pub mod gate;
+pub mod locale_format;
 pub mod market;
 pub mod media;
 pub mod named_urls;

@@ -6,6 +6,7 @@
 
 use crate::catalog::{Catalog, Product};
 use crate::gate::Admission;
+use crate::locale_format::PriceFormat;
 use crate::personalize::assign::Assignments;
 use crate::policy::pack::TaxDisplay;
 use crate::policy::scrub_copy;
@@ -30,7 +31,7 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-fn card(p: &Product, a: &Admission, hero: &str) -> String {
+fn card(p: &Product, a: &Admission, prices: Option<&PriceFormat>, hero: &str) -> String {
     let decision = a.product(&p.sku, None);
     let name = escape(&p.name);
     let sku = escape(&p.sku);
@@ -47,9 +48,14 @@ fn card(p: &Product, a: &Admission, hero: &str) -> String {
         );
     }
     let asset = escape(&p.asset);
-    let price = match p.price_in(&a.currency) {
-        Some(price) => format!(r#"<span class="price">{}</span>"#, escape(price)),
-        None => r#"<span class="price missing">Price on request</span>"#.to_owned(),
+    let price = match (p.price_in(&a.currency), prices) {
+        (Some(price), Some(prices)) => format!(
+            r#"<span class="price" data-amount="{amount}" data-currency="{currency}">{text}</span>"#,
+            amount = price.amount(),
+            currency = price.currency(),
+            text = escape(&prices.format(price)),
+        ),
+        _ => r#"<span class="price missing">Price on request</span>"#.to_owned(),
     };
     let (copy, ai) = match p.copy_for(&a.locale.locale) {
         Some((lang, text)) => {
@@ -136,7 +142,12 @@ pub fn render(
         assignments.text("storefront-hero", "product"),
         presets,
     ));
-    let products: String = catalog.product.iter().map(|p| card(p, a, &hero)).collect();
+    let prices = a.price_format();
+    let products: String = catalog
+        .product
+        .iter()
+        .map(|p| card(p, a, prices.as_ref(), &hero))
+        .collect();
     let example = catalog
         .product
         .iter()
@@ -283,7 +294,12 @@ mod tests {
     fn germany_sees_german_euro_prices_and_labelled_ai_copy() {
         let html = page("DE", "de-DE,de;q=0.9");
         assert!(html.contains(r#"<html lang="de-DE">"#));
-        assert!(html.contains("€ 189"), "EEA-licensed frames are offered");
+        assert!(
+            html.contains(
+                "<span class=\"price\" data-amount=\"189.00\" data-currency=\"EUR\">189,00\u{a0}€</span>"
+            ),
+            "EEA-licensed frames are offered, priced as German shoppers write it"
+        );
         assert!(html.contains(r#"<span class="ai-label">KI-generiert</span>"#));
         assert!(html.contains(r#"data-ai-generated="true""#));
     }
@@ -298,7 +314,10 @@ mod tests {
                 || html.contains(r#"class="card blocked" data-sku="MRD-SOLSTICE-SUN""#)
         );
         assert!(html.contains(r#"class="card blocked" data-sku="MRD-ORBIT-TITANIUM""#));
-        assert!(html.contains("¥ 3,199"), "the watch is offered in CNY");
+        assert!(
+            html.contains(">¥3,199.00</span>"),
+            "the watch is offered in CNY"
+        );
     }
 
     #[test]

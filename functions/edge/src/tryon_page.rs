@@ -28,18 +28,22 @@ pub fn render(a: &Admission, catalog: &Catalog) -> String {
         Regions::Any => text.get("any_region").to_owned(),
         Regions::Only(list) => list.join(", "),
     };
+    let prices = a.price_format();
     let products: String = catalog
         .tryon
         .iter()
         .filter(|p| !a.product(&p.sku, None).territory.blocked)
         .map(|p| {
-            let price = price_in(&p.price, &a.currency).unwrap_or(text.get("price_on_request"));
+            let price = match (price_in(&p.price, &a.currency), &prices) {
+                (Some(price), Some(prices)) => prices.format(price),
+                _ => text.get("price_on_request").to_owned(),
+            };
             format!(
                 "        <option value=\"{sku}\" data-kind=\"{kind}\">{name} · {price}</option>\n",
                 sku = escape(&p.sku),
                 kind = escape(&p.kind),
                 name = escape(&p.name),
-                price = escape(price),
+                price = escape(&price),
             )
         })
         .collect();
@@ -92,7 +96,9 @@ mod tests {
         assert!(html.contains(r#"<p id="consent-text" lang="de">Die virtuelle Anprobe"#));
         assert!(html.contains("GDPR Art. 9"));
         assert!(html.contains("<strong>eu</strong>"));
-        assert!(html.contains(r#"<option value="EYE-AVIATOR-GOLD" data-kind="eyewear">Aviator sunglasses, gold · € 129</option>"#));
+        assert!(html.contains(
+            "<option value=\"EYE-AVIATOR-GOLD\" data-kind=\"eyewear\">Aviator sunglasses, gold · 129,00\u{a0}€</option>"
+        ));
         assert!(!html.contains("{{"), "every placeholder is filled");
     }
 
@@ -101,7 +107,10 @@ mod tests {
         let html = page("JP", "ja");
         assert!(html.contains(r#"data-mode="notice""#));
         assert!(html.contains("<strong>jp, eu, uk</strong>"));
-        assert!(html.contains("¥ 21,000"));
+        assert!(
+            html.contains("Aviator sunglasses, gold · ￥21,000"),
+            "{html}"
+        );
     }
 
     #[test]

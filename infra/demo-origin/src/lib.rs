@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use meridian_edge::cache::purge::{WEBHOOK_SIGNATURE_HEADER, sign_webhook};
 use meridian_edge::catalog::{Catalog, Product};
+use meridian_edge::locale_format::Money;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
@@ -81,9 +82,10 @@ impl Running {
         lock(&self.shop.queries).get(path).cloned()
     }
 
-    /// Changes a price as `POST /admin/price` does, webhook included.
-    pub fn set_price(&self, sku: &str, currency: &str, price: &str) -> Result<()> {
-        change_price(&self.shop, sku, currency, price)
+    /// Changes a price as `POST /admin/price` does, webhook included;
+    /// `amount` is a plain decimal (`"99"`, `"12.50"`).
+    pub fn set_price(&self, sku: &str, currency: &str, amount: &str) -> Result<()> {
+        change_price(&self.shop, sku, currency, amount)
     }
 
     /// Stops serving; the port refuses connections afterwards.
@@ -206,6 +208,8 @@ fn product_json(p: &Product, audience: &Audience) -> serde_json::Value {
         "sku": p.sku,
         "name": p.name,
         "currency": audience.currency,
+        // An amount and its ISO 4217 code (`{"amount": "145.00", "currency":
+        // "EUR"}`), or null: the edge formats it for the shopper's locale.
         "price": p.price_in(&audience.currency),
         "copy": copy.map(|(_, text)| text),
         "language": copy.map(|(lang, _)| lang),
@@ -363,7 +367,8 @@ async fn feed(State(shop): State<Arc<Shop>>, req: HeaderMap) -> Response {
 struct PriceChange {
     sku: String,
     currency: String,
-    price: String,
+    /// A plain decimal amount in `currency`.
+    amount: String,
 }
 
 async fn admin_price(
@@ -372,7 +377,7 @@ async fn admin_price(
 ) -> Response {
     // The webhook is a blocking call back into the edge.
     let result = tokio::task::spawn_blocking(move || {
-        change_price(&shop, &change.sku, &change.currency, &change.price)
+        change_price(&shop, &change.sku, &change.currency, &change.amount)
     })
     .await;
     match result {
@@ -386,7 +391,8 @@ async fn admin_requests(State(shop): State<Arc<Shop>>) -> Response {
     axum::Json(lock(&shop.requests).clone()).into_response()
 }
 
-fn change_price(shop: &Shop, sku: &str, currency: &str, price: &str) -> Result<()> {
+fn change_price(shop: &Shop, sku: &str, currency: &str, amount: &str) -> Result<()> {
+    let price = Money::price(amount, currency)?;
     {
         let mut catalog = lock(&shop.catalog);
         let product = catalog
@@ -394,7 +400,7 @@ fn change_price(shop: &Shop, sku: &str, currency: &str, price: &str) -> Result<(
             .iter_mut()
             .find(|p| p.sku == sku)
             .with_context(|| format!("no product {sku}"))?;
-        product.price.insert(currency.to_owned(), price.to_owned());
+        product.price.insert(price);
     }
     // Last-Modified has one-second resolution: a change is a new second.
     {

@@ -58,16 +58,12 @@ fn same_tag(a: &str, b: &str) -> bool {
         })
 }
 
-/// Picks the text for `locale` from texts keyed by language tag: the exact
-/// tag, then its bare language, then any tag of that language, then `en`,
-/// then any English tag, then the first entry. Returns the key used.
-pub fn pick<'m>(texts: &'m BTreeMap<String, String>, locale: &str) -> Option<(&'m str, &'m str)> {
-    let found = |pred: &dyn Fn(&str) -> bool| {
-        texts
-            .iter()
-            .find(|(k, _)| pred(k))
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-    };
+/// Picks the tag for `locale` from `tags`: the exact tag, then its bare
+/// language, then any tag of that language, then `en`, then any English
+/// tag, then the first. The one fallback every localized thing uses:
+/// labels, copy and locale data.
+pub fn pick_tag<'t>(tags: &[&'t str], locale: &str) -> Option<&'t str> {
+    let found = |pred: &dyn Fn(&str) -> bool| tags.iter().copied().find(|k| pred(k));
     let language = language_of(locale);
     let same_language = |k: &str| language_of(k) == language;
     found(&|k| same_tag(k, locale))
@@ -81,7 +77,17 @@ pub fn pick<'m>(texts: &'m BTreeMap<String, String>, locale: &str) -> Option<(&'
         })
         .or_else(|| found(&|k| k == "en"))
         .or_else(|| found(&|k| language_of(k) == "en"))
-        .or_else(|| texts.iter().next().map(|(k, v)| (k.as_str(), v.as_str())))
+        .or_else(|| tags.first().copied())
+}
+
+/// Picks the text for `locale` from texts keyed by language tag, by
+/// [`pick_tag`]. Returns the key used.
+pub fn pick<'m>(texts: &'m BTreeMap<String, String>, locale: &str) -> Option<(&'m str, &'m str)> {
+    let tags: Vec<&str> = texts.keys().map(String::as_str).collect();
+    let tag = pick_tag(&tags, locale)?;
+    texts
+        .get_key_value(tag)
+        .map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
 #[cfg(test)]
