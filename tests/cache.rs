@@ -272,7 +272,8 @@ fn only_declared_query_parameters_are_keyed_and_forwarded() -> Result<()> {
 fn a_price_webhook_purges_so_the_new_price_shows_everywhere() -> Result<()> {
     let s = stack()?;
     // The origin sends amounts with their currency; pages format them.
-    let price = |amount: &str, currency: &str| serde_json::json!({"amount": amount, "currency": currency});
+    let price =
+        |amount: &str, currency: &str| serde_json::json!({"amount": amount, "currency": currency});
     assert_eq!(json(&s.product("DE")?)?["price"], price("145.00", "EUR"));
     assert_eq!(json(&s.product("US")?)?["price"], price("159.00", "USD"));
     assert!(
