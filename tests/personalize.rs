@@ -340,7 +340,7 @@ fn recommendations_say_what_the_rerank_took() -> Result<()> {
         .map(|sku| {
             format!(
                 "[[product]]\nsku = \"{sku}\"\nname = \"{sku}\"\nasset = \"{sku}.jpg\"\n\
-                 price = {{ EUR = \"€ 1\" }}\ncopy = {{ en = \"{sku}\" }}\n"
+                 price = {{ EUR = \"1\" }}\ncopy = {{ en = \"{sku}\" }}\n"
             )
         })
         .join("\n");
