@@ -6,8 +6,8 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-listen_url() { # logfile
-    for _ in $(seq 600); do
+listen_url() { # logfile [seconds to wait, default 60]
+    for _ in $(seq $(( ${2:-60} * 10 ))); do
         url=$(grep -o 'listening on http://[0-9.:]*' "$1" 2>/dev/null | head -n1 | cut -d' ' -f3) || true
         [ -n "$url" ] && { echo "$url"; return 0; }
         sleep 0.1
