@@ -151,13 +151,7 @@ impl Assignments {
         let mut pairs: Vec<String> = self
             .features
             .iter()
-            .filter_map(|a| {
-                Some(format!(
-                    "{}={}",
-                    a.experiment.as_ref()?,
-                    a.variant.as_ref()?
-                ))
-            })
+            .filter_map(|a| Some([a.experiment.as_deref()?, "=", a.variant.as_deref()?].concat()))
             .collect();
         pairs.sort();
         pairs.join(";")
@@ -174,11 +168,12 @@ impl Assignments {
         }
         headers.push((
             PERSONALIZATION_HEADER.to_owned(),
-            if self.personalized {
-                format!("on; reason={}", self.reason)
-            } else {
-                format!("off; reason={}", self.reason)
-            },
+            [
+                if self.personalized { "on" } else { "off" },
+                "; reason=",
+                &self.reason,
+            ]
+            .concat(),
         ));
         match (&self.identity, key) {
             (Identity::Set(p), Some(key)) => {
@@ -222,11 +217,11 @@ pub fn attributes(ctx: &Context<'_>, id: Option<&str>) -> Map<String, Value> {
 /// configured ones. Read once per request (bandit weights come from the
 /// store), so a prerequisite evaluated twice reads nothing twice, and the
 /// payload itself is never copied.
-fn rule_overrides(
-    defs: &Definitions,
+fn rule_overrides<'d>(
+    defs: &'d Definitions,
     now: u64,
     weights: &dyn Fn(&str, usize) -> Option<BanditState>,
-) -> Vec<(String, RuleOverride)> {
+) -> Vec<(&'d str, RuleOverride)> {
     let mut table = Vec::new();
     for feature in defs.payload.features.values() {
         for rule in &feature.rules {
@@ -242,20 +237,20 @@ fn rule_overrides(
                 .is_some_and(|m| m.bandit.is_some())
                 && let Some(state) = weights(key, variations.len())
             {
-                RuleOverride::Weights(state.weights)
+                RuleOverride::Weights(state.weights.into())
             } else {
                 continue;
             };
-            table.push((key.clone(), change));
+            table.push((key.as_str(), change));
         }
     }
     table
 }
 
-fn override_of(table: &[(String, RuleOverride)], rule: &FeatureRule) -> RuleOverride {
+fn override_of(table: &[(&str, RuleOverride)], rule: &FeatureRule) -> RuleOverride {
     rule.key
         .as_deref()
-        .and_then(|key| table.iter().find(|(k, _)| k == key))
+        .and_then(|key| table.iter().find(|(k, _)| *k == key))
         .map_or(RuleOverride::AsIs, |(_, change)| change.clone())
 }
 
@@ -263,7 +258,7 @@ fn override_of(table: &[(String, RuleOverride)], rule: &FeatureRule) -> RuleOver
 /// skipped for this request do not count).
 fn experiment_of(
     payload: &Payload,
-    table: &[(String, RuleOverride)],
+    table: &[(&str, RuleOverride)],
     feature: &str,
     rule_name: Option<&str>,
 ) -> Option<String> {
@@ -285,7 +280,7 @@ fn experiment_of(
 /// The sticky document of the shopper's id: GrowthBook keys documents by
 /// attribute, and Meridian hashes only `id`.
 fn sticky_key(id: &str) -> String {
-    format!("id||{id}")
+    ["id||", id].concat()
 }
 
 /// Assigns every feature for one request.
@@ -317,7 +312,7 @@ pub fn assign(
     let payload = &defs.payload;
     let table = rule_overrides(defs, ctx.now, weights);
     let overrides = |rule: &FeatureRule| override_of(&table, rule);
-    let mut evaluator = Evaluator::new(payload, &attrs)
+    let mut evaluator = Evaluator::with_attributes(payload, attrs)
         .with_overrides(&overrides)
         .with_memo();
     if let Some(p) = &profile {
@@ -346,10 +341,7 @@ pub fn assign(
         assigned.push(Assigned {
             feature: name.clone(),
             value: result.value.clone(),
-            source: serde_json::to_value(result.source)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            source: result.source.as_str().to_owned(),
             variant: experiment.as_ref().and(variant),
             experiment,
         });

@@ -2,8 +2,6 @@
 //! consent allows storing them, their sticky buckets. Built per request
 //! and dropped after it; nothing here outlives the shopper's request.
 
-use std::collections::BTreeSet;
-
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -17,7 +15,8 @@ use super::types::{FeatureDefinitions, FeatureRule, Payload, SavedGroups, Sticky
 pub enum RuleOverride {
     AsIs,
     Skip,
-    Weights(Vec<f64>),
+    /// Shared, as the table it comes from outlives every rule it changes.
+    Weights(std::sync::Arc<[f64]>),
 }
 
 /// Decides a rule's [`RuleOverride`]; consulted for experiment rules only.
@@ -31,11 +30,11 @@ pub struct Evaluator<'a> {
     /// `Some` turns sticky bucketing (and `fallbackAttribute`) on.
     pub(super) sticky: Option<StickyBuckets>,
     /// Features being evaluated, to stop prerequisite cycles.
-    pub(super) stack: BTreeSet<String>,
+    pub(super) stack: Vec<&'a str>,
     pub(super) overrides: Option<Overrides<'a>>,
     /// Results of features evaluated without meeting a cycle, when
     /// [`Evaluator::with_memo`] asked for them.
-    pub(super) memo: Option<std::collections::BTreeMap<String, super::FeatureResult>>,
+    pub(super) memo: Option<std::collections::BTreeMap<&'a str, super::FeatureResult>>,
     /// Whether the evaluation under way met a prerequisite cycle (its
     /// result then depends on the path and is not memoized).
     pub(super) met_cycle: bool,
@@ -80,12 +79,17 @@ pub struct ExperimentResult {
 
 impl<'a> Evaluator<'a> {
     pub fn new(payload: &'a Payload, attributes: &Map<String, Value>) -> Evaluator<'a> {
+        Evaluator::with_attributes(payload, attributes.clone())
+    }
+
+    /// As [`Evaluator::new`], taking the attributes rather than a copy.
+    pub fn with_attributes(payload: &'a Payload, attributes: Map<String, Value>) -> Evaluator<'a> {
         Evaluator {
             features: &payload.features,
             saved_groups: &payload.saved_groups,
-            attributes: Value::Object(attributes.clone()),
+            attributes: Value::Object(attributes),
             sticky: None,
-            stack: BTreeSet::new(),
+            stack: Vec::new(),
             overrides: None,
             memo: None,
             met_cycle: false,
@@ -135,20 +139,21 @@ impl<'a> Evaluator<'a> {
 
     /// The SDK's `getHashAttribute`: the attribute (default `id`) if its
     /// value is truthy, else the fallback's, else `""`.
-    pub(super) fn hash_attribute(
-        &self,
-        attr: Option<&str>,
-        fallback: Option<&str>,
-    ) -> (String, Value) {
+    pub(super) fn hash_attribute<'s>(
+        &'s self,
+        attr: Option<&'s str>,
+        fallback: Option<&'s str>,
+    ) -> (&'s str, &'s Value) {
+        static MISSING: Value = Value::String(String::new());
         let attr = attr.filter(|a| !a.is_empty()).unwrap_or("id");
         if let Some(v) = self.attribute(attr) {
-            return (attr.to_owned(), v.clone());
+            return (attr, v);
         }
         if let Some(fb) = fallback.filter(|f| !f.is_empty())
             && let Some(v) = self.attribute(fb)
         {
-            return (fb.to_owned(), v.clone());
+            return (fb, v);
         }
-        (attr.to_owned(), Value::from(""))
+        (attr, &MISSING)
     }
 }

@@ -19,14 +19,14 @@ impl Evaluator<'_> {
     /// Runs an inline experiment (the SDK's `GrowthBook.run`).
     pub fn run(&mut self, experiment: &Experiment) -> ExperimentResult {
         self.stack.clear();
-        self.run_experiment(experiment, None)
+        self.run_experiment(experiment, None, None)
     }
 
     fn sticky_on(&self, exp: &Experiment) -> bool {
         self.sticky.is_some() && !exp.disable_sticky_bucketing
     }
 
-    fn experiment_hash_attribute(&self, exp: &Experiment) -> (String, Value) {
+    fn experiment_hash_attribute<'s>(&'s self, exp: &'s Experiment) -> (&'s str, &'s Value) {
         let fallback = if self.sticky_on(exp) {
             exp.fallback_attribute.as_deref()
         } else {
@@ -35,9 +35,11 @@ impl Evaluator<'_> {
         self.hash_attribute(exp.hash_attribute.as_deref(), fallback)
     }
 
+    /// `weights` replaces the experiment's own (a bandit's, for this request).
     pub(super) fn run_experiment(
         &mut self,
         exp: &Experiment,
+        weights: Option<&[f64]>,
         feature_id: Option<&str>,
     ) -> ExperimentResult {
         let out = |this: &Self| this.result(exp, -1, false, feature_id, None, false);
@@ -47,11 +49,12 @@ impl Evaluator<'_> {
         if exp.status.as_deref() == Some("draft") || exp.active == Some(false) {
             return out(self);
         }
-        let (hash_attribute, hash_value) = self.experiment_hash_attribute(exp);
-        if !js::truthy(&hash_value) {
+        let (_, hash_value) = self.experiment_hash_attribute(exp);
+        if !js::truthy(hash_value) {
             return out(self);
         }
-        let hash_input = js::to_js_string(&hash_value);
+        // Owned: targeting may evaluate prerequisites, which needs `self`.
+        let hash_input = js::to_js_string(hash_value).into_owned();
 
         let sticky = if self.sticky_on(exp) {
             self.sticky_variation(exp)
@@ -79,7 +82,11 @@ impl Evaluator<'_> {
             Some(ranges) => choose_variation(n, ranges),
             None => choose_variation(
                 n,
-                &get_bucket_ranges(exp.variations.len(), exp.coverage, exp.weights.as_deref()),
+                &get_bucket_ranges(
+                    exp.variations.len(),
+                    exp.coverage,
+                    weights.or(exp.weights.as_deref()),
+                ),
             ),
         });
         if matches!(sticky, Sticky::Blocked) {
@@ -97,8 +104,8 @@ impl Evaluator<'_> {
         let index = i64::try_from(assigned).unwrap_or(-1);
         let result = self.result(exp, index, true, feature_id, Some(n), found.is_some());
         if self.sticky_on(exp) {
-            let value = js::sdk_to_string(&hash_value);
-            self.save_sticky(&hash_attribute, &value, exp, &result.key);
+            let value = js::sdk_to_string(&result.hash_value).into_owned();
+            self.save_sticky(&result.hash_attribute, &value, exp, &result.key);
         }
         result
     }
@@ -128,9 +135,9 @@ impl Evaluator<'_> {
     /// Prerequisites of an inline experiment: every parent's value must
     /// pass its condition (a cycle fails them).
     fn parents_pass(&mut self, parents: &[ParentCondition]) -> bool {
-        let snapshot = self.stack.clone();
+        let depth = self.stack.len();
         for parent in parents {
-            self.stack = snapshot.clone();
+            self.stack.truncate(depth);
             let parent_result = self.eval_feature_inner(&parent.id);
             if parent_result.source == Source::CyclicPrerequisite {
                 return false;
@@ -147,14 +154,14 @@ impl Evaluator<'_> {
     pub(super) fn is_filtered_out(&self, filters: &[Filter]) -> bool {
         filters.iter().any(|filter| {
             let (_, value) = self.hash_attribute(filter.attribute.as_deref(), None);
-            if !js::truthy(&value) {
+            if !js::truthy(value) {
                 return true;
             }
             // A filter without a seed hashes "undefined" in the JS SDK.
             let seed = filter.seed.as_deref().unwrap_or("undefined");
             match hash(
                 seed,
-                &js::to_js_string(&value),
+                &js::to_js_string(value),
                 version_of(filter.hash_version, 2),
             ) {
                 Some(n) => !filter.ranges.iter().any(|r| in_range(n, *r)),
@@ -179,17 +186,12 @@ impl Evaluator<'_> {
             _ => (0, false),
         };
         let (hash_attribute, hash_value) = self.experiment_hash_attribute(exp);
-        let meta = exp
-            .meta
-            .as_ref()
-            .and_then(|m| m.get(variation_id))
-            .cloned()
-            .unwrap_or_default();
+        let meta = exp.meta.as_ref().and_then(|m| m.get(variation_id));
         ExperimentResult {
             in_experiment,
             variation_id,
             key: meta
-                .key
+                .and_then(|m| m.key.clone())
                 .filter(|k| !k.is_empty())
                 .unwrap_or_else(|| variation_id.to_string()),
             value: exp
@@ -197,14 +199,14 @@ impl Evaluator<'_> {
                 .get(variation_id)
                 .cloned()
                 .unwrap_or(Value::Null),
-            hash_attribute,
-            hash_value,
+            hash_attribute: hash_attribute.to_owned(),
+            hash_value: hash_value.clone(),
             bucket,
             hash_used,
             sticky_bucket_used,
             feature_id: feature_id.map(str::to_owned),
-            name: meta.name.filter(|n| !n.is_empty()),
-            passthrough: meta.passthrough,
+            name: meta.and_then(|m| m.name.clone()).filter(|n| !n.is_empty()),
+            passthrough: meta.is_some_and(|m| m.passthrough),
         }
     }
 }

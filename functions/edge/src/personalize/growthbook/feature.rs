@@ -9,7 +9,7 @@ use super::evaluator::{Evaluator, ExperimentResult, RuleOverride};
 use super::hash::{hash, version_of};
 use super::js;
 use super::ranges::{VariationRange, in_range};
-use super::types::{Experiment, FeatureRule};
+use super::types::{Experiment, FeatureDefinition, FeatureRule};
 
 /// Why a feature has its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -22,6 +22,20 @@ pub enum Source {
     /// A gating prerequisite failed: the value is `null`.
     Prerequisite,
     CyclicPrerequisite,
+}
+
+impl Source {
+    /// The SDK's name for it, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::DefaultValue => "defaultValue",
+            Source::Force => "force",
+            Source::Experiment => "experiment",
+            Source::UnknownFeature => "unknownFeature",
+            Source::Prerequisite => "prerequisite",
+            Source::CyclicPrerequisite => "cyclicPrerequisite",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,12 +75,7 @@ fn non_empty(s: &Option<String>) -> Option<String> {
 
 /// The experiment an experiment rule runs (its prerequisites were
 /// checked as the rule's; they are not the experiment's).
-fn rule_experiment(
-    feature: &str,
-    rule: &FeatureRule,
-    variations: &[Value],
-    weights: Option<Vec<f64>>,
-) -> Experiment {
+fn rule_experiment(feature: &str, rule: &FeatureRule, variations: &[Value]) -> Experiment {
     Experiment {
         key: non_empty(&rule.key).unwrap_or_else(|| feature.to_owned()),
         variations: variations.to_vec(),
@@ -76,7 +85,7 @@ fn rule_experiment(
         seed: non_empty(&rule.seed),
         name: non_empty(&rule.name),
         phase: non_empty(&rule.phase),
-        weights: weights.or_else(|| rule.weights.clone()),
+        weights: rule.weights.clone(),
         condition: rule.condition.clone(),
         parent_conditions: None,
         coverage: rule.coverage,
@@ -93,7 +102,7 @@ fn rule_experiment(
     }
 }
 
-impl Evaluator<'_> {
+impl<'a> Evaluator<'a> {
     /// Evaluates a feature (the SDK's `GrowthBook.evalFeature`); sticky
     /// assignments it makes land in [`Evaluator::sticky_buckets`].
     pub fn eval_feature(&mut self, key: &str) -> FeatureResult {
@@ -102,33 +111,39 @@ impl Evaluator<'_> {
     }
 
     pub(super) fn eval_feature_inner(&mut self, id: &str) -> FeatureResult {
-        if let Some(known) = self.memo.as_ref().and_then(|m| m.get(id)) {
+        // An unknown feature has no rules, so it is never on a cycle.
+        let Some((id, feature)) = self.features.get_key_value(id) else {
+            return feature_result(Value::Null, Source::UnknownFeature, None, None);
+        };
+        if let Some(known) = self.memo.as_ref().and_then(|m| m.get(id.as_str())) {
             return known.clone();
         }
         let outer_cycle = std::mem::replace(&mut self.met_cycle, false);
-        let result = self.eval_feature_uncached(id);
+        let result = self.eval_feature_uncached(id, feature);
         if !self.met_cycle
             && let Some(memo) = &mut self.memo
         {
-            memo.insert(id.to_owned(), result.clone());
+            memo.insert(id, result.clone());
         }
         self.met_cycle |= outer_cycle;
         result
     }
 
-    fn eval_feature_uncached(&mut self, id: &str) -> FeatureResult {
-        if !self.stack.insert(id.to_owned()) {
+    fn eval_feature_uncached(
+        &mut self,
+        id: &'a str,
+        feature: &'a FeatureDefinition,
+    ) -> FeatureResult {
+        if self.stack.contains(&id) {
             self.met_cycle = true;
             return feature_result(Value::Null, Source::CyclicPrerequisite, None, None);
         }
-        let features = self.features;
-        let Some(feature) = features.get(id) else {
-            return feature_result(Value::Null, Source::UnknownFeature, None, None);
-        };
-        let snapshot = self.stack.clone();
+        self.stack.push(id);
+        // The path to here: each prerequisite is evaluated from it.
+        let depth = self.stack.len();
         'rules: for rule in &feature.rules {
             for parent in rule.parent_conditions.iter().flatten() {
-                self.stack = snapshot.clone();
+                self.stack.truncate(depth);
                 let parent_result = self.eval_feature_inner(&parent.id);
                 if parent_result.source == Source::CyclicPrerequisite {
                     return feature_result(Value::Null, Source::CyclicPrerequisite, None, None);
@@ -165,8 +180,10 @@ impl Evaluator<'_> {
                 RuleOverride::Weights(w) => Some(w),
                 RuleOverride::AsIs => None,
             };
-            let exp = rule_experiment(id, rule, variations, weights);
-            let result = self.run_experiment(&exp, Some(id));
+            let exp = rule
+                .experiment
+                .get_or_init(|| rule_experiment(id, rule, variations));
+            let result = self.run_experiment(exp, weights.as_deref(), Some(id));
             if result.in_experiment && !result.passthrough {
                 return feature_result(
                     result.value.clone(),
@@ -201,13 +218,13 @@ impl Evaluator<'_> {
             None
         };
         let (_, value) = self.hash_attribute(rule.hash_attribute.as_deref(), fallback);
-        if !js::truthy(&value) {
+        if !js::truthy(value) {
             return false;
         }
         let seed = rule.seed.as_deref().filter(|s| !s.is_empty()).unwrap_or(id);
         let Some(n) = hash(
             seed,
-            &js::to_js_string(&value),
+            &js::to_js_string(value),
             version_of(rule.hash_version, 1),
         ) else {
             return false;
@@ -234,6 +251,23 @@ mod tests {
         match v {
             Value::Object(m) => m,
             _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn source_names_are_the_serialized_ones() {
+        for source in [
+            Source::DefaultValue,
+            Source::Force,
+            Source::Experiment,
+            Source::UnknownFeature,
+            Source::Prerequisite,
+            Source::CyclicPrerequisite,
+        ] {
+            assert_eq!(
+                serde_json::to_value(source).ok(),
+                Some(json!(source.as_str()))
+            );
         }
     }
 

@@ -3,9 +3,34 @@
 
 /// FNV-1a, 32 bit, over the string's UTF-16 code units.
 pub fn fnv1a32(s: &str) -> u32 {
-    s.encode_utf16().fold(0x811c_9dc5_u32, |h, unit| {
-        (h ^ u32::from(unit)).wrapping_mul(0x0100_0193)
-    })
+    fnv1a32_of(&[s])
+}
+
+/// FNV-1a over the concatenation of `parts`, without building it: the
+/// hash runs for every experiment of every request.
+fn fnv1a32_of(parts: &[&str]) -> u32 {
+    parts
+        .iter()
+        .flat_map(|p| p.encode_utf16())
+        .fold(0x811c_9dc5_u32, |h, unit| {
+            (h ^ u32::from(unit)).wrapping_mul(0x0100_0193)
+        })
+}
+
+/// `n` in decimal, as JS's `String(n)` writes a 32-bit unsigned integer.
+pub(super) fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &str {
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        // n % 10 < 10, so the cast cannot truncate.
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    std::str::from_utf8(&buf[start..]).unwrap_or_default()
 }
 
 /// A number in `[0, 1)` for `value` under `seed`, or `None` for an unknown
@@ -17,10 +42,11 @@ pub fn fnv1a32(s: &str) -> u32 {
 pub fn hash(seed: &str, value: &str, version: u32) -> Option<f64> {
     match version {
         2 => {
-            let inner = fnv1a32(&format!("{seed}{value}"));
-            Some(f64::from(fnv1a32(&inner.to_string()) % 10_000) / 10_000.0)
+            let inner = fnv1a32_of(&[seed, value]);
+            let mut buf = [0; 10];
+            Some(f64::from(fnv1a32(decimal(inner, &mut buf)) % 10_000) / 10_000.0)
         }
-        1 => Some(f64::from(fnv1a32(&format!("{value}{seed}")) % 1_000) / 1_000.0),
+        1 => Some(f64::from(fnv1a32_of(&[value, seed]) % 1_000) / 1_000.0),
         _ => None,
     }
 }
@@ -49,6 +75,13 @@ mod tests {
         assert_eq!(fnv1a32(""), 0x811c_9dc5);
         assert_eq!(fnv1a32("a"), 0xe40c_292c);
         assert_eq!(fnv1a32("foobar"), 0xbf9c_f968);
+    }
+
+    #[test]
+    fn decimals_are_js_string_of_u32() {
+        for n in [0, 7, 10, 99, 4_294_967_295, 1_000_000_000] {
+            assert_eq!(decimal(n, &mut [0; 10]), n.to_string());
+        }
     }
 
     /// Outside ASCII the input is UTF-16: "é" is one unit (0xE9), not the

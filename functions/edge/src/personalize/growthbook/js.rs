@@ -3,6 +3,7 @@
 //! mixed types, `JSON.stringify` and string order by UTF-16 code units.
 //! Assignments only agree with the JS SDK if these agree too.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use serde_json::Value;
@@ -21,6 +22,11 @@ pub fn number_to_string(n: f64) -> String {
     }
     if n < 0.0 {
         return format!("-{}", number_to_string(-n));
+    }
+    // Integers (bucket versions, counts) are most of what is printed.
+    if n.fract() == 0.0 && n <= f64::from(u32::MAX) {
+        // Whole and within u32: the cast is exact.
+        return super::hash::decimal(n as u32, &mut [0; 10]).to_owned();
     }
     // Rust's `{:e}` prints the shortest digits that round-trip, as JS does.
     let sci = format!("{n:e}");
@@ -48,15 +54,17 @@ pub fn number_to_string(n: f64) -> String {
     }
 }
 
-/// `String(value)` / `value + ""`.
-pub fn to_js_string(v: &Value) -> String {
+/// `String(value)` / `value + ""`; a string is borrowed, as hashing and
+/// comparing attributes is most of what a request does.
+pub fn to_js_string(v: &Value) -> Cow<'_, str> {
     match v {
-        Value::Null => "null".to_owned(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => number_to_string(as_f64(n)),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => join(items),
-        Value::Object(_) => "[object Object]".to_owned(),
+        Value::Null => Cow::Borrowed("null"),
+        Value::Bool(true) => Cow::Borrowed("true"),
+        Value::Bool(false) => Cow::Borrowed("false"),
+        Value::Number(n) => Cow::Owned(number_to_string(as_f64(n))),
+        Value::String(s) => Cow::Borrowed(s),
+        Value::Array(items) => Cow::Owned(join(items)),
+        Value::Object(_) => Cow::Borrowed("[object Object]"),
     }
 }
 
@@ -65,7 +73,7 @@ fn join(items: &[Value]) -> String {
     items
         .iter()
         .map(|item| match item {
-            Value::Null => String::new(),
+            Value::Null => Cow::Borrowed(""),
             other => to_js_string(other),
         })
         .collect::<Vec<_>>()
@@ -228,7 +236,7 @@ fn to_primitive(v: &Value) -> Primitive {
         Value::Bool(b) => Primitive::Bool(*b),
         Value::Number(n) => Primitive::Number(as_f64(n)),
         Value::String(s) => Primitive::String(s.clone()),
-        other => Primitive::String(to_js_string(other)),
+        other => Primitive::String(to_js_string(other).into_owned()),
     }
 }
 
@@ -316,10 +324,10 @@ fn write_json(v: &Value, out: &mut String) {
 }
 
 /// The SDK's `toString`: strings as they are, anything else as JSON.
-pub fn sdk_to_string(v: &Value) -> String {
+pub fn sdk_to_string(v: &Value) -> Cow<'_, str> {
     match v {
-        Value::String(s) => s.clone(),
-        other => stringify(other),
+        Value::String(s) => Cow::Borrowed(s),
+        other => Cow::Owned(stringify(other)),
     }
 }
 

@@ -3,8 +3,6 @@
 //! moves. Documents are keyed `"<attribute>||<value>"`, assignments
 //! `"<experiment key>__<bucket version>"`, as in the JS SDK.
 
-use std::collections::BTreeMap;
-
 use super::error::GrowthBookError;
 use super::evaluator::Evaluator;
 use super::js;
@@ -24,7 +22,7 @@ impl StickyBuckets {
 }
 
 pub(super) fn experiment_key(key: &str, bucket_version: Option<f64>) -> String {
-    format!("{key}__{}", js::number_to_string(or_zero(bucket_version)))
+    [key, "__", &js::number_to_string(or_zero(bucket_version))].concat()
 }
 
 /// `value || 0` for a JSON number.
@@ -33,7 +31,7 @@ fn or_zero(v: Option<f64>) -> f64 {
 }
 
 fn attribute_key(name: &str, value: &str) -> String {
-    format!("{name}||{value}")
+    [name, "||", value].concat()
 }
 
 /// A stored variation for the experiment, or that the shopper holds an
@@ -45,41 +43,43 @@ pub(super) enum Sticky {
 }
 
 impl Evaluator<'_> {
-    /// Assignments of the fallback attribute's document overlaid by the
-    /// hash attribute's.
-    fn assignments(&self, exp: &Experiment) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
-        let Some(docs) = &self.sticky else {
-            return out;
-        };
-        let (attr, value) = self.hash_attribute(exp.hash_attribute.as_deref(), None);
-        let hash_key = attribute_key(&attr, &js::sdk_to_string(&value));
-        // Without a fallback attribute the SDK looks up `id` here.
-        let (fb_attr, fb_value) = self.hash_attribute(exp.fallback_attribute.as_deref(), None);
-        if js::truthy(&fb_value)
-            && let Some(doc) = docs
+    /// A stored assignment: the hash attribute's document overlays the
+    /// fallback attribute's, as the SDK merges them.
+    fn assignment<'s>(&'s self, exp: &'s Experiment, key: &str) -> Option<&'s str> {
+        let docs = self.sticky.as_ref()?;
+        let lookup = |attr: Option<&'s str>| {
+            let (attr, value) = self.hash_attribute(attr, None);
+            let doc = docs
                 .0
-                .get(&attribute_key(&fb_attr, &js::sdk_to_string(&fb_value)))
+                .get(&attribute_key(attr, &js::sdk_to_string(value)))?;
+            Some((value, doc))
+        };
+        if let Some((_, doc)) = lookup(exp.hash_attribute.as_deref())
+            && let Some(found) = doc.assignments.get(key)
         {
-            out.extend(doc.assignments.clone());
+            return Some(found);
         }
-        if let Some(doc) = docs.0.get(&hash_key) {
-            out.extend(doc.assignments.clone());
+        // Without a fallback attribute the SDK looks up `id` here.
+        match lookup(exp.fallback_attribute.as_deref()) {
+            Some((value, doc)) if js::truthy(value) => doc.assignments.get(key).map(String::as_str),
+            _ => None,
         }
-        out
     }
 
     pub(super) fn sticky_variation(&self, exp: &Experiment) -> Sticky {
-        let assignments = self.assignments(exp);
         let min = or_zero(exp.min_bucket_version);
         let mut version = 0.0;
         while version < min {
-            if assignments.contains_key(&experiment_key(&exp.key, Some(version))) {
+            if self
+                .assignment(exp, &experiment_key(&exp.key, Some(version)))
+                .is_some()
+            {
                 return Sticky::Blocked;
             }
             version += 1.0;
         }
-        let Some(variation_key) = assignments.get(&experiment_key(&exp.key, exp.bucket_version))
+        let Some(variation_key) =
+            self.assignment(exp, &experiment_key(&exp.key, exp.bucket_version))
         else {
             return Sticky::None;
         };
@@ -88,7 +88,7 @@ impl Evaluator<'_> {
             .as_deref()
             .unwrap_or_default()
             .iter()
-            .position(|m| m.key.as_deref() == Some(variation_key.as_str()))
+            .position(|m| m.key.as_deref() == Some(variation_key))
             .map_or(Sticky::None, Sticky::Variation)
     }
 

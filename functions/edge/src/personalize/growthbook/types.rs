@@ -82,6 +82,10 @@ pub struct FeatureRule {
     pub seed: Option<String>,
     pub name: Option<String>,
     pub phase: Option<String>,
+    /// The experiment this rule runs, built on first use: payloads are
+    /// parsed once per instance and evaluated on every request.
+    #[serde(skip)]
+    pub(super) experiment: std::sync::OnceLock<Experiment>,
 }
 
 /// A prerequisite: the condition runs on `{"value": <the parent's value>}`.
