@@ -13,7 +13,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use meridian_edge::cache::flow::Client;
 use meridian_edge::cache::{CacheConfig, CacheRequest, Fetched, Kv, MemoryKv, serve};
-use meridian_edge::response::Refusal;
+use meridian_edge::http::response::Refusal;
 
 const T0: u64 = 1_790_000_000;
 

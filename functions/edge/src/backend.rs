@@ -7,11 +7,11 @@ use std::future::Future;
 use meridian_wit::rpc::{self, BytesPayload, Signed, Signer};
 use meridian_wit::types::{Detection, Error, RenderRequest, Rendition, TryonRequest, TryonResult};
 
+use crate::http::response::Refusal;
 use crate::named_urls::NamedUrls;
 use crate::personalize::assign::VARIANT_HEADER;
 use crate::personalize::events::{APPEND_ROUTE, Appended, COUNTS_ROUTE, Counts};
 use crate::policy::Decision;
-use crate::response::Refusal;
 
 /// Backends of one service by region (`region=url` pairs from a Spin
 /// variable; each host also in `allowed_outbound_hosts`). Personal data

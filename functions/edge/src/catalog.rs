@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::http::response::Refusal;
 use crate::locale_format::{CurrencyCode, Money, MoneyError};
 use crate::policy::locale::pick;
-use crate::response::Refusal;
 
 /// The shipped demo catalog.
 pub const CATALOG: &str = include_str!("../catalog.toml");

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::http::response::{Refusal, Response};
 use crate::market::{
     CountryDb, CountryResolution, LocaleChoice, MarketConfig, RequestHeaders, negotiate_locale,
     resolve_country, truncate_ip,
@@ -17,7 +18,6 @@ use crate::policy::{
     AiLabelRule, AuditRecord, CompiledPacks, Decision, PackSet, PolicyInput, Purpose, ai_label,
     decide,
 };
-use crate::response::{Refusal, Response};
 
 /// Response headers that say what was decided.
 pub const MARKET_HEADER: &str = "meridian-market";

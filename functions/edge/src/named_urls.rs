@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::response::Refusal;
+use crate::http::response::Refusal;
 
 /// Base URLs by name, in name order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use meridian_wit::types::{Crop, Fit, ImageFormat, Rgba};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::response::Refusal;
+use crate::http::response::Refusal;
 
 /// The presets shipped with the media component.
 pub const DEFAULT_PRESETS: &str = include_str!("../../media/presets.toml");

@@ -14,9 +14,9 @@
 #![allow(unsafe_code)]
 
 use meridian_edge::gate::{Ask, query_param};
+use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::policy::Purpose;
 use meridian_edge::policy::stored::{Admin, Change, Shipped, parse_keep};
-use meridian_edge::response::{Refusal, Response};
 use meridian_spin::{Gate, Incoming, SpinBucket, SpinKv, answer, authorize_bearer, now};
 use spin_sdk::http::{IncomingRequest, IntoResponse, Method};
 use spin_sdk::{http_component, variables};

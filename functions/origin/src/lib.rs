@@ -9,9 +9,9 @@
 use meridian_edge::cache::flow::{Client, Revalidation};
 use meridian_edge::cache::{CacheConfig, CacheRequest};
 use meridian_edge::gate::Ask;
-use meridian_edge::origin::{self, Origins, Pass};
+use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::personalize::assign::VARIANT_HEADER;
-use meridian_edge::response::{Refusal, Response};
+use meridian_edge::routes::origin::{self, Origins, Pass};
 use meridian_spin::personalize::{Personalized, open_store};
 use meridian_spin::{
     Gate, Incoming, SpinCache, SpinOrigin, get_or_head, now, open_cache, respond, variable,

@@ -4,11 +4,11 @@
 
 use meridian_edge::backend::{BackendClient, Regional, check_signing_key, development_mode};
 use meridian_edge::gate::Admission;
+use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::personalize::assign::Identity;
 use meridian_edge::personalize::events::{
     EventCollector, EventDetail, EventsConfig, PseudonymSecret, RequestFacts,
 };
-use meridian_edge::response::{Refusal, Response};
 use meridian_spin::personalize::{Personalized, open_store, pseudonym_secret};
 use meridian_spin::{Incoming, SpinHttp, now, variable};
 

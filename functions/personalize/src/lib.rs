@@ -9,8 +9,8 @@ mod experiments;
 mod recommendations;
 
 use meridian_edge::gate::{Ask, query_param};
+use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::policy::Purpose;
-use meridian_edge::response::{Refusal, Response};
 use meridian_spin::personalize::{Personalized, open_store};
 use meridian_spin::{Gate, Incoming, SpinKv, authorize_bearer, get_or_head, into_spin};
 use spin_sdk::http::{self, IncomingRequest, Method};

@@ -9,10 +9,10 @@ use std::time::Instant;
 
 use meridian_edge::catalog::Catalog;
 use meridian_edge::gate::{Admission, query_param};
+use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::personalize::recommend::{
     self, Context, RecConfig, RecData, Request, server_timing,
 };
-use meridian_edge::response::{Refusal, Response};
 use meridian_spin::personalize::{Personalized, open_store};
 use meridian_spin::{Incoming, now, variable};
 

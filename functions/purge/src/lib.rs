@@ -17,7 +17,7 @@
 
 use meridian_edge::cache::CacheConfig;
 use meridian_edge::cache::purge::{self, PurgeRequest, WEBHOOK_SIGNATURE_HEADER, Webhook};
-use meridian_edge::response::{Refusal, Response};
+use meridian_edge::http::response::{Refusal, Response};
 use meridian_spin::{Incoming, SpinKv, answer, authorize_bearer, now, variable};
 use spin_sdk::http::{IncomingRequest, IntoResponse, Method};
 use spin_sdk::{http_component, variables};

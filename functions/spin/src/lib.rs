@@ -12,11 +12,11 @@ use meridian_edge::cache::Fetched;
 use meridian_edge::cache::kv::{Kv, Split};
 use meridian_edge::cache::status::{CacheStatus, Forward};
 use meridian_edge::gate::{self, Admission, Ask};
+use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::market::{CountryDb, MarketConfig};
-use meridian_edge::origin::OriginClient;
 use meridian_edge::policy::CompiledPacks;
 use meridian_edge::policy::stored::{self, InForce, PolicyKv, Shipped};
-use meridian_edge::response::{Refusal, Response};
+use meridian_edge::routes::origin::OriginClient;
 use meridian_wit::rpc::META_HEADER;
 use spin_sdk::http::{
     self, Fields, IncomingRequest, IncomingResponse, Method, OutgoingResponse, Request,

@@ -4,10 +4,10 @@
 
 use meridian_edge::backend::development_mode;
 use meridian_edge::gate::Admission;
+use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::personalize::assign::{self, Assignments, Context, Device};
 use meridian_edge::personalize::identity::{self, CookieKey};
 use meridian_edge::personalize::stored::{self, InForce};
-use meridian_edge::response::{Refusal, Response};
 use spin_sdk::variables;
 
 use crate::{Incoming, SpinBucket, now};

@@ -15,11 +15,13 @@
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
-use meridian_edge::accept::negotiate;
 use meridian_edge::cache::Kv;
 use meridian_edge::cache::kv::MemoryKv;
 use meridian_edge::cache::store::{self, BodyRef};
 use meridian_edge::catalog::sku_of_asset;
+use meridian_edge::http::accept::negotiate;
+use meridian_edge::http::request::{MEDIA_PREFIX, parse_media_path, validate_asset};
+use meridian_edge::http::response::Refusal;
 use meridian_edge::market::client_ip::{
     canonical, client_from_forwarded_for, is_public, is_trusted, parse_addr,
 };
@@ -35,8 +37,6 @@ use meridian_edge::policy::consent::tcf::{self, MAX_TC_STRING_LEN, TcString, Tcf
 use meridian_edge::policy::consent::tcf_encode::{VendorEncoding, encode};
 use meridian_edge::policy::consent::{tc_string_from_cookie, tc_string_from_query};
 use meridian_edge::presets::Presets;
-use meridian_edge::request::{MEDIA_PREFIX, parse_media_path, validate_asset};
-use meridian_edge::response::Refusal;
 use meridian_wit::rpc::{
     self, BindingError, BytesPayload, decode_args, decode_bytes_args, decode_json_reply,
     decode_reply, encode_args, encode_bytes_args, encode_json_reply, encode_reply, error_reply,

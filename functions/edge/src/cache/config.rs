@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::response::Refusal;
+use crate::http::response::Refusal;
 
 /// How the edge cache stores and serves.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -140,7 +140,7 @@ impl CacheConfig {
 
     /// The query rule for an edge path: its origin's, or `All`.
     pub fn query_key(&self, path: &str) -> &QueryKey {
-        path.strip_prefix(crate::origin::PREFIX)
+        path.strip_prefix(crate::routes::origin::PREFIX)
             .map(|rest| rest.split(['/', '?']).next().unwrap_or_default())
             .and_then(|name| self.origins.get(name))
             .map_or(&QueryKey::All, |o| &o.query)

@@ -17,7 +17,7 @@ use super::status::{CacheStatus, Forward};
 use super::store::{self, Head, Stored};
 use super::tags::{Generation, Verdict};
 use super::{CacheConfig, Kv, tags};
-use crate::response::{Refusal, Response};
+use crate::http::response::{Refusal, Response};
 
 /// What a fetch produced: a whole HTTP response.
 pub type Fetched = http::Response<Vec<u8>>;

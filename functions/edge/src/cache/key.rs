@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::CacheConfig;
 use super::config::{CONSENT_QUERY, QueryKey};
-use crate::response::Refusal;
+use crate::http::response::Refusal;
 
 /// Request headers a cached response may vary on, and the only ones a
 /// cached fetch carries to a backend or origin.

@@ -15,7 +15,7 @@ use sha2::Sha256;
 
 use super::key::CacheRequest;
 use super::{CacheConfig, Kv, tags};
-use crate::response::Refusal;
+use crate::http::response::Refusal;
 
 /// Most URLs plus tags one purge may name.
 pub const MAX_TARGETS: usize = 1000;

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::bandit::BanditConfig;
 use super::growthbook::types::{FeatureDefinitions, Payload};
-use crate::response::Refusal;
+use crate::http::response::Refusal;
 
 /// The definitions this build ships.
 pub const SHIPPED: &str = include_str!("../../personalize/definitions.json");

@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use super::bandit::{BanditState, ExperimentId, MarketCode};
 use super::definitions::{Definitions, MAX_BYTES};
-use crate::admin::{Versioned, json_response, refused};
+use crate::http::response::{Refusal, Response};
+use crate::http::versioned::{Versioned, json_response, refused};
 use crate::policy::stored::PolicyKv;
-use crate::response::{Refusal, Response};
 
 pub const HEAD_KEY: &str = "personalize/definitions";
 /// The response header that says the stored definitions are not in force.

@@ -9,7 +9,7 @@ use super::reason::Reason;
 use super::residency::{self, ResidencyDecision};
 use super::set::{PackSet, normalise_subdivision};
 use super::territory::{self, TerritoryDecision, TerritoryQuery};
-use crate::response::{Refusal, Response};
+use crate::http::response::{Refusal, Response};
 
 /// The header that carries [`PackSet::version`] on responses.
 pub const POLICY_VERSION_HEADER: &str = "meridian-policy-version";

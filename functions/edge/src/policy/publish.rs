@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use super::codes::is_country;
 use super::pack::PackError;
 use super::set::{EMBARGO_FILE, MERCHANT_FILE, PackSet};
-use crate::response::Refusal;
+use crate::http::response::Refusal;
 
 /// The largest pack file accepted.
 pub const MAX_PACK_BYTES: usize = 64 * 1024;

@@ -24,8 +24,8 @@ use super::compiled::{CompiledPacks, EMBEDDED_COMPILED};
 use super::pack::PackError;
 use super::packs::EMBEDDED;
 use super::publish::{compile_overrides, invalid, publish};
-use crate::admin::{Versioned, json_response, refused};
-use crate::response::{Refusal, Response};
+use crate::http::response::{Refusal, Response};
+use crate::http::versioned::{Versioned, json_response, refused};
 
 /// The published revisions.
 pub const HEAD_KEY: &str = "policy/head";
@@ -483,7 +483,7 @@ pub fn parse_keep(text: &str) -> Result<usize, Refusal> {
         })
 }
 
-/// How the policy names itself to [`crate::admin`].
+/// How the policy names itself to [`crate::http::versioned`].
 const POLICY: Versioned<'static> = Versioned {
     version_name: "policy_version",
     mismatch_code: "policy-version-mismatch",

@@ -1,6 +1,6 @@
 //! Why a bandit recompute, configuration or stored state is refused.
 
-use crate::response::Refusal;
+use crate::http::response::Refusal;
 
 /// Every refusal of the bandit, each with its HTTP status and machine code
 /// ([`BanditError::refusal`]).

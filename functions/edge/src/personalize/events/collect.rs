@@ -11,8 +11,8 @@ use super::error::EventsError;
 use super::intake::{Event, parse_beacon};
 use super::pseudonym::{PseudonymSecret, client_network};
 use super::wire::{CollectedEvent, CollectorBatch, CollectorSchema, ConsentStamp};
+use crate::http::response::Response;
 use crate::policy::{Decision, Purpose};
-use crate::response::Response;
 
 /// Why an event of an accepted batch was not forwarded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

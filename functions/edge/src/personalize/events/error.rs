@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::response::Refusal;
+use crate::http::response::Refusal;
 
 /// A refused beacon. A batch is refused whole: nothing of it is forwarded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -733,5 +733,5 @@ fn refusals_are_meridian_json() {
         count: 101,
         limit: 100,
     };
-    assert_eq!(crate::response::Refusal::from(many).status, 413);
+    assert_eq!(crate::http::response::Refusal::from(many).status, 413);
 }

@@ -1,7 +1,7 @@
 //! What can go wrong: only loading what GrowthBook sent. Evaluation never
 //! fails; a rule that cannot apply is skipped, as in the JS SDK.
 
-use crate::response::Refusal;
+use crate::http::response::Refusal;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GrowthBookError {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::response::Refusal;
+use crate::http::response::Refusal;
 
 /// Longest list a request may ask for.
 pub const MAX_K: usize = 50;

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::http::response::Refusal;
 use crate::policy::codes;
-use crate::response::Refusal;
 
 /// The data shipped with the crate.
 pub const SHIPPED_DATA: &str = include_str!("../../../data/recommendations.json");

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use super::config::{MAX_K, RecConfig};
 use super::data::RecData;
+use crate::http::response::Refusal;
 use crate::policy::codes::CATEGORIES;
-use crate::response::Refusal;
 
 /// Where the list is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use meridian_wit::types::ImageFormat;
 
-use crate::response::Refusal;
+use crate::http::response::Refusal;
 
 /// Where media URLs live.
 pub const MEDIA_PREFIX: &str = "/v1/media/";

@@ -3,7 +3,7 @@
 //! changes that must name the version they were made against
 //! (`If-Match`), so two operators cannot lose each other's change.
 
-use crate::response::{Refusal, Response};
+use crate::http::response::{Refusal, Response};
 
 /// The strong entity tag of `version`.
 pub fn etag(version: &str) -> String {

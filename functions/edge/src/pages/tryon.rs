@@ -3,16 +3,16 @@
 //! explicit consent, a notice elsewhere), the regions frames may be sent to,
 //! and the try-on products the market may be offered, priced in its
 //! currency. The page itself calls `POST /v1/tryon/{sku}`
-//! ([`crate::tryon`]).
+//! ([`crate::routes::tryon`]).
 
 use crate::catalog::{Catalog, price_in};
 use crate::gate::Admission;
-use crate::page_text::PageText;
+use crate::pages::storefront::{escape, market_line};
+use crate::pages::text::PageText;
 use crate::policy::consent::biometric_prompt;
 use crate::policy::residency::Regions;
-use crate::storefront::{escape, market_line};
 
-const TEMPLATE: &str = include_str!("../../pages/src/tryon.html");
+const TEMPLATE: &str = include_str!("../../../pages/src/tryon.html");
 
 /// The page; `admission` should be for purpose try-on.
 pub fn render(a: &Admission, catalog: &Catalog) -> String {

@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::storefront::escape;
+use crate::pages::storefront::escape;
 
 macro_rules! languages {
     ($($lang:literal),* $(,)?) => {
-        &[$(($lang, include_str!(concat!("../../pages/text/", $lang, ".toml")))),*]
+        &[$(($lang, include_str!(concat!("../../../pages/text/", $lang, ".toml")))),*]
     };
 }
 

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::backend::{BackendClient, Transport};
-use crate::response::{Refusal, Response};
+use crate::http::response::{Refusal, Response};
 
 /// The route.
 pub const ROUTE: &str = "/v1/watermark/detect";

@@ -7,8 +7,8 @@
 use crate::cache::flow::{Client, Revalidation};
 use crate::cache::{self, CacheConfig, CacheRequest, Clock, Fetched, Kv};
 use crate::gate::Admission;
+use crate::http::response::{Refusal, Response};
 use crate::named_urls::NamedUrls;
-use crate::response::{Refusal, Response};
 
 /// Route prefix.
 pub const PREFIX: &str = "/v1/origin/";

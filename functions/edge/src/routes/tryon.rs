@@ -14,8 +14,8 @@ use serde::Serialize;
 
 use crate::backend::{BackendClient, Regional, Transport};
 use crate::gate::{Admission, Ask, query_param};
+use crate::http::response::{Refusal, Response};
 use crate::policy::Purpose;
-use crate::response::{Refusal, Response};
 
 /// Route prefix; the SKU follows.
 pub const PREFIX: &str = "/v1/tryon/";

@@ -2,16 +2,16 @@
 
 use meridian_wit::types::{ImageFormat, RenderRequest, Size};
 
-use crate::accept::negotiate;
+use crate::http::accept::negotiate;
 
 use crate::backend::{BackendClient, Transport};
 use crate::cache::flow::{Client, Revalidation};
 use crate::cache::{self, CacheConfig, CacheRequest, Clock, Fetched, Kv};
 use crate::catalog::sku_of_asset;
 use crate::gate::{Admission, Ask};
+use crate::http::request::{MediaPath, parse_media_path};
+use crate::http::response::{Refusal, Response};
 use crate::presets::{Preset, Presets};
-use crate::request::{MediaPath, parse_media_path};
-use crate::response::{Refusal, Response};
 
 /// The parts of a request the media route reads.
 #[derive(Debug, Clone, Copy)]

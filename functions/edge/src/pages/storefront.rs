@@ -13,7 +13,7 @@ use crate::policy::scrub_copy;
 use crate::presets::Presets;
 use meridian_wit::types::Fit;
 
-const TEMPLATE: &str = include_str!("../../pages/src/storefront.html");
+const TEMPLATE: &str = include_str!("../../../pages/src/storefront.html");
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {

@@ -1,0 +1,8 @@
+//! HTTP pieces every route shares: content negotiation, the media path's
+//! parsing, the response and refusal types, and the entity tags of the
+//! admin APIs' versioned documents.
+
+pub mod accept;
+pub mod request;
+pub mod response;
+pub mod versioned;
