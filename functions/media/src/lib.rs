@@ -26,6 +26,10 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
         Ok(incoming) => incoming,
         Err(refusal) => return respond(out, refusal.into_response()).await,
     };
+    if let Some(preflight) = incoming.preflight() {
+        return respond(out, preflight).await;
+    }
+    let cross_origin = incoming.cross_origin();
     if incoming.request.path() == watermark::ROUTE {
         let response = detect(incoming, &inputs)
             .await
@@ -34,9 +38,9 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
     }
     let served = match serve(&incoming, &inputs).await {
         Ok(served) => served,
-        Err(refusal) => return respond(out, refusal.into_response()).await,
+        Err(refusal) => return respond(out, cross_origin.apply(refusal.into_response())).await,
     };
-    respond(out, served.response).await;
+    respond(out, cross_origin.apply(served.response)).await;
     // stale-while-revalidate: the shopper has the stale rendition already.
     if let Some(deferred) = served.revalidation {
         let result = deferred

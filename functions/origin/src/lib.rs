@@ -29,9 +29,17 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
         Ok(store) => store,
         Err(refusal) => return respond(out, refusal.into_response()).await,
     };
-    match serve(req, &store, &cache).await {
+    let incoming = match Incoming::read(req).await {
+        Ok(incoming) => incoming,
+        Err(refusal) => return respond(out, refusal.into_response()).await,
+    };
+    if let Some(preflight) = incoming.preflight() {
+        return respond(out, preflight).await;
+    }
+    let cross_origin = incoming.cross_origin();
+    match serve(&incoming, &store, &cache).await {
         Ok((response, revalidation)) => {
-            respond(out, response).await;
+            respond(out, cross_origin.apply(response)).await;
             // stale-while-revalidate: the shopper already has the answer.
             if let Some((pass, revalidation)) = revalidation {
                 let fetch = origin::origin_fetch(&pass, &SpinOrigin);
@@ -41,18 +49,17 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
                 }
             }
         }
-        Err(refusal) => respond(out, refusal.into_response()).await,
+        Err(refusal) => respond(out, cross_origin.apply(refusal.into_response())).await,
     }
 }
 
 type Deferred = Option<(Pass, Revalidation)>;
 
 async fn serve(
-    req: IncomingRequest,
+    incoming: &Incoming,
     store: &SpinCache,
     cache: &CacheConfig,
 ) -> Result<(Response, Deferred), Refusal> {
-    let incoming = Incoming::read(req).await?;
     let req = &incoming.request;
     let head = get_or_head(req, "origin routes")?;
     let origins = Origins::parse(&variable("origins")?)?;
@@ -60,7 +67,7 @@ async fn serve(
     let (base, _) = origins.route(requested)?;
     // Keyed and fetched as normalised, so both name the same resource.
     let path = origins.edge_path(requested)?;
-    let admission = Gate::load(&store.durable)?.admit(&incoming, Ask::default())?;
+    let admission = Gate::load(&store.durable)?.admit(incoming, Ask::default())?;
     if let Some(refusal) = admission.refusal() {
         return Ok((refusal, None));
     }
@@ -68,7 +75,7 @@ async fn serve(
     // The variant is a cache dimension and what the origin answers for;
     // the identity cookie is only read here, never set on a response a
     // shared cache may hold.
-    let personalized = Personalized::assign(&open_store()?, &incoming, &admission, &path, false)?;
+    let personalized = Personalized::assign(&open_store()?, incoming, &admission, &path, false)?;
     let variant = personalized.assignments.variant();
     let mut decisions = origin::decision_headers(&admission).to_vec();
     if !variant.is_empty() {

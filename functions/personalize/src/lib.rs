@@ -19,9 +19,14 @@ use spin_sdk::http_component;
 #[http_component]
 async fn handle(req: IncomingRequest) -> http::Response {
     into_spin(match Incoming::read(req).await {
-        Ok(incoming) => serve(&incoming)
-            .await
-            .unwrap_or_else(Refusal::into_response),
+        Ok(incoming) => match incoming.preflight() {
+            Some(preflight) => preflight,
+            None => incoming.cross_origin().apply(
+                serve(&incoming)
+                    .await
+                    .unwrap_or_else(Refusal::into_response),
+            ),
+        },
         Err(refusal) => refusal.into_response(),
     })
 }

@@ -12,6 +12,7 @@ use meridian_edge::cache::Fetched;
 use meridian_edge::cache::kv::{Kv, Split};
 use meridian_edge::cache::status::{CacheStatus, Forward};
 use meridian_edge::gate::{self, Admission, Ask};
+use meridian_edge::http::cors::{self, Cors};
 use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::market::{CountryDb, MarketConfig};
 use meridian_edge::policy::CompiledPacks;
@@ -191,13 +192,85 @@ impl Incoming {
     }
 }
 
-/// Reads the request and answers with `serve`'s response, or its refusal.
+impl Incoming {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.request.header(name).and_then(|v| v.as_str())
+    }
+
+    /// The answer to a CORS preflight on a public route, or `None` when
+    /// this request is not one and goes on to its route.
+    pub fn preflight(&self) -> Option<Response> {
+        if !cors::is_public_route(self.request.path()) {
+            return None;
+        }
+        let method = self.request.method().to_string();
+        let policy = match cors_policy() {
+            Ok(policy) => policy,
+            // Only a preflight is refused for it: the route itself answers
+            // as it would without CORS.
+            Err(refusal) => {
+                return (method == "OPTIONS" && self.header("origin").is_some())
+                    .then(|| refusal.clone().into_response());
+            }
+        };
+        policy.preflight(
+            &method,
+            self.header("origin"),
+            self.header("access-control-request-method"),
+            self.header("access-control-request-headers"),
+        )
+    }
+
+    /// What CORS adds to this request's answer (its `Origin`, on a public
+    /// route); taken before the request is consumed.
+    pub fn cross_origin(&self) -> CrossOrigin {
+        let origin = cors::is_public_route(self.request.path())
+            .then(|| self.header("origin").map(str::to_owned))
+            .flatten();
+        CrossOrigin { origin }
+    }
+}
+
+/// The CORS headers for one request's answer.
+pub struct CrossOrigin {
+    origin: Option<String>,
+}
+
+impl CrossOrigin {
+    pub fn apply(&self, response: Response) -> Response {
+        match (&self.origin, cors_policy()) {
+            (Some(origin), Ok(policy)) => policy.decorate(Some(origin), response),
+            _ => response,
+        }
+    }
+}
+
+/// The instance's `cors_origins`, parsed once: configuration, never
+/// anything about a request.
+fn cors_policy() -> Result<&'static Cors, &'static Refusal> {
+    static POLICY: std::sync::OnceLock<Result<Cors, Refusal>> = std::sync::OnceLock::new();
+    POLICY
+        .get_or_init(|| {
+            // A component that does not declare the variable has no CORS.
+            let list = variables::get("cors_origins").unwrap_or_default();
+            Cors::parse(&list).inspect_err(|refusal| eprintln!("meridian: {refusal}"))
+        })
+        .as_ref()
+}
+
+/// Reads the request and answers with `serve`'s response, or its refusal;
+/// CORS preflights on public routes are answered before `serve`.
 pub async fn answer(
     req: IncomingRequest,
     serve: impl FnOnce(&Incoming) -> Result<Response, Refusal>,
 ) -> http::Response {
     into_spin(match Incoming::read(req).await {
-        Ok(incoming) => serve(&incoming).unwrap_or_else(Refusal::into_response),
+        Ok(incoming) => match incoming.preflight() {
+            Some(preflight) => preflight,
+            None => incoming
+                .cross_origin()
+                .apply(serve(&incoming).unwrap_or_else(Refusal::into_response)),
+        },
         Err(refusal) => refusal.into_response(),
     })
 }

@@ -15,10 +15,14 @@ use spin_sdk::http_component;
 #[http_component]
 async fn handle(req: IncomingRequest) -> http::Response {
     into_spin(match Incoming::read(req).await {
-        Ok(incoming) => serve(incoming).await.unwrap_or_else(|r| {
-            // Every refusal is as unstorable as a composite.
-            Refusal::into_response(r)
-        }),
+        Ok(incoming) => match incoming.preflight() {
+            Some(preflight) => preflight,
+            None => {
+                let cross_origin = incoming.cross_origin();
+                // Every refusal is as unstorable as a composite.
+                cross_origin.apply(serve(incoming).await.unwrap_or_else(Refusal::into_response))
+            }
+        },
         Err(refusal) => refusal.into_response(),
     })
 }
