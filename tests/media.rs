@@ -45,8 +45,8 @@ fn assert_refusal(reply: &Reply, status: u16, code: &str) -> Result<()> {
     assert!(
         reply
             .header("content-type")
-            .is_some_and(|t| t.starts_with("application/json")),
-        "refusals are JSON"
+            .is_some_and(|t| t == "application/problem+json"),
+        "refusals are problem details (RFC 9457)"
     );
     Ok(())
 }

@@ -317,7 +317,10 @@ impl Reply {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The `{"status", "code", "message"}` body every refusal carries.
+    /// The body every refusal carries, RFC 9457 problem details with a
+    /// machine code (`application/problem+json`: `type`, `title`,
+    /// `status`, `code`, `detail`, `message`), checked whole: the status,
+    /// code and message.
     pub fn error(&self) -> Result<(u16, String, String)> {
         let v: serde_json::Value = serde_json::from_slice(&self.body).with_context(|| {
             format!(
@@ -328,6 +331,17 @@ impl Reply {
         let status = v["status"].as_u64().context("no status")? as u16;
         let code = v["code"].as_str().context("no code")?.to_owned();
         let message = v["message"].as_str().context("no message")?.to_owned();
+        anyhow::ensure!(
+            self.header("content-type") == Some(meridian_wit::rpc::PROBLEM_JSON),
+            "{code}: a refusal's content-type is {:?}",
+            self.header("content-type")
+        );
+        anyhow::ensure!(
+            v["type"].as_str() == Some(meridian_wit::rpc::problem_type(&code).as_str())
+                && v["title"].as_str() == Some(meridian_wit::rpc::problem_title(&code).as_str())
+                && v["detail"].as_str() == Some(message.as_str()),
+            "{code}: not RFC 9457 problem details: {v}"
+        );
         Ok((status, code, message))
     }
 }

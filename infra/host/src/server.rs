@@ -347,7 +347,7 @@ fn refuse_connection(stream: &tokio::net::TcpStream) {
         "the host is at its connection limit; retry shortly",
     );
     let mut reply = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
         body.len()
     )
     .into_bytes();
@@ -531,7 +531,7 @@ fn error_response(status: StatusCode, code: &str, message: &str) -> Response<Hyp
     *resp.status_mut() = status;
     resp.headers_mut().insert(
         http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
+        HeaderValue::from_static(meridian_wit::rpc::PROBLEM_JSON),
     );
     resp
 }

@@ -62,7 +62,10 @@ fn assert_refusal_json(refusal: Refusal) {
     assert!((400..600).contains(&status), "refusal with status {status}");
     let response = refusal.into_response();
     assert_eq!(response.status, status);
-    assert_eq!(response.get("content-type"), Some("application/json"));
+    assert_eq!(
+        response.get("content-type"),
+        Some("application/problem+json")
+    );
     let body: serde_json::Value =
         serde_json::from_slice(&response.body).expect("a refusal body is JSON");
     assert_eq!(body["status"], status, "body status matches");
@@ -489,7 +492,7 @@ fn status_of(data: &[u8]) -> (u16, &[u8]) {
 fn check_error(e: &Error) {
     let reply = error_reply(e);
     assert_eq!(reply.status, e.status());
-    assert_eq!(reply.content_type, "application/json");
+    assert_eq!(reply.content_type, "application/problem+json");
     let body: serde_json::Value = serde_json::from_slice(&reply.body).expect("error JSON");
     assert_eq!(body["status"], e.status());
 }

@@ -15,9 +15,10 @@ mod codec;
 mod signing;
 
 pub use codec::{
-    BYTES_ARGS_CONTENT_TYPE, BindingError, BytesPayload, Reply, decode_args, decode_bytes_args,
-    decode_json_reply, decode_reply, encode_args, encode_bytes_args, encode_json_reply,
-    encode_reply, error_body, error_body_reply, error_reply,
+    BYTES_ARGS_CONTENT_TYPE, BindingError, BytesPayload, PROBLEM_JSON, Reply, decode_args,
+    decode_bytes_args, decode_json_reply, decode_reply, encode_args, encode_bytes_args,
+    encode_json_reply, encode_reply, error_body, error_body_reply, error_reply, problem_title,
+    problem_type,
 };
 pub use signing::{
     Call, DEVELOPMENT_KEYS, DIGEST_HEADER, MIN_KEY_BYTES, NONCE_HEADER, SIGNATURE_HEADER,

@@ -57,7 +57,7 @@ impl Refusal {
     /// The JSON refusal every part of Meridian answers with.
     pub fn into_response(self) -> Response {
         Response::new(self.status)
-            .header("content-type", "application/json")
+            .header("content-type", meridian_wit::rpc::PROBLEM_JSON)
             .header("cache-control", "no-store")
             .body(meridian_wit::rpc::error_body(
                 self.status,

@@ -452,7 +452,7 @@ mod tests {
             let fake = FakeBackend::answering(answer);
             let r = run(get(path), &kv, &fake);
             assert_eq!((r.status, code(&r).as_str()), (status, want), "{path}");
-            assert_eq!(r.get("content-type"), Some("application/json"));
+            assert_eq!(r.get("content-type"), Some("application/problem+json"));
             assert!(kv.map.borrow().is_empty(), "{want} wrote nothing");
         }
     }

@@ -124,11 +124,41 @@ pub enum BindingError {
     Meta(serde_json::Error),
 }
 
+/// The media type of every refusal's body (RFC 9457).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A refusal's body: RFC 9457 problem details (`type`, `title`, `status`,
+/// `detail`) with Meridian's machine `code`, and `message`, the same text
+/// as `detail`, which clients before RFC 9457 read. Bodies without the
+/// RFC 9457 fields (older backends) still decode.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ErrorBody {
+    #[serde(rename = "type", default)]
+    problem_type: String,
+    #[serde(default)]
+    title: String,
     status: u16,
     code: String,
+    #[serde(default)]
+    detail: String,
     message: String,
+}
+
+/// The problem type of `code`: a tag URI (RFC 4151, as RFC 9457 suggests
+/// for types that are not meant to be fetched), one per machine code.
+pub fn problem_type(code: &str) -> String {
+    format!("tag:meridian.dev,2026:problem:{code}")
+}
+
+/// The problem type's title: the code in words, the same for every
+/// occurrence (`consent-required` is "Consent required").
+pub fn problem_title(code: &str) -> String {
+    let words = code.replace('-', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// Arguments as the JSON request body.
@@ -191,12 +221,16 @@ pub fn encode_reply<T: BytesPayload>(result: Result<T, Error>) -> Reply {
     }
 }
 
-/// The JSON body every refusal in Meridian carries, at the edge, in the
-/// host and in backends: `{"status", "code", "message"}`.
+/// The body every refusal in Meridian carries, at the edge, in the host
+/// and in backends ([`PROBLEM_JSON`]): `{"type", "title", "status",
+/// "code", "detail", "message"}`.
 pub fn error_body(status: u16, code: &str, message: &str) -> Vec<u8> {
     encode_args(&ErrorBody {
+        problem_type: problem_type(code),
+        title: problem_title(code),
         status,
         code: code.to_owned(),
+        detail: message.to_owned(),
         message: message.to_owned(),
     })
 }
@@ -211,7 +245,7 @@ pub fn error_reply(error: &Error) -> Reply {
 pub fn error_body_reply(status: u16, code: &str, message: &str) -> Reply {
     Reply {
         status,
-        content_type: "application/json",
+        content_type: PROBLEM_JSON,
         meta: None,
         body: error_body(status, code, message),
     }
@@ -278,6 +312,34 @@ fn refusal(status: u16, body: &[u8]) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_are_rfc_9457_problem_details_with_a_code() {
+        let body: serde_json::Value =
+            serde_json::from_slice(&error_body(451, "territory-blocked", "not sold in DE"))
+                .expect("JSON");
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "type": "tag:meridian.dev,2026:problem:territory-blocked",
+                "title": "Territory blocked",
+                "status": 451,
+                "code": "territory-blocked",
+                "detail": "not sold in DE",
+                "message": "not sold in DE",
+            })
+        );
+        assert_eq!(error_body_reply(451, "x", "y").content_type, PROBLEM_JSON);
+        // A backend from before RFC 9457 still refuses readably.
+        let old = br#"{"status":429,"code":"busy","message":"later"}"#;
+        let error = refusal(429, old);
+        let problem = error.problem();
+        assert_eq!(
+            (problem.code.as_str(), problem.message.as_str()),
+            ("busy", "later")
+        );
+        assert_eq!(problem_title(""), "");
+    }
     use crate::types::{Detection, Size, Watermark};
 
     fn rendition() -> Rendition {
