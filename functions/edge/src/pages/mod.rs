@@ -1,6 +1,8 @@
 //! The pages the edge renders itself: the demo storefront and the try-on
-//! page, with their labels in the market's language.
+//! page, with their labels in the market's language, and the OpenAPI
+//! document of every route.
 
+pub mod openapi;
 pub mod storefront;
 pub mod text;
 pub mod tryon;
