@@ -290,7 +290,7 @@ async fn host_end_to_end() -> Result<()> {
         r.headers
             .get(http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok()),
-        Some("application/json")
+        Some("application/problem+json")
     );
     let r = get(addr, "/exact").await?;
     assert_eq!(r.status, 200);

@@ -111,8 +111,12 @@ pub struct PolicyRefusal {
 
 #[derive(Serialize)]
 struct RefusalBody<'a> {
+    #[serde(rename = "type")]
+    problem_type: String,
+    title: String,
     status: u16,
     code: &'a str,
+    detail: &'a str,
     message: &'a str,
     reason: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -122,13 +126,16 @@ struct RefusalBody<'a> {
 }
 
 impl PolicyRefusal {
-    /// The JSON body: Meridian's error body (`status`, `code`, `message`)
-    /// plus `reason`, `consent` (when asking), `policy_url` and
+    /// The JSON body: Meridian's problem details (RFC 9457 `type`,
+    /// `title`, `status`, `detail`, with `code` and `message`) plus `reason`, `consent` (when asking), `policy_url` and
     /// `policy_version`.
     pub fn body(&self) -> Vec<u8> {
         let body = RefusalBody {
+            problem_type: meridian_wit::rpc::problem_type(&self.refusal.code),
+            title: meridian_wit::rpc::problem_title(&self.refusal.code),
             status: self.refusal.status,
             code: &self.refusal.code,
+            detail: &self.refusal.message,
             message: &self.refusal.message,
             reason: self.reason,
             consent: self.consent.as_ref(),
@@ -141,7 +148,7 @@ impl PolicyRefusal {
     pub fn into_response(self) -> Response {
         let body = self.body();
         let mut response = Response::new(self.refusal.status)
-            .header("content-type", "application/json")
+            .header("content-type", meridian_wit::rpc::PROBLEM_JSON)
             .header("cache-control", "no-store");
         for (name, value) in self.headers {
             response = response.header(&name, value);

@@ -531,7 +531,7 @@ mod tests {
         let headers = [("cf-ipcountry", "DE"), (OPT_IN_HEADER, "biometric")];
         let r = run(frame("/v1/tryon/EYE-AVIATOR-GOLD"), &headers, EU, &fake);
         assert_eq!(r.status, 200);
-        assert_eq!(r.get("content-type"), Some("application/problem+json"));
+        assert_eq!(r.get("content-type"), Some("application/json"));
         let body: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
         assert_eq!(body["code"], "no-face");
         assert_eq!(body["result"]["faces"].as_array().map(Vec::len), Some(0));
