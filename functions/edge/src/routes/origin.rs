@@ -330,10 +330,7 @@ mod tests {
                     .all(|n| !n.starts_with("meridian-") && n != "set-cookie"),
                 "{round}: {names:?}"
             );
-            assert_eq!(
-                response.get("content-type"),
-                Some("application/problem+json")
-            );
+            assert_eq!(response.get("content-type"), Some("application/json"));
         }
         assert_eq!(
             *origin.asked.borrow(),
