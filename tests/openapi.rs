@@ -3,7 +3,7 @@
 //! `x-meridian-example` gets the status, and a media type, it documents.
 
 use anyhow::{Context, Result, ensure};
-use meridian_e2e::{get, repo_root, send, start_backend, start_host_with, test_catalog};
+use meridian_e2e::{get, repo_root, send, start_stack};
 use serde_json::Value;
 
 const METHODS: [&str; 5] = ["get", "put", "post", "delete", "head"];
@@ -22,19 +22,9 @@ fn media_matches(documented: &str, actual: &str) -> bool {
 
 #[test]
 fn the_document_is_served_and_its_examples_hold() -> Result<()> {
-    let catalog = test_catalog()?;
-    let backend = start_backend(catalog.path())?;
-    let state = tempfile::tempdir()?;
     // Loopback stands in for the CDN, so the examples' `cf-ipcountry` counts.
-    let host = start_host_with(
-        &repo_root().join("spin.toml"),
-        state.path(),
-        &backend.url,
-        &[(
-            "SPIN_VARIABLE_MARKET_CONFIG",
-            r#"trusted_proxies = ["127.0.0.1/32"]"#,
-        )],
-    )?;
+    let stack = start_stack(&[])?;
+    let host = &stack.host;
 
     let file = std::fs::read_to_string(repo_root().join("functions/pages/openapi.json"))?;
     let doc: Value = serde_json::from_str(&file).context("openapi.json is JSON")?;

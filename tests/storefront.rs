@@ -3,43 +3,10 @@
 //! the public `/v1` routes, from `cors_origins`).
 
 use anyhow::{Context, Result, ensure};
-use meridian_e2e::{
-    Reply, Service, get, repo_root, send, start_backend, start_host_with, test_catalog,
-};
+use meridian_e2e::{Reply, Service, get, send, start_stack};
 
 const SHOP: &str = "http://shop.test:8080";
 const STRANGER: &str = "https://stranger.test";
-
-struct Stack {
-    _catalog: tempfile::TempDir,
-    _state: tempfile::TempDir,
-    _backend: Service,
-    host: Service,
-}
-
-fn stack() -> Result<Stack> {
-    let catalog = test_catalog()?;
-    let backend = start_backend(catalog.path())?;
-    let state = tempfile::tempdir()?;
-    let host = start_host_with(
-        &repo_root().join("spin.toml"),
-        state.path(),
-        &backend.url,
-        &[
-            ("SPIN_VARIABLE_CORS_ORIGINS", SHOP),
-            (
-                "SPIN_VARIABLE_MARKET_CONFIG",
-                r#"trusted_proxies = ["127.0.0.1/32"]"#,
-            ),
-        ],
-    )?;
-    Ok(Stack {
-        _catalog: catalog,
-        _state: state,
-        _backend: backend,
-        host,
-    })
-}
 
 fn preflight(host: &Service, path: &str, origin: &str, headers: &str) -> Result<Reply> {
     send(
@@ -63,7 +30,7 @@ fn varies_on_origin(reply: &Reply) -> bool {
 
 #[test]
 fn a_listed_storefront_may_call_the_public_routes_and_no_one_else() -> Result<()> {
-    let stack = stack()?;
+    let stack = start_stack(&[("SPIN_VARIABLE_CORS_ORIGINS", SHOP)])?;
     let host = &stack.host;
 
     // Every component with a public route answers the preflight itself.

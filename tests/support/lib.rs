@@ -259,6 +259,41 @@ pub fn start_host_args(
     Service::start(cmd, "meridian-host")
 }
 
+/// Loopback as the trusted CDN, so a test's `cf-ipcountry` counts.
+pub const TRUST_LOOPBACK: (&str, &str) = (
+    "SPIN_VARIABLE_MARKET_CONFIG",
+    r#"trusted_proxies = ["127.0.0.1/32"]"#,
+);
+
+/// A backend on the test catalog and a host on `spin.toml` in front of
+/// it, trusting loopback as its CDN, with more `env`; dropped together.
+pub struct Stack {
+    pub host: Service,
+    _backend: Service,
+    _catalog: tempfile::TempDir,
+    _state: tempfile::TempDir,
+}
+
+pub fn start_stack(env: &[(&str, &str)]) -> Result<Stack> {
+    let catalog = test_catalog()?;
+    let backend = start_backend(catalog.path())?;
+    let state = tempfile::tempdir()?;
+    let mut all = vec![TRUST_LOOPBACK];
+    all.extend_from_slice(env);
+    let host = start_host_with(
+        &repo_root().join("spin.toml"),
+        state.path(),
+        &backend.url,
+        &all,
+    )?;
+    Ok(Stack {
+        host,
+        _backend: backend,
+        _catalog: catalog,
+        _state: state,
+    })
+}
+
 /// A free loopback address (bound, then released) for a process that must
 /// come back on the same one.
 pub fn free_addr() -> Result<String> {
