@@ -17,8 +17,8 @@ pub mod money;
 pub use icu_plurals::PluralCategory;
 pub use money::{Amount, CurrencyCode, Money, MoneyError};
 
-use fixed_decimal::Decimal;
-use icu_decimal::DecimalFormatter;
+use fixed_decimal::{Decimal, SignedRoundingMode, UnsignedRoundingMode};
+use icu_decimal::{DecimalFormatter, DecimalFormatterPreferences};
 use icu_experimental::dimension::currency::CurrencyType;
 use icu_experimental::dimension::currency::formatter::{
     CurrencyFormatter, CurrencyFormatterPreferences,
@@ -159,6 +159,28 @@ fn to_decimal(amount: &Amount) -> Decimal {
     let mut decimal = Decimal::from(units);
     decimal.multiply_pow10(-i16::from(scale));
     decimal
+}
+
+/// `n` as a plain number in `locale` (its grouping, separators and
+/// digits; at most three decimals, rounded half away from zero, like
+/// `Intl.NumberFormat`'s default): counts inside messages. `None` for a
+/// locale without data or a number that is not finite.
+pub fn format_number(locale: &str, n: f64) -> Option<String> {
+    let tag = data_locale(locale)?;
+    let parsed = Locale::try_from_str(tag).ok()?;
+    let formatter = DecimalFormatter::try_new_unstable(
+        &data::Baked,
+        DecimalFormatterPreferences::from(&parsed),
+        Default::default(),
+    )
+    .ok()?;
+    let mut decimal = Decimal::try_from_str(&format!("{n}")).ok()?;
+    decimal.round_with_mode(
+        -3,
+        SignedRoundingMode::Unsigned(UnsignedRoundingMode::HalfExpand),
+    );
+    decimal.trim_end();
+    Some(formatter.format(&decimal).to_string())
 }
 
 /// The minor unit of `currency` in decimals, from CLDR `currencyData`

@@ -2,6 +2,7 @@
 //! page, with their labels in the market's language, and the OpenAPI
 //! document of every route.
 
+pub mod messages;
 pub mod openapi;
 pub mod storefront;
 pub mod text;

@@ -1,0 +1,207 @@
+//! Every label of the pages, in the shopper's language: Project Fluent
+//! message files (`functions/pages/messages/{lang}.ftl`, one per language),
+//! with plurals and selects written by translators, not string pasting.
+//!
+//! Every market language has a file and every file has English's messages
+//! with their plural variants complete for its language (tested, and
+//! formatted against `@fluent/bundle`, the JS implementation, in
+//! `tests/messages.rs`). Numbers inside messages are written by ICU4X for
+//! the shopper's locale, like prices, so a count reads `1.234` in German
+//! and `١٬٢٣٤` in Saudi Arabic.
+//!
+//! Files are parsed once per instance and language, and a bundle is built
+//! once per instance and locale: both hold the shipped text only.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use intl_memoizer::Memoizable;
+use intl_memoizer::concurrent::IntlLangMemoizer;
+use unic_langid::LanguageIdentifier;
+
+use crate::locale_format::{SHIPPED, format_number};
+use crate::policy::locale::{language_of, pick_tag};
+
+pub use fluent_bundle::FluentArgs as Args;
+
+macro_rules! languages {
+    ($($lang:literal),* $(,)?) => {
+        &[$(($lang, include_str!(concat!("../../../pages/messages/", $lang, ".ftl")))),*]
+    };
+}
+
+/// `(primary language subtag, Fluent source)`; English first, the fallback.
+pub const LANGUAGES: &[(&str, &str)] = languages!(
+    "en", "ar", "ca", "de", "es", "fr", "ga", "hi", "id", "it", "ja", "ko", "nb", "nl", "pl", "pt",
+    "sv", "th", "vi", "zh",
+);
+
+/// Scripts written right to left, for `<html dir>`.
+const RIGHT_TO_LEFT: &[&str] = &["ar", "fa", "he", "ur"];
+
+type Bundle = FluentBundle<&'static FluentResource>;
+
+static RESOURCES: [OnceLock<FluentResource>; LANGUAGES.len()] =
+    [const { OnceLock::new() }; LANGUAGES.len()];
+
+/// One bundle per shipped locale (numbers follow the locale, not only the
+/// language), then one per language for locales without data.
+static BUNDLES: [OnceLock<Bundle>; SHIPPED.len() + LANGUAGES.len()] =
+    [const { OnceLock::new() }; SHIPPED.len() + LANGUAGES.len()];
+
+/// A language's messages, parsed on first use. Syntax errors are a test
+/// failure (`every_file_parses`); at run time the entries that did parse
+/// are kept.
+fn resource(index: usize) -> &'static FluentResource {
+    RESOURCES[index].get_or_init(|| {
+        let source = LANGUAGES[index].1.to_owned();
+        FluentResource::try_new(source).unwrap_or_else(|(partial, _)| partial)
+    })
+}
+
+fn language_index(lang: &str) -> usize {
+    LANGUAGES
+        .iter()
+        .position(|(l, _)| *l == lang)
+        .unwrap_or_default()
+}
+
+/// The bundle's locale, which Fluent's memoizer hands to formatters.
+struct BundleLocale(String);
+
+impl Memoizable for BundleLocale {
+    type Args = ();
+    type Error = std::convert::Infallible;
+
+    fn construct(lang: LanguageIdentifier, _: ()) -> Result<Self, Self::Error> {
+        Ok(BundleLocale(lang.to_string()))
+    }
+}
+
+/// Numbers as ICU4X writes them in the bundle's locale; anything else
+/// (and numbers with explicit `NUMBER()` options) as Fluent does.
+fn icu_numbers(value: &FluentValue, intls: &IntlLangMemoizer) -> Option<String> {
+    let FluentValue::Number(n) = value else {
+        return None;
+    };
+    if n.options != Default::default() {
+        return None;
+    }
+    let locale = intls
+        .with_try_get::<BundleLocale, _, _>((), |l| l.0.clone())
+        .ok()?;
+    format_number(&locale, n.value)
+}
+
+fn bundle(slot: usize, lang: usize, locale: &str) -> &'static Bundle {
+    BUNDLES[slot].get_or_init(|| {
+        let id: LanguageIdentifier = locale
+            .parse()
+            .or_else(|_| LANGUAGES[lang].0.parse())
+            .unwrap_or_default();
+        let mut bundle = FluentBundle::new_concurrent(vec![id]);
+        bundle.set_formatter(Some(icu_numbers));
+        // Duplicate ids keep the first; `every_file_parses` forbids them.
+        let _ = bundle.add_resource(resource(lang));
+        bundle
+    })
+}
+
+/// The messages for one locale.
+#[derive(Clone, Copy)]
+pub struct Messages {
+    /// The primary language subtag the messages are in.
+    pub lang: &'static str,
+    bundle: &'static Bundle,
+    english: &'static Bundle,
+}
+
+impl std::fmt::Debug for Messages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Messages")
+            .field("lang", &self.lang)
+            .finish()
+    }
+}
+
+impl Messages {
+    /// The messages for a BCP 47 locale (`de-AT` reads German with
+    /// Austrian numbers), by the packs' locale fallback, else English.
+    pub fn for_locale(locale: &str) -> Messages {
+        let tags: Vec<&str> = LANGUAGES.iter().map(|(l, _)| *l).collect();
+        let lang = pick_tag(&tags, locale).unwrap_or("en");
+        let index = language_index(lang);
+        let data = crate::locale_format::data_locale(locale).filter(|tag| language_of(tag) == lang);
+        let bundle = match data.and_then(|tag| SHIPPED.iter().position(|s| *s == tag)) {
+            Some(slot) => bundle(slot, index, SHIPPED[slot]),
+            None => bundle(SHIPPED.len() + index, index, lang),
+        };
+        Messages {
+            lang: LANGUAGES[index].0,
+            bundle,
+            english: bundle_for_english(),
+        }
+    }
+
+    /// A message without arguments.
+    pub fn get(&self, id: &str) -> Cow<'static, str> {
+        self.format(id, None)
+    }
+
+    /// A message with arguments; English if this language lacks it, the
+    /// id itself if English does too (the tests forbid both).
+    pub fn format(&self, id: &str, args: Option<&FluentArgs>) -> Cow<'static, str> {
+        [self.bundle, self.english]
+            .into_iter()
+            .find_map(|bundle| {
+                let pattern = bundle.get_message(id)?.value()?;
+                let mut errors = Vec::new();
+                Some(bundle.format_pattern(pattern, args, &mut errors))
+            })
+            .unwrap_or_else(|| Cow::Owned(id.to_owned()))
+    }
+
+    /// `rtl` or `ltr`.
+    pub fn direction(&self) -> &'static str {
+        if RIGHT_TO_LEFT.contains(&self.lang) {
+            "rtl"
+        } else {
+            "ltr"
+        }
+    }
+
+    /// The tag for `<html lang>`: the locale's own when it is this
+    /// language (`de-DE` rather than `de`), else the language's.
+    pub fn html_lang<'a>(&self, locale: &'a str) -> &'a str {
+        if language_of(locale) == self.lang {
+            locale
+        } else {
+            self.lang
+        }
+    }
+
+    /// Messages without arguments for a page's script, by id.
+    pub fn script_labels(&self, ids: &[&str]) -> serde_json::Map<String, serde_json::Value> {
+        ids.iter()
+            .map(|id| ((*id).to_owned(), self.get(id).into_owned().into()))
+            .collect()
+    }
+}
+
+fn bundle_for_english() -> &'static Bundle {
+    bundle(SHIPPED.len(), 0, "en")
+}
+
+/// Builds Fluent arguments: `args(&[("count", 3.into())])`.
+pub fn args<'a>(pairs: impl IntoIterator<Item = (&'a str, FluentValue<'a>)>) -> FluentArgs<'a> {
+    let mut out = FluentArgs::new();
+    for (name, value) in pairs {
+        out.set(name, value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,64 @@
+## Try-on page
+
+title = Virtueel passen
+storefront = Winkel
+preview-alt = Voorbeeld van je pasbeurt
+hint = Kies een product en start daarna je camera of upload een foto.
+product = Product
+everyone = Iedereen in beeld aankleden
+start = Camera starten
+stop = Stoppen
+upload = Foto uploaden
+still-heading = Beeld bewaren
+take-still = Beeld vastleggen
+download = Downloaden
+share = Delen
+still-note = Beelden blijven op je apparaat: er wordt niets geüpload om te delen.
+privacy = Je privacy
+regions = Beelden worden alleen verwerkt in:
+nothing-stored = Er wordt niets opgeslagen.
+policy = Beleid
+any-region = elke regio
+price-on-request = prijs op aanvraag
+ask = Virtueel passen toestaan?
+decline = Niet nu
+allow = Toestaan
+declined = Passen blijft uit: er is niets verzonden. Je kunt op elk moment opnieuw beginnen.
+unreachable = De pasdienst is niet bereikbaar.
+no-face = Geen gezicht gevonden in dit beeld: kijk in de camera bij goed licht.
+no-camera = Deze browser heeft hier geen toegang tot de camera: upload in plaats daarvan een foto.
+camera-unavailable = De camera is niet beschikbaar: upload in plaats daarvan een foto.
+unreadable = Dat bestand is geen foto die deze pagina kan lezen (JPEG, PNG of WebP).
+upload-again = Upload de foto opnieuw om dit product te passen.
+share-title = Mijn pasbeurt
+
+## Storefront page
+
+store-title = Meridian-demowinkel
+store-intro = Demowinkel: elke afbeelding is een variant die een regionale GPU-backend maakt en die uit de edge-cache wordt geleverd.
+store-unavailable = Niet beschikbaar in jouw markt
+store-why = Waarom?
+store-free-shipping = Deze week gratis verzending
+store-recommended = Aanbevolen
+store-why-recommended = Waarom:
+store-presets = Formaten
+store-preset = Formaat
+store-url = URL
+store-format-square = 1080 vierkant
+store-format-story = Story
+store-credit = Foto's: Ubuntu-achtergrondwedstrijd (Debian lomiri-wallpapers-16.04), CC BY / CC BY-SA / CC0. Bronnen:
+# $available: how many products the page offers in the shopper's market.
+store-products =
+    { $available ->
+        [one] { $available } product beschikbaar in jouw markt
+       *[other] { $available } producten beschikbaar in jouw markt
+    }
+
+## Shared by the pages
+
+# $market: the market's name; $country: its code; $locale, $currency; $tax: inclusive or exclusive; $version: the policy version.
+market-line =
+    { $market } ({ $country }) · { $locale } · { $currency } · { $tax ->
+        [inclusive] prijzen incl. btw
+       *[exclusive] prijzen excl. btw
+    } · beleid { $version }
