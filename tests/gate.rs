@@ -115,7 +115,8 @@ fn the_storefront_is_rendered_for_the_market() -> Result<()> {
     assert_eq!(de.status, 200);
     assert_eq!(de.header("content-language"), Some("de-DE"));
     let html = String::from_utf8_lossy(&de.body);
-    assert!(html.contains(r#"<html lang="de-DE">"#));
+    assert!(html.contains(r#"<html lang="de-DE" dir="ltr">"#));
+    assert!(html.contains("in deinem Markt erhältlich"), "German labels");
     assert!(html.contains("KI-generiert"), "EU AI Act label on AI copy");
 
     let cn = get(&format!("{}/", s.host.url), &[("cf-ipcountry", "CN")])?;

@@ -75,7 +75,7 @@ test('with consent: a variant, kept on reload, with exposure and click beacons',
   // Recommendations render, each with its reasons.
   await page.waitForSelector('#recs .rec', { timeout: 30_000 });
   const why = await page.$$eval('#recs .rec .why', (els) => els.map((e) => e.textContent));
-  assert.ok(why.length > 0 && why.every((w) => /^why: \S/.test(w)), JSON.stringify(why));
+  assert.ok(why.length > 0 && why.every((w) => /^why: \S/i.test(w)), JSON.stringify(why));
 
   // Exposure beacons name the experiments of the variant.
   const experiments = variant.split(';').filter(Boolean).map((p) => p.split('=')[0]);

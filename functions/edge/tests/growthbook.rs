@@ -12,9 +12,7 @@
 //!
 //! Needs `node` and the SDK: `npm ci` in `functions/edge/tests/growthbook`.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+mod common;
 
 use meridian_edge::personalize::growthbook::{
     Evaluator, Experiment, Namespace, Payload, StickyBuckets, choose_variation, eval_condition,
@@ -890,45 +888,15 @@ fn generate() -> Vec<Value> {
 
 // ---------------------------------------------------------- the two sides
 
-fn reference_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/growthbook")
-}
-
 /// The JS SDK's answers, one per case.
 fn reference(cases: &[Value]) -> Vec<Value> {
-    let dir = reference_dir();
-    let setup = format!(
-        "run `npm ci` in {} (`bash infra/run test` does)",
-        dir.display()
-    );
-    assert!(
-        dir.join("node_modules/@growthbook/growthbook/package.json")
-            .is_file(),
-        "the GrowthBook JS SDK is not installed: {setup}"
-    );
-    let mut child = Command::new("node")
-        .arg("reference.mjs")
-        .current_dir(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start node ({e}): install Node.js, then {setup}"));
-    let input = serde_json::to_vec(&json!({ "cases": cases })).expect("cases serialize");
-    child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(&input)
-        .expect("node reads the cases");
-    let out = child.wait_with_output().expect("node finishes");
-    assert!(
-        out.status.success(),
-        "reference.mjs failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let answers = common::node_reference(
+        "growthbook",
+        Some("@growthbook/growthbook"),
+        &json!({ "cases": cases }),
     );
     let answers: Vec<Value> =
-        serde_json::from_slice(&out.stdout).expect("reference.mjs answers JSON");
+        serde_json::from_value(answers).expect("reference.mjs answers a list");
     assert_eq!(answers.len(), cases.len(), "one answer per case");
     answers
 }

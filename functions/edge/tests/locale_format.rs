@@ -14,9 +14,7 @@
 //! Needs `node` (v20 or later, with full ICU: the default build).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+mod common;
 
 use meridian_edge::locale_format::{Amount, CurrencyCode, LocaleFormat, PluralCategory, SHIPPED};
 use meridian_edge::policy::PackSet;
@@ -139,28 +137,7 @@ fn grid() -> BTreeMap<String, BTreeSet<String>> {
 }
 
 fn node(input: &Value) -> Value {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/locale_format");
-    let mut child = Command::new("node")
-        .arg("reference.mjs")
-        .current_dir(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start node ({e}): install Node.js 20 or later"));
-    child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(&serde_json::to_vec(input).expect("cases serialize"))
-        .expect("node reads the cases");
-    let out = child.wait_with_output().expect("node finishes");
-    assert!(
-        out.status.success(),
-        "reference.mjs failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("reference.mjs answers JSON")
+    common::node_reference("locale_format", None, input)
 }
 
 #[test]

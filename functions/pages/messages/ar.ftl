@@ -49,7 +49,7 @@ store-format-story = قصة
 store-credit = الصور: مسابقة خلفيات Ubuntu (Debian lomiri-wallpapers-16.04)، CC BY / CC BY-SA / CC0. المصادر:
 # $available: how many products the page offers in the shopper's market.
 store-products =
-    { $available ->
+    { COUNT($available) ->
         [zero] لا توجد منتجات متاحة في سوقك
         [one] منتج واحد متاح في سوقك
         [two] منتجان متاحان في سوقك

@@ -49,7 +49,7 @@ store-format-story = Història
 store-credit = Fotografies: concurs de fons de pantalla d'Ubuntu (Debian lomiri-wallpapers-16.04), CC BY / CC BY-SA / CC0. Fonts:
 # $available: how many products the page offers in the shopper's market.
 store-products =
-    { $available ->
+    { COUNT($available) ->
         [one] { $available } producte disponible al teu mercat
         [many] { $available } de productes disponibles al teu mercat
        *[other] { $available } productes disponibles al teu mercat

@@ -49,7 +49,7 @@ store-format-story = Story
 store-credit = Fotos: Ubuntu-Hintergrundbild-Wettbewerb (Debian lomiri-wallpapers-16.04), CC BY / CC BY-SA / CC0. Quellen:
 # $available: how many products the page offers in the shopper's market.
 store-products =
-    { $available ->
+    { COUNT($available) ->
         [one] { $available } Produkt in deinem Markt erhältlich
        *[other] { $available } Produkte in deinem Markt erhältlich
     }

@@ -49,7 +49,7 @@ store-format-story = Story
 store-credit = Photographs: Ubuntu wallpaper contest (Debian lomiri-wallpapers-16.04), CC BY / CC BY-SA / CC0. Sources:
 # $available: how many products the page offers in the shopper's market.
 store-products =
-    { $available ->
+    { COUNT($available) ->
         [one] { $available } product available in your market
        *[other] { $available } products available in your market
     }

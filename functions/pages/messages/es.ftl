@@ -49,7 +49,7 @@ store-format-story = Historia
 store-credit = Fotografías: concurso de fondos de pantalla de Ubuntu (Debian lomiri-wallpapers-16.04), CC BY / CC BY-SA / CC0. Fuentes:
 # $available: how many products the page offers in the shopper's market.
 store-products =
-    { $available ->
+    { COUNT($available) ->
         [one] { $available } producto disponible en tu mercado
         [many] { $available } de productos disponibles en tu mercado
        *[other] { $available } productos disponibles en tu mercado

@@ -49,7 +49,7 @@ store-format-story = Story
 store-credit = Photos : concours de fonds d'écran Ubuntu (Debian lomiri-wallpapers-16.04), CC BY / CC BY-SA / CC0. Sources :
 # $available: how many products the page offers in the shopper's market.
 store-products =
-    { $available ->
+    { COUNT($available) ->
         [one] { $available } produit disponible sur votre marché
         [many] { $available } de produits disponibles sur votre marché
        *[other] { $available } produits disponibles sur votre marché

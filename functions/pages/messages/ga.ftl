@@ -49,7 +49,7 @@ store-format-story = Scéal
 store-credit = Grianghraif: comórtas cúlbhrat Ubuntu (Debian lomiri-wallpapers-16.04), CC BY / CC BY-SA / CC0. Foinsí:
 # $available: how many products the page offers in the shopper's market.
 store-products =
-    { $available ->
+    { COUNT($available) ->
         [one] { $available } táirge ar fáil i do mhargadh
         [two] { $available } tháirge ar fáil i do mhargadh
         [few] { $available } tháirge ar fáil i do mhargadh

@@ -49,7 +49,7 @@ store-format-story = स्टोरी
 store-credit = तस्वीरें: Ubuntu वॉलपेपर प्रतियोगिता (Debian lomiri-wallpapers-16.04), CC BY / CC BY-SA / CC0. स्रोत:
 # $available: how many products the page offers in the shopper's market.
 store-products =
-    { $available ->
+    { COUNT($available) ->
         [one] आपके बाज़ार में { $available } उत्पाद उपलब्ध है
        *[other] आपके बाज़ार में { $available } उत्पाद उपलब्ध हैं
     }

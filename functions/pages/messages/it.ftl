@@ -49,7 +49,7 @@ store-format-story = Storia
 store-credit = Fotografie: concorso di sfondi Ubuntu (Debian lomiri-wallpapers-16.04), CC BY / CC BY-SA / CC0. Fonti:
 # $available: how many products the page offers in the shopper's market.
 store-products =
-    { $available ->
+    { COUNT($available) ->
         [one] { $available } prodotto disponibile nel tuo mercato
         [many] { $available } di prodotti disponibili nel tuo mercato
        *[other] { $available } prodotti disponibili nel tuo mercato

@@ -49,7 +49,7 @@ store-format-story = Story
 store-credit = Foto: Ubuntus bakgrunnskonkurranse (Debian lomiri-wallpapers-16.04), CC BY / CC BY-SA / CC0. Kilder:
 # $available: how many products the page offers in the shopper's market.
 store-products =
-    { $available ->
+    { COUNT($available) ->
         [one] { $available } produkt tilgjengelig i ditt marked
        *[other] { $available } produkter tilgjengelig i ditt marked
     }

@@ -49,7 +49,7 @@ store-format-story = Story
 store-credit = Foto's: Ubuntu-achtergrondwedstrijd (Debian lomiri-wallpapers-16.04), CC BY / CC BY-SA / CC0. Bronnen:
 # $available: how many products the page offers in the shopper's market.
 store-products =
-    { $available ->
+    { COUNT($available) ->
         [one] { $available } product beschikbaar in jouw markt
        *[other] { $available } producten beschikbaar in jouw markt
     }

@@ -49,7 +49,7 @@ store-format-story = Relacja
 store-credit = Zdjęcia: konkurs tapet Ubuntu (Debian lomiri-wallpapers-16.04), CC BY / CC BY-SA / CC0. Źródła:
 # $available: how many products the page offers in the shopper's market.
 store-products =
-    { $available ->
+    { COUNT($available) ->
         [one] { $available } produkt dostępny na Twoim rynku
         [few] { $available } produkty dostępne na Twoim rynku
         [many] { $available } produktów dostępnych na Twoim rynku

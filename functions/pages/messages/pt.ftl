@@ -49,7 +49,7 @@ store-format-story = Story
 store-credit = Fotografias: concurso de papéis de parede do Ubuntu (Debian lomiri-wallpapers-16.04), CC BY / CC BY-SA / CC0. Fontes:
 # $available: how many products the page offers in the shopper's market.
 store-products =
-    { $available ->
+    { COUNT($available) ->
         [one] { $available } produto disponível no seu mercado
         [many] { $available } de produtos disponíveis no seu mercado
        *[other] { $available } produtos disponíveis no seu mercado

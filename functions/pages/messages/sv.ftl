@@ -49,7 +49,7 @@ store-format-story = Story
 store-credit = Foton: Ubuntus tapettävling (Debian lomiri-wallpapers-16.04), CC BY / CC BY-SA / CC0. Källor:
 # $available: how many products the page offers in the shopper's market.
 store-products =
-    { $available ->
+    { COUNT($available) ->
         [one] { $available } produkt tillgänglig på din marknad
        *[other] { $available } produkter tillgängliga på din marknad
     }

@@ -21,7 +21,9 @@ use intl_memoizer::Memoizable;
 use intl_memoizer::concurrent::IntlLangMemoizer;
 use unic_langid::LanguageIdentifier;
 
-use crate::locale_format::{SHIPPED, format_number};
+use crate::locale_format::{
+    Amount, LocaleFormat, PluralCategory, SHIPPED, data_locale, format_number,
+};
 use crate::policy::locale::{language_of, pick_tag};
 
 pub use fluent_bundle::FluentArgs as Args;
@@ -103,10 +105,46 @@ fn bundle(slot: usize, lang: usize, locale: &str) -> &'static Bundle {
             .unwrap_or_default();
         let mut bundle = FluentBundle::new_concurrent(vec![id]);
         bundle.set_formatter(Some(icu_numbers));
+        // The rules borrow baked data, so building them per call is cheap
+        // (and they are not `Sync`, which bundle functions must be).
+        let tag = data_locale(locale);
+        // Registered once on a fresh bundle: cannot collide.
+        let _ = bundle.add_function(COUNT, move |positional, _named| {
+            let rules = tag.and_then(|tag| LocaleFormat::new(tag).ok());
+            plural_category(rules.as_ref(), positional.first())
+        });
         // Duplicate ids keep the first; `every_file_parses` forbids them.
         let _ = bundle.add_resource(resource(lang));
         bundle
     })
+}
+
+/// The function plural selects go through: `{ COUNT($n) -> [one] ... }`.
+/// fluent-bundle's own plural rules (intl_pluralrules 7, CLDR 36) are
+/// wrong for Arabic above 100 (`n % 100` read as `n`: 111 is `many`, not
+/// `other`) and lack the `many` of French millions; COUNT answers ICU4X's
+/// CLDR category instead, so counts and prices share one set of rules.
+pub const COUNT: &str = "COUNT";
+
+fn plural_category<'a>(
+    rules: Option<&LocaleFormat>,
+    n: Option<&FluentValue<'a>>,
+) -> FluentValue<'a> {
+    let (Some(rules), Some(FluentValue::Number(n))) = (rules, n) else {
+        return FluentValue::Error;
+    };
+    let Ok(amount) = format!("{}", n.value).parse::<Amount>() else {
+        return FluentValue::Error;
+    };
+    let category = match rules.plural(&amount) {
+        PluralCategory::Zero => "zero",
+        PluralCategory::One => "one",
+        PluralCategory::Two => "two",
+        PluralCategory::Few => "few",
+        PluralCategory::Many => "many",
+        PluralCategory::Other => "other",
+    };
+    FluentValue::from(category)
 }
 
 /// The messages for one locale.
@@ -133,7 +171,7 @@ impl Messages {
         let tags: Vec<&str> = LANGUAGES.iter().map(|(l, _)| *l).collect();
         let lang = pick_tag(&tags, locale).unwrap_or("en");
         let index = language_index(lang);
-        let data = crate::locale_format::data_locale(locale).filter(|tag| language_of(tag) == lang);
+        let data = data_locale(locale).filter(|tag| language_of(tag) == lang);
         let bundle = match data.and_then(|tag| SHIPPED.iter().position(|s| *s == tag)) {
             Some(slot) => bundle(slot, index, SHIPPED[slot]),
             None => bundle(SHIPPED.len() + index, index, lang),

@@ -5,5 +5,4 @@
 pub mod messages;
 pub mod openapi;
 pub mod storefront;
-pub mod text;
 pub mod tryon;

@@ -4,96 +4,116 @@
 //! the market's banned advertising terms masked, and AI-generated copy
 //! labelled where the market's law asks for it.
 
+use askama::Template;
+use fluent_bundle::FluentValue;
+
 use crate::catalog::{Catalog, Product};
 use crate::gate::Admission;
 use crate::locale_format::PriceFormat;
+use crate::pages::messages::{Messages, args};
 use crate::personalize::assign::Assignments;
 use crate::policy::pack::TaxDisplay;
 use crate::policy::scrub_copy;
 use crate::presets::Presets;
 use meridian_wit::types::Fit;
 
-const TEMPLATE: &str = include_str!("../../../pages/src/storefront.html");
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+struct Price {
+    amount: String,
+    currency: String,
+    text: String,
 }
 
-fn card(p: &Product, a: &Admission, prices: Option<&PriceFormat>, hero: &str) -> String {
+struct Copy<'a> {
+    lang: &'a str,
+    text: String,
+    /// How many banned terms were masked.
+    masked: usize,
+    /// The machine-readable AI marker.
+    marked: bool,
+    /// The visible AI label.
+    label: Option<&'a str>,
+}
+
+enum Card<'a> {
+    /// Not offered in this market: shown with the reason, never dropped.
+    Blocked {
+        sku: &'a str,
+        name: &'a str,
+        code: &'a str,
+        detail: String,
+        policy_url: String,
+    },
+    Offered {
+        sku: &'a str,
+        name: &'a str,
+        asset: &'a str,
+        price: Option<Price>,
+        copy: Option<Copy<'a>>,
+    },
+}
+
+struct PresetRow<'a> {
+    name: &'a str,
+    width: u32,
+    height: u32,
+    fit: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "storefront.html")]
+struct StorefrontPage<'a> {
+    t: Messages,
+    lang: &'a str,
+    variant: String,
+    personalized: bool,
+    personalization_reason: &'a str,
+    strategy: &'a str,
+    free_shipping: bool,
+    market: String,
+    count: String,
+    hero: &'a str,
+    cards: Vec<Card<'a>>,
+    example: &'a str,
+    presets: Vec<PresetRow<'a>>,
+    script_labels: serde_json::Map<String, serde_json::Value>,
+}
+
+fn card<'a>(p: &'a Product, a: &'a Admission, prices: Option<&PriceFormat>) -> Card<'a> {
     let decision = a.product(&p.sku, None);
-    let name = escape(&p.name);
-    let sku = escape(&p.sku);
     if decision.territory.blocked {
-        return format!(
-            r#"    <article class="card blocked" data-sku="{sku}" data-reason="{code}">
-      <div class="unavailable"><strong>Not available in your market</strong><span>{detail}</span><a href="{url}" rel="blocked-by">Why?</a></div>
-      <div class="info"><h2>{name}</h2></div>
-    </article>
-"#,
-            code = escape(decision.territory.reason.code),
-            detail = escape(&decision.territory.reason.detail),
-            url = escape(&decision.policy_url),
-        );
+        return Card::Blocked {
+            sku: &p.sku,
+            name: &p.name,
+            code: decision.territory.reason.code,
+            detail: decision.territory.reason.detail,
+            policy_url: decision.policy_url,
+        };
     }
-    let asset = escape(&p.asset);
     let price = match (p.price_in(&a.currency), prices) {
-        (Some(price), Some(prices)) => format!(
-            r#"<span class="price" data-amount="{amount}" data-currency="{currency}">{text}</span>"#,
-            amount = price.amount(),
-            currency = price.currency(),
-            text = escape(&prices.format(price)),
-        ),
-        _ => r#"<span class="price missing">Price on request</span>"#.to_owned(),
+        (Some(price), Some(prices)) => Some(Price {
+            amount: price.amount().to_string(),
+            currency: price.currency().as_str().to_owned(),
+            text: prices.format(price),
+        }),
+        _ => None,
     };
-    let (copy, ai) = match p.copy_for(&a.locale.locale) {
-        Some((lang, text)) => {
-            let scrubbed = scrub_copy(text, a.pack());
-            let label = if p.ai_generated && a.ai_label.visible {
-                format!(
-                    r#" <span class="ai-label">{}</span>"#,
-                    escape(&a.ai_label.text)
-                )
-            } else {
-                String::new()
-            };
-            let marker = if p.ai_generated && a.ai_label.machine_readable {
-                r#" data-ai-generated="true""#
-            } else {
-                ""
-            };
-            (
-                format!(
-                    r#"<p class="copy" lang="{lang}" data-masked-terms="{hits}"{marker}>{text}</p>"#,
-                    lang = escape(lang),
-                    hits = scrubbed.hits.len(),
-                    text = escape(&scrubbed.text),
-                ),
-                label,
-            )
+    let copy = p.copy_for(&a.locale.locale).map(|(lang, text)| {
+        let scrubbed = scrub_copy(text, a.pack());
+        Copy {
+            lang,
+            masked: scrubbed.hits.len(),
+            text: scrubbed.text,
+            marked: p.ai_generated && a.ai_label.machine_readable,
+            label: (p.ai_generated && a.ai_label.visible).then_some(a.ai_label.text.as_str()),
         }
-        None => (String::new(), String::new()),
-    };
-    format!(
-        r#"    <article class="card" data-sku="{sku}">
-      <img src="/v1/media/{asset}/{hero}.webp" srcset="/v1/media/{asset}/thumbnail.webp 160w, /v1/media/{asset}/{hero}.webp 800w" sizes="(max-width: 600px) 90vw, 280px" alt="{name}" width="800" height="800">
-      <div class="info"><h2>{name}</h2>{price}</div>
-      {copy}{ai}
-      <div class="formats"><a href="/v1/media/{asset}/square-1080.jpg">1080 square</a><a href="/v1/media/{asset}/story.webp">story</a><a href="/v1/media/{asset}/product.png">PNG</a></div>
-    </article>
-"#
-    )
+    });
+    Card::Offered {
+        sku: &p.sku,
+        name: &p.name,
+        asset: &p.asset,
+        price,
+        copy,
+    }
 }
 
 fn fit_name(fit: Fit) -> &'static str {
@@ -104,21 +124,25 @@ fn fit_name(fit: Fit) -> &'static str {
     }
 }
 
-/// What the page says about the shopper's market (HTML-escaped): the
+/// What a page says about the shopper's market, in `t`'s language: the
 /// market, language, currency, how prices show tax, and the policy version.
-pub fn market_line(a: &Admission) -> String {
+pub fn market_line(a: &Admission, t: &Messages) -> String {
     let tax = match a.tax_display {
-        TaxDisplay::Inclusive => "prices include tax",
-        TaxDisplay::Exclusive => "prices exclude tax",
+        TaxDisplay::Inclusive => "inclusive",
+        TaxDisplay::Exclusive => "exclusive",
     };
-    format!(
-        "{} ({}) · {} · {} · {tax} · policy {}",
-        escape(&a.pack().name),
-        escape(&a.decision.market),
-        escape(&a.locale.locale),
-        escape(&a.currency),
-        escape(&a.decision.policy_version),
+    t.format(
+        "market-line",
+        Some(&args([
+            ("market", FluentValue::from(a.pack().name.as_str())),
+            ("country", a.decision.market.as_str().into()),
+            ("locale", a.locale.locale.as_str().into()),
+            ("currency", a.currency.as_str().into()),
+            ("tax", tax.into()),
+            ("version", a.decision.policy_version.as_str().into()),
+        ])),
     )
+    .into_owned()
 }
 
 /// The hero rendition preset a variant may name: only presets the page
@@ -138,64 +162,60 @@ pub fn render(
     presets: &Presets,
     assignments: &Assignments,
 ) -> String {
-    let hero = escape(hero_preset(
-        assignments.text("storefront-hero", "product"),
-        presets,
-    ));
+    let t = Messages::for_locale(&a.locale.locale);
     let prices = a.price_format();
-    let products: String = catalog
+    let cards: Vec<Card<'_>> = catalog
         .product
         .iter()
-        .map(|p| card(p, a, prices.as_ref(), &hero))
+        .map(|p| card(p, a, prices.as_ref()))
         .collect();
-    let example = catalog
-        .product
+    let available = cards
         .iter()
-        .find(|p| !a.product(&p.sku, None).territory.blocked)
-        .map(|p| escape(&p.asset))
+        .filter(|c| matches!(c, Card::Offered { .. }))
+        .count();
+    let example = cards
+        .iter()
+        .find_map(|c| match c {
+            Card::Offered { asset, .. } => Some(*asset),
+            Card::Blocked { .. } => None,
+        })
         .unwrap_or_default();
-    let presets: String = presets
+    let presets_shown = presets
         .names()
         .into_iter()
         .filter_map(|n| presets.get(n).ok())
-        .map(|p| {
-            format!(
-                "      <tr><td>{name} ({w}×{h}, {fit})</td><td><a href=\"/v1/media/{example}/{name}.webp\">/v1/media/{example}/{name}.webp</a></td></tr>\n",
-                name = escape(&p.name),
-                w = p.width,
-                h = p.height,
-                fit = fit_name(p.fit),
-            )
+        .map(|p| PresetRow {
+            name: &p.name,
+            width: p.width,
+            height: p.height,
+            fit: fit_name(p.fit),
         })
         .collect();
-    let market = market_line(a);
-    let banner =
-        if assignments.value("free-shipping-banner") == Some(&serde_json::Value::Bool(true)) {
-            r#"<div class="banner" data-feature="free-shipping-banner">Free shipping this week</div>
-"#
-        } else {
-            ""
-        };
-    TEMPLATE
-        .replace("{{variant}}", &escape(&assignments.variant()))
-        .replace(
-            "{{personalized}}",
-            if assignments.personalized {
-                "true"
-            } else {
-                "false"
-            },
-        )
-        .replace("{{personalization_reason}}", &escape(&assignments.reason))
-        .replace(
-            "{{strategy}}",
-            &escape(assignments.text("recommendation-strategy", "similar")),
-        )
-        .replace("{{banner}}", banner)
-        .replace("{{lang}}", &escape(&a.locale.locale))
-        .replace("{{market}}", &market)
-        .replace("{{products}}", &products)
-        .replace("{{presets}}", &presets)
+    StorefrontPage {
+        t,
+        lang: t.html_lang(&a.locale.locale),
+        variant: assignments.variant(),
+        personalized: assignments.personalized,
+        personalization_reason: &assignments.reason,
+        strategy: assignments.text("recommendation-strategy", "similar"),
+        free_shipping: assignments.value("free-shipping-banner")
+            == Some(&serde_json::Value::Bool(true)),
+        market: market_line(a, &t),
+        count: t
+            .format(
+                "store-products",
+                Some(&args([("available", FluentValue::from(available))])),
+            )
+            .into_owned(),
+        hero: hero_preset(assignments.text("storefront-hero", "product"), presets),
+        cards,
+        example,
+        presets: presets_shown,
+        script_labels: t.script_labels(&["store-why-recommended"]),
+    }
+    .render()
+    // Rendering writes into a String: only a failing Display could fail.
+    .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -293,7 +313,12 @@ mod tests {
     #[test]
     fn germany_sees_german_euro_prices_and_labelled_ai_copy() {
         let html = page("DE", "de-DE,de;q=0.9");
-        assert!(html.contains(r#"<html lang="de-DE">"#));
+        assert!(html.contains(r#"<html lang="de-DE" dir="ltr">"#));
+        assert!(
+            html.contains("Preise inkl. MwSt."),
+            "the market line is German"
+        );
+        assert!(html.contains("<h2>Empfohlen</h2>"));
         assert!(
             html.contains(
                 "<span class=\"price\" data-amount=\"189.00\" data-currency=\"EUR\">189,00\u{a0}€</span>"
@@ -321,17 +346,50 @@ mod tests {
     }
 
     #[test]
+    fn labels_and_counts_are_in_the_shoppers_language() {
+        let html = page("SA", "ar");
+        assert!(html.contains(r#"<html lang="ar-SA" dir="rtl">"#), "{html}");
+        assert!(html.contains("<strong>غير متاح في سوقك</strong>"));
+        assert!(html.contains(r#"<p class="count">"#));
+        let html = page("JP", "ja");
+        assert!(html.contains("お住まいの市場で購入できる商品："), "{html}");
+        assert!(!html.contains("Not available in your market"));
+    }
+
+    #[test]
+    fn catalog_text_is_escaped_by_the_template() {
+        let catalog = Catalog::parse(
+            r#"[[product]]
+sku = "X<1>"
+name = "<script>alert('x')</script>"
+asset = "a\"b.jpg"
+price = { EUR = "1" }
+copy = { en = "Tom & Jerry's <b>" }
+"#,
+        )
+        .expect("a catalog");
+        let a = admit_shopper("DE", "en", Purpose::Render);
+        let html = render(
+            &a,
+            &catalog,
+            &Presets::load(None).expect("presets"),
+            &control(),
+        );
+        assert!(!html.contains("<script>alert"), "{html}");
+        // askama writes numeric references.
+        assert!(
+            html.contains("&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;"),
+            "{html}"
+        );
+        assert!(html.contains("Tom &#38; Jerry&#39;s &#60;b&#62;"));
+        assert!(html.contains(r#"data-sku="X&#60;1&#62;""#));
+        assert!(html.contains("/v1/media/a&#34;b.jpg/"));
+    }
+
+    #[test]
     fn saudi_arabia_shows_alcohol_as_unavailable_with_the_reason() {
         let html = page("SA", "ar");
         assert!(html.contains(r#"class="card blocked" data-sku="MRD-RIESLING-2023" data-reason="category-restricted""#), "{html}");
         assert!(html.contains(r#"rel="blocked-by""#));
-    }
-
-    #[test]
-    fn text_is_escaped() {
-        assert_eq!(
-            escape("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
     }
 }

@@ -5,77 +5,98 @@
 //! currency. The page itself calls `POST /v1/tryon/{sku}`
 //! ([`crate::routes::tryon`]).
 
+use askama::Template;
+
 use crate::catalog::{Catalog, price_in};
 use crate::gate::Admission;
-use crate::pages::storefront::{escape, market_line};
-use crate::pages::text::PageText;
+use crate::pages::messages::Messages;
+use crate::pages::storefront::market_line;
 use crate::policy::consent::biometric_prompt;
 use crate::policy::residency::Regions;
 
-const TEMPLATE: &str = include_str!("../../../pages/src/tryon.html");
+/// Labels the page's script shows (errors, the share sheet's title).
+const SCRIPT_LABELS: &[&str] = &[
+    "declined",
+    "unreachable",
+    "no-face",
+    "no-camera",
+    "camera-unavailable",
+    "unreadable",
+    "upload-again",
+    "share-title",
+];
+
+struct TryOnProduct<'a> {
+    sku: &'a str,
+    kind: &'a str,
+    name: &'a str,
+    price: String,
+}
+
+#[derive(Template)]
+#[template(path = "tryon.html")]
+struct TryOnPage<'a> {
+    t: Messages,
+    lang: &'a str,
+    market: String,
+    mode: &'static str,
+    prompt_lang: String,
+    prompt: String,
+    basis: &'a str,
+    regions: String,
+    policy_url: &'a str,
+    /// The visible label; a composite is a digitally altered picture of a
+    /// person, labelled like generated content where the market says so.
+    ai_label: Option<&'a str>,
+    products: Vec<TryOnProduct<'a>>,
+    script_labels: serde_json::Map<String, serde_json::Value>,
+}
 
 /// The page; `admission` should be for purpose try-on.
 pub fn render(a: &Admission, catalog: &Catalog) -> String {
     let pack = a.pack();
     let (prompt_lang, prompt) = biometric_prompt(pack, Some(&a.locale.locale));
-    let text = PageText::for_locale(&a.locale.locale);
-    let mode = if pack.consent.biometric_opt_in {
-        "opt-in"
-    } else {
-        "notice"
-    };
+    let t = Messages::for_locale(&a.locale.locale);
     let regions = match &a.decision.residency.regions {
-        Regions::Any => text.get("any_region").to_owned(),
+        Regions::Any => t.get("any-region").into_owned(),
         Regions::Only(list) => list.join(", "),
     };
     let prices = a.price_format();
-    let products: String = catalog
+    let products = catalog
         .tryon
         .iter()
         .filter(|p| !a.product(&p.sku, None).territory.blocked)
-        .map(|p| {
-            let price = match (price_in(&p.price, &a.currency), &prices) {
+        .map(|p| TryOnProduct {
+            sku: &p.sku,
+            kind: &p.kind,
+            name: &p.name,
+            price: match (price_in(&p.price, &a.currency), &prices) {
                 (Some(price), Some(prices)) => prices.format(price),
-                _ => text.get("price_on_request").to_owned(),
-            };
-            format!(
-                "        <option value=\"{sku}\" data-kind=\"{kind}\">{name} · {price}</option>\n",
-                sku = escape(&p.sku),
-                kind = escape(&p.kind),
-                name = escape(&p.name),
-                price = escape(&price),
-            )
+                _ => t.get("price-on-request").into_owned(),
+            },
         })
         .collect();
-    let market = market_line(a);
-    // A composite is a digitally altered picture of a person: markets with
-    // AI-content labelling law label it like generated content.
-    let (label, hidden) = if a.ai_label.visible {
-        (escape(&a.ai_label.text), "")
-    } else {
-        (String::new(), " hidden")
-    };
-    // The labels' language is the page's; the locale's own tag when it is
-    // that language (`de-DE` rather than `de`).
-    let lang = if a.locale.locale.starts_with(text.lang) {
-        a.locale.locale.as_str()
-    } else {
-        text.lang
-    };
-    text.fill(TEMPLATE)
-        .replace("{{lang}}", &escape(lang))
-        .replace("{{dir}}", text.direction())
-        .replace("{{text_json}}", &text.json())
-        .replace("{{market}}", &market)
-        .replace("{{mode}}", mode)
-        .replace("{{prompt_lang}}", &escape(&prompt_lang))
-        .replace("{{prompt}}", &escape(&prompt))
-        .replace("{{basis}}", &escape(&pack.consent.biometric_basis))
-        .replace("{{regions}}", &escape(&regions))
-        .replace("{{policy_url}}", &escape(&a.decision.policy_url))
-        .replace("{{ai_label}}", &label)
-        .replace("{{ai_label_hidden}}", hidden)
-        .replace("{{products}}", &products)
+    TryOnPage {
+        t,
+        lang: t.html_lang(&a.locale.locale),
+        market: market_line(a, &t),
+        mode: if pack.consent.biometric_opt_in {
+            "opt-in"
+        } else {
+            "notice"
+        },
+        prompt_lang,
+        prompt,
+        basis: &pack.consent.biometric_basis,
+        regions,
+        policy_url: &a.decision.policy_url,
+        ai_label: a.ai_label.visible.then_some(a.ai_label.text.as_str()),
+        products,
+        script_labels: t.script_labels(SCRIPT_LABELS),
+    }
+    .render()
+    // Rendering writes into a String: only a failing Display could fail.
+    .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -99,7 +120,10 @@ mod tests {
         assert!(html.contains(
             "<option value=\"EYE-AVIATOR-GOLD\" data-kind=\"eyewear\">Aviator sunglasses, gold · 129,00\u{a0}€</option>"
         ));
-        assert!(!html.contains("{{"), "every placeholder is filled");
+        assert!(
+            !html.contains("{{") && !html.contains("{%"),
+            "a template, rendered"
+        );
     }
 
     #[test]
@@ -124,7 +148,10 @@ mod tests {
         let html = page("DE", "de-DE");
         assert!(html.contains(r#"<html lang="de-DE" dir="ltr">"#));
         assert!(html.contains(r#"<button id="allow" class="primary">Erlauben</button>"#));
-        assert!(html.contains(r#""declined":"Die Anprobe bleibt aus"#));
+        assert!(
+            html.contains(r#""declined":"Die Anprobe bleibt aus"#),
+            "{html}"
+        );
         assert!(!html.contains("Start camera"));
 
         let html = page("AE", "ar");
