@@ -16,6 +16,12 @@ const TEMPLATE: &str = include_str!("../../../pages/src/tryon.html");
 
 /// The page; `admission` should be for purpose try-on.
 pub fn render(a: &Admission, catalog: &Catalog) -> String {
+    render_with(a, catalog, None)
+}
+
+/// The page with `selected` (`/tryon?sku=`, as the widget's try-on button
+/// opens it) chosen in the picker when the market may be offered it.
+pub fn render_with(a: &Admission, catalog: &Catalog, selected: Option<&str>) -> String {
     let pack = a.pack();
     let (prompt_lang, prompt) = biometric_prompt(pack, Some(&a.locale.locale));
     let text = PageText::for_locale(&a.locale.locale);
@@ -39,7 +45,12 @@ pub fn render(a: &Admission, catalog: &Catalog) -> String {
                 _ => text.get("price_on_request").to_owned(),
             };
             format!(
-                "        <option value=\"{sku}\" data-kind=\"{kind}\">{name} · {price}</option>\n",
+                "        <option value=\"{sku}\" data-kind=\"{kind}\"{chosen}>{name} · {price}</option>\n",
+                chosen = if selected == Some(p.sku.as_str()) {
+                    " selected"
+                } else {
+                    ""
+                },
                 sku = escape(&p.sku),
                 kind = escape(&p.kind),
                 name = escape(&p.name),
@@ -111,6 +122,18 @@ mod tests {
             html.contains("Aviator sunglasses, gold · ￥21,000"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn the_widgets_sku_is_preselected() {
+        let a = admit_shopper("DE", "de-DE", Purpose::TryOn);
+        let catalog = Catalog::shipped().expect("catalog");
+        let html = render_with(&a, &catalog, Some("EYE-ROUND-TORTOISE"));
+        assert!(
+            html.contains(r#"<option value="EYE-ROUND-TORTOISE" data-kind="eyewear" selected>"#)
+        );
+        assert_eq!(html.matches(" selected>").count(), 1);
+        assert!(!render_with(&a, &catalog, Some("<x>")).contains(" selected>"));
     }
 
     #[test]
