@@ -256,8 +256,10 @@
       if (this.started) return;
       this.started = true;
       this.dataset.state = 'loading';
-      const q = new URLSearchParams({ context: this.getAttribute('context') || 'home' });
-      if (this.getAttribute('k')) q.set('k', this.getAttribute('k'));
+      // The edge reads `product:<sku>` and `cart:<sku>,<sku>` literally.
+      const raw = (name) => encodeURIComponent(this.getAttribute(name) || '').replace(/%3A/gi, ':').replace(/%2C/gi, ',');
+      let q = 'context=' + (raw('context') || 'home');
+      if (this.getAttribute('k')) q += '&k=' + raw('k');
       ready.then(() => get('/v1/recommendations?' + q)).then((r) => {
         if (r.status !== 200 || !r.body) return refuse(this, null, { status: r.status, problem: r.body || {} });
         const items = r.body.items || [];
