@@ -142,6 +142,14 @@ test('Germany with consent: images, euro prices, German labels, the AI label, co
   assert.match(img.srcset, / 160w, /);
   assert.deepEqual([img.width, img.height, img.loading, img.decoding, img.sizes], ['800', '800', 'lazy', 'async', '320px']);
   assert.equal(img.alt, 'Solstice sunglasses');
+  // The box is the preset's (320 px wide on this page, square), whatever
+  // the loaded image's own proportions: loading it moved nothing.
+  const box = await page.$eval('#sun-img', (e) => {
+    const outer = e.getBoundingClientRect();
+    const inner = e.querySelector('img').getBoundingClientRect();
+    return [outer.width, outer.height, inner.width, inner.height];
+  });
+  assert.deepEqual(box, [320, 320, 320, 320]);
 
   // Prices as German shoppers write them, exactly as the browser's own ICU does.
   const prices = await page.evaluate(() => ({
