@@ -30,7 +30,8 @@
   const consent = { tcf: null, gpp: null };
 
   // IAB TCF v2.2: the TC string once the CMP has loaded it or the shopper
-  // has answered; nothing where GDPR does not apply.
+  // has answered; nothing where GDPR does not apply. The listener stays:
+  // an answer given after the first render applies to later requests.
   const tcf = () => new Promise((done) => {
     if (typeof window.__tcfapi !== 'function') return done();
     try {
