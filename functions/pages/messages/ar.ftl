@@ -36,8 +36,8 @@ share-title = تجربتي
 
 store-title = متجر Meridian التجريبي
 store-intro = متجر تجريبي: كل صورة نسخة أنشأها خادم GPU إقليمي وتُقدَّم من ذاكرة التخزين المؤقت على الحافة.
-store-unavailable = غير متاح في سوقك
-store-why = لماذا؟
+unavailable = غير متاح في سوقك
+unavailable-why = لماذا؟
 store-free-shipping = شحن مجاني هذا الأسبوع
 store-recommended = مقترحات لك
 store-why-recommended = السبب:
@@ -66,3 +66,20 @@ market-line =
         [inclusive] الأسعار شاملة الضريبة
        *[exclusive] الأسعار غير شاملة الضريبة
     } · السياسة { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = جرّبه
+widget-tryon-unavailable = التجربة الافتراضية غير متاحة لهذا المنتج.
+widget-recommended = مقترح لك
+widget-popular = رائج الآن
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = المنتج غير موجود
+product-unknown-detail = هذا المنتج ليس في كتالوج المتجر.
+blocked-embargoed = لا تسمح العقوبات التجارية ببيع هذا المنتج في موقعك.
+blocked-territory-not-licensed = هذا المنتج غير مرخّص للبيع في بلدك.
+blocked-category-restricted = لا يجوز بيع منتجات من هذا النوع في بلدك.
+blocked-age-gate = لا يُباع هذا المنتج إلا بعد التحقق من العمر، وهو غير متاح هنا.
+blocked-other = لا يمكن عرض هذا المنتج في بلدك.

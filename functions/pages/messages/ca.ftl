@@ -36,8 +36,8 @@ share-title = La meva emprova
 
 store-title = Botiga de demostració de Meridian
 store-intro = Botiga de demostració: cada imatge és una versió creada per un backend GPU regional i servida des de la memòria cau perimetral.
-store-unavailable = No disponible al teu mercat
-store-why = Per què?
+unavailable = No disponible al teu mercat
+unavailable-why = Per què?
 store-free-shipping = Enviament gratuït aquesta setmana
 store-recommended = Recomanats
 store-why-recommended = Per què:
@@ -63,3 +63,20 @@ market-line =
         [inclusive] preus amb impostos inclosos
        *[exclusive] preus sense impostos
     } · política { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = Emprova-t'ho
+widget-tryon-unavailable = L'emprovador virtual no està disponible per a aquest producte.
+widget-recommended = Recomanat per a tu
+widget-popular = Popular ara mateix
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = Producte no trobat
+product-unknown-detail = Aquest producte no és al catàleg de la botiga.
+blocked-embargoed = Les sancions comercials no permeten vendre aquest producte on ets.
+blocked-territory-not-licensed = Aquest producte no té llicència per vendre's al teu país.
+blocked-category-restricted = Els productes d'aquest tipus no es poden vendre al teu país.
+blocked-age-gate = Aquest producte només es pot vendre després d'una verificació d'edat, que aquí no està disponible.
+blocked-other = Aquest producte no es pot oferir al teu país.

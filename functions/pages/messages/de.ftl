@@ -36,8 +36,8 @@ share-title = Meine Anprobe
 
 store-title = Meridian-Demoshop
 store-intro = Demoshop: Jedes Bild ist eine Variante, die ein regionales GPU-Backend erzeugt und der Edge-Cache ausliefert.
-store-unavailable = In deinem Markt nicht erhältlich
-store-why = Warum?
+unavailable = In deinem Markt nicht erhältlich
+unavailable-why = Warum?
 store-free-shipping = Diese Woche kostenloser Versand
 store-recommended = Empfohlen
 store-why-recommended = Warum:
@@ -62,3 +62,20 @@ market-line =
         [inclusive] Preise inkl. MwSt.
        *[exclusive] Preise zzgl. MwSt.
     } · Richtlinie { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = Anprobieren
+widget-tryon-unavailable = Für dieses Produkt gibt es keine virtuelle Anprobe.
+widget-recommended = Für dich empfohlen
+widget-popular = Gerade beliebt
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = Produkt nicht gefunden
+product-unknown-detail = Dieses Produkt ist nicht im Katalog des Shops.
+blocked-embargoed = Handelssanktionen verbieten den Verkauf dieses Produkts an deinen Standort.
+blocked-territory-not-licensed = Dieses Produkt ist für den Verkauf in deinem Land nicht lizenziert.
+blocked-category-restricted = Produkte dieser Art dürfen in deinem Land nicht verkauft werden.
+blocked-age-gate = Dieses Produkt darf nur nach einer Altersprüfung verkauft werden, die hier nicht verfügbar ist.
+blocked-other = Dieses Produkt kann in deinem Land nicht angeboten werden.

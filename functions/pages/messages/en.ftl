@@ -36,8 +36,8 @@ share-title = My try-on
 
 store-title = Meridian demo storefront
 store-intro = Demo storefront: every image is a rendition made by a regional GPU backend and served from the edge cache.
-store-unavailable = Not available in your market
-store-why = Why?
+unavailable = Not available in your market
+unavailable-why = Why?
 store-free-shipping = Free shipping this week
 store-recommended = Recommended
 store-why-recommended = Why:
@@ -62,3 +62,20 @@ market-line =
         [inclusive] prices include tax
        *[exclusive] prices exclude tax
     } · policy { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = Try it on
+widget-tryon-unavailable = Try-on is not offered for this product.
+widget-recommended = Recommended for you
+widget-popular = Popular right now
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = Product not found
+product-unknown-detail = This product is not in the shop's catalogue.
+blocked-embargoed = Trade sanctions do not allow this product to be sold where you are.
+blocked-territory-not-licensed = This product is not licensed for sale in your country.
+blocked-category-restricted = Products of this kind may not be sold in your country.
+blocked-age-gate = This product may only be sold after an age check, which is not available here.
+blocked-other = This product cannot be offered in your country.

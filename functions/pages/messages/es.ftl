@@ -36,8 +36,8 @@ share-title = Mi prueba
 
 store-title = Tienda de demostración de Meridian
 store-intro = Tienda de demostración: cada imagen es una versión creada por un backend GPU regional y servida desde la caché perimetral.
-store-unavailable = No disponible en tu mercado
-store-why = ¿Por qué?
+unavailable = No disponible en tu mercado
+unavailable-why = ¿Por qué?
 store-free-shipping = Envío gratis esta semana
 store-recommended = Recomendados
 store-why-recommended = Por qué:
@@ -63,3 +63,20 @@ market-line =
         [inclusive] precios con impuestos incluidos
        *[exclusive] precios sin impuestos
     } · política { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = Pruébatelo
+widget-tryon-unavailable = La prueba virtual no está disponible para este producto.
+widget-recommended = Recomendado para ti
+widget-popular = Popular ahora
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = Producto no encontrado
+product-unknown-detail = Este producto no está en el catálogo de la tienda.
+blocked-embargoed = Las sanciones comerciales no permiten vender este producto donde te encuentras.
+blocked-territory-not-licensed = Este producto no tiene licencia para venderse en tu país.
+blocked-category-restricted = Los productos de este tipo no pueden venderse en tu país.
+blocked-age-gate = Este producto solo puede venderse tras una verificación de edad, que aquí no está disponible.
+blocked-other = Este producto no puede ofrecerse en tu país.

@@ -36,8 +36,8 @@ share-title = Mon essayage
 
 store-title = Boutique de démonstration Meridian
 store-intro = Boutique de démonstration : chaque image est une déclinaison produite par un backend GPU régional et servie depuis le cache en périphérie.
-store-unavailable = Non disponible sur votre marché
-store-why = Pourquoi ?
+unavailable = Non disponible sur votre marché
+unavailable-why = Pourquoi ?
 store-free-shipping = Livraison gratuite cette semaine
 store-recommended = Recommandés
 store-why-recommended = Pourquoi :
@@ -63,3 +63,20 @@ market-line =
         [inclusive] prix TTC
        *[exclusive] prix HT
     } · politique { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = Essayer
+widget-tryon-unavailable = L'essayage virtuel n'est pas proposé pour ce produit.
+widget-recommended = Recommandé pour vous
+widget-popular = Populaire en ce moment
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = Produit introuvable
+product-unknown-detail = Ce produit ne figure pas dans le catalogue de la boutique.
+blocked-embargoed = Des sanctions commerciales interdisent la vente de ce produit là où vous vous trouvez.
+blocked-territory-not-licensed = Ce produit n'est pas sous licence pour la vente dans votre pays.
+blocked-category-restricted = Les produits de ce type ne peuvent pas être vendus dans votre pays.
+blocked-age-gate = Ce produit ne peut être vendu qu'après une vérification de l'âge, qui n'est pas disponible ici.
+blocked-other = Ce produit ne peut pas être proposé dans votre pays.

@@ -36,8 +36,8 @@ share-title = Mo thriail
 
 store-title = Siopa taispeána Meridian
 store-intro = Siopa taispeána: is leagan é gach íomhá a rinne inneall GPU réigiúnach agus a sheoltar ón taisce imeall.
-store-unavailable = Níl sé ar fáil i do mhargadh
-store-why = Cén fáth?
+unavailable = Níl sé ar fáil i do mhargadh
+unavailable-why = Cén fáth?
 store-free-shipping = Seachadadh saor in aisce an tseachtain seo
 store-recommended = Molta
 store-why-recommended = Cén fáth:
@@ -65,3 +65,20 @@ market-line =
         [inclusive] praghsanna lena n-áirítear cáin
        *[exclusive] praghsanna gan cháin
     } · beartas { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = Triail é
+widget-tryon-unavailable = Níl triail fhíorúil ar fáil don táirge seo.
+widget-recommended = Molta duitse
+widget-popular = Móréilimh anois
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = Níor aimsíodh an táirge
+product-unknown-detail = Níl an táirge seo i gcatalóg an tsiopa.
+blocked-embargoed = Ní cheadaíonn smachtbhannaí trádála an táirge seo a dhíol san áit ina bhfuil tú.
+blocked-territory-not-licensed = Níl ceadúnas ag an táirge seo le díol i do thír.
+blocked-category-restricted = Ní cheadaítear táirgí den chineál seo a dhíol i do thír.
+blocked-age-gate = Ní féidir an táirge seo a dhíol ach tar éis seiceáil aoise, agus níl sin ar fáil anseo.
+blocked-other = Ní féidir an táirge seo a thairiscint i do thír.

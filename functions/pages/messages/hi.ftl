@@ -36,8 +36,8 @@ share-title = मेरा ट्राई-ऑन
 
 store-title = Meridian डेमो स्टोर
 store-intro = डेमो स्टोर: हर छवि एक क्षेत्रीय GPU बैकएंड द्वारा बनाया गया संस्करण है, जिसे एज कैश से दिखाया जाता है।
-store-unavailable = आपके बाज़ार में उपलब्ध नहीं
-store-why = क्यों?
+unavailable = आपके बाज़ार में उपलब्ध नहीं
+unavailable-why = क्यों?
 store-free-shipping = इस सप्ताह मुफ़्त शिपिंग
 store-recommended = आपके लिए सुझाव
 store-why-recommended = क्यों:
@@ -62,3 +62,20 @@ market-line =
         [inclusive] कीमतों में कर शामिल है
        *[exclusive] कीमतों में कर शामिल नहीं है
     } · नीति { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = पहनकर देखें
+widget-tryon-unavailable = इस उत्पाद के लिए वर्चुअल ट्राई-ऑन उपलब्ध नहीं है।
+widget-recommended = आपके लिए सुझाए गए
+widget-popular = अभी लोकप्रिय
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = उत्पाद नहीं मिला
+product-unknown-detail = यह उत्पाद दुकान की सूची में नहीं है।
+blocked-embargoed = व्यापार प्रतिबंधों के कारण यह उत्पाद आपके स्थान पर नहीं बेचा जा सकता।
+blocked-territory-not-licensed = यह उत्पाद आपके देश में बिक्री के लिए लाइसेंसशुदा नहीं है।
+blocked-category-restricted = इस प्रकार के उत्पाद आपके देश में नहीं बेचे जा सकते।
+blocked-age-gate = यह उत्पाद केवल आयु सत्यापन के बाद बेचा जा सकता है, जो यहाँ उपलब्ध नहीं है।
+blocked-other = यह उत्पाद आपके देश में पेश नहीं किया जा सकता।

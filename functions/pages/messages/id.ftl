@@ -36,8 +36,8 @@ share-title = Coba virtual saya
 
 store-title = Toko demo Meridian
 store-intro = Toko demo: setiap gambar adalah versi yang dibuat oleh backend GPU regional dan disajikan dari cache edge.
-store-unavailable = Tidak tersedia di pasar Anda
-store-why = Mengapa?
+unavailable = Tidak tersedia di pasar Anda
+unavailable-why = Mengapa?
 store-free-shipping = Gratis ongkir minggu ini
 store-recommended = Rekomendasi
 store-why-recommended = Alasan:
@@ -58,3 +58,20 @@ market-line =
         [inclusive] harga termasuk pajak
        *[exclusive] harga belum termasuk pajak
     } · kebijakan { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = Coba pakai
+widget-tryon-unavailable = Coba virtual tidak tersedia untuk produk ini.
+widget-recommended = Rekomendasi untuk Anda
+widget-popular = Populer saat ini
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = Produk tidak ditemukan
+product-unknown-detail = Produk ini tidak ada di katalog toko.
+blocked-embargoed = Sanksi perdagangan tidak mengizinkan produk ini dijual di lokasi Anda.
+blocked-territory-not-licensed = Produk ini tidak berlisensi untuk dijual di negara Anda.
+blocked-category-restricted = Produk jenis ini tidak boleh dijual di negara Anda.
+blocked-age-gate = Produk ini hanya boleh dijual setelah verifikasi usia, yang tidak tersedia di sini.
+blocked-other = Produk ini tidak dapat ditawarkan di negara Anda.

@@ -36,8 +36,8 @@ share-title = La mia prova
 
 store-title = Negozio dimostrativo Meridian
 store-intro = Negozio dimostrativo: ogni immagine è una versione creata da un backend GPU regionale e servita dalla cache edge.
-store-unavailable = Non disponibile nel tuo mercato
-store-why = Perché?
+unavailable = Non disponibile nel tuo mercato
+unavailable-why = Perché?
 store-free-shipping = Spedizione gratuita questa settimana
 store-recommended = Consigliati
 store-why-recommended = Perché:
@@ -63,3 +63,20 @@ market-line =
         [inclusive] prezzi IVA inclusa
        *[exclusive] prezzi IVA esclusa
     } · informativa { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = Provalo
+widget-tryon-unavailable = La prova virtuale non è disponibile per questo prodotto.
+widget-recommended = Consigliati per te
+widget-popular = Popolari adesso
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = Prodotto non trovato
+product-unknown-detail = Questo prodotto non è nel catalogo del negozio.
+blocked-embargoed = Le sanzioni commerciali non consentono di vendere questo prodotto dove ti trovi.
+blocked-territory-not-licensed = Questo prodotto non è concesso in licenza per la vendita nel tuo paese.
+blocked-category-restricted = I prodotti di questo tipo non possono essere venduti nel tuo paese.
+blocked-age-gate = Questo prodotto può essere venduto solo dopo una verifica dell'età, che qui non è disponibile.
+blocked-other = Questo prodotto non può essere offerto nel tuo paese.

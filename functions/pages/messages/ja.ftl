@@ -36,8 +36,8 @@ share-title = 私の試着
 
 store-title = Meridian デモストア
 store-intro = デモストア：すべての画像は地域の GPU バックエンドが生成し、エッジキャッシュから配信されます。
-store-unavailable = お住まいの市場では販売していません
-store-why = 理由
+unavailable = お住まいの市場では販売していません
+unavailable-why = 理由
 store-free-shipping = 今週は送料無料
 store-recommended = おすすめ
 store-why-recommended = 理由：
@@ -58,3 +58,20 @@ market-line =
         [inclusive] 税込価格
        *[exclusive] 税抜価格
     } · ポリシー { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = 試着する
+widget-tryon-unavailable = この商品はバーチャル試着に対応していません。
+widget-recommended = あなたへのおすすめ
+widget-popular = いま人気の商品
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = 商品が見つかりません
+product-unknown-detail = この商品はショップのカタログにありません。
+blocked-embargoed = 貿易制裁により、この商品はお住まいの地域では販売できません。
+blocked-territory-not-licensed = この商品はお住まいの国での販売ライセンスがありません。
+blocked-category-restricted = この種類の商品はお住まいの国では販売できません。
+blocked-age-gate = この商品は年齢確認後にのみ販売できますが、ここでは年齢確認をご利用いただけません。
+blocked-other = この商品はお住まいの国では提供できません。

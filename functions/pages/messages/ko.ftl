@@ -36,8 +36,8 @@ share-title = 내 가상 착용
 
 store-title = Meridian 데모 스토어
 store-intro = 데모 스토어: 모든 이미지는 지역 GPU 백엔드가 만든 버전이며 엣지 캐시에서 제공됩니다.
-store-unavailable = 내 시장에서는 구매할 수 없습니다
-store-why = 이유
+unavailable = 내 시장에서는 구매할 수 없습니다
+unavailable-why = 이유
 store-free-shipping = 이번 주 무료 배송
 store-recommended = 추천 상품
 store-why-recommended = 추천 이유:
@@ -58,3 +58,20 @@ market-line =
         [inclusive] 세금 포함 가격
        *[exclusive] 세금 별도 가격
     } · 정책 { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = 착용해 보기
+widget-tryon-unavailable = 이 상품은 가상 착용을 지원하지 않습니다.
+widget-recommended = 추천 상품
+widget-popular = 지금 인기 있는 상품
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = 상품을 찾을 수 없습니다
+product-unknown-detail = 이 상품은 매장 카탈로그에 없습니다.
+blocked-embargoed = 무역 제재로 인해 고객님의 지역에서는 이 상품을 판매할 수 없습니다.
+blocked-territory-not-licensed = 이 상품은 고객님의 국가에서 판매 라이선스가 없습니다.
+blocked-category-restricted = 이 종류의 상품은 고객님의 국가에서 판매할 수 없습니다.
+blocked-age-gate = 이 상품은 연령 확인 후에만 판매할 수 있으며, 여기서는 연령 확인을 이용할 수 없습니다.
+blocked-other = 이 상품은 고객님의 국가에서 제공할 수 없습니다.

@@ -36,8 +36,8 @@ share-title = Min prøving
 
 store-title = Meridians demobutikk
 store-intro = Demobutikk: hvert bilde er en versjon som en regional GPU-backend lager, levert fra edge-hurtigbufferen.
-store-unavailable = Ikke tilgjengelig i ditt marked
-store-why = Hvorfor?
+unavailable = Ikke tilgjengelig i ditt marked
+unavailable-why = Hvorfor?
 store-free-shipping = Gratis frakt denne uken
 store-recommended = Anbefalt
 store-why-recommended = Hvorfor:
@@ -62,3 +62,20 @@ market-line =
         [inclusive] priser inkl. mva.
        *[exclusive] priser ekskl. mva.
     } · retningslinjer { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = Prøv den
+widget-tryon-unavailable = Virtuell prøving tilbys ikke for dette produktet.
+widget-recommended = Anbefalt for deg
+widget-popular = Populært akkurat nå
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = Fant ikke produktet
+product-unknown-detail = Dette produktet finnes ikke i butikkens katalog.
+blocked-embargoed = Handelssanksjoner tillater ikke salg av dette produktet der du er.
+blocked-territory-not-licensed = Dette produktet er ikke lisensiert for salg i ditt land.
+blocked-category-restricted = Produkter av denne typen kan ikke selges i ditt land.
+blocked-age-gate = Dette produktet kan bare selges etter en alderskontroll, som ikke er tilgjengelig her.
+blocked-other = Dette produktet kan ikke tilbys i ditt land.

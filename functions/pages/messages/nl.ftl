@@ -36,8 +36,8 @@ share-title = Mijn pasbeurt
 
 store-title = Meridian-demowinkel
 store-intro = Demowinkel: elke afbeelding is een variant die een regionale GPU-backend maakt en die uit de edge-cache wordt geleverd.
-store-unavailable = Niet beschikbaar in jouw markt
-store-why = Waarom?
+unavailable = Niet beschikbaar in jouw markt
+unavailable-why = Waarom?
 store-free-shipping = Deze week gratis verzending
 store-recommended = Aanbevolen
 store-why-recommended = Waarom:
@@ -62,3 +62,20 @@ market-line =
         [inclusive] prijzen incl. btw
        *[exclusive] prijzen excl. btw
     } · beleid { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = Passen
+widget-tryon-unavailable = Virtueel passen is niet beschikbaar voor dit product.
+widget-recommended = Aanbevolen voor jou
+widget-popular = Nu populair
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = Product niet gevonden
+product-unknown-detail = Dit product staat niet in de catalogus van de winkel.
+blocked-embargoed = Handelssancties staan de verkoop van dit product op jouw locatie niet toe.
+blocked-territory-not-licensed = Dit product heeft geen licentie voor verkoop in jouw land.
+blocked-category-restricted = Producten van dit soort mogen in jouw land niet worden verkocht.
+blocked-age-gate = Dit product mag alleen worden verkocht na een leeftijdscontrole, die hier niet beschikbaar is.
+blocked-other = Dit product kan in jouw land niet worden aangeboden.

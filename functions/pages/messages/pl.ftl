@@ -36,8 +36,8 @@ share-title = Moja przymiarka
 
 store-title = Sklep demonstracyjny Meridian
 store-intro = Sklep demonstracyjny: każdy obraz to wersja utworzona przez regionalny backend GPU i serwowana z pamięci podręcznej na brzegu sieci.
-store-unavailable = Niedostępne na Twoim rynku
-store-why = Dlaczego?
+unavailable = Niedostępne na Twoim rynku
+unavailable-why = Dlaczego?
 store-free-shipping = Darmowa dostawa w tym tygodniu
 store-recommended = Polecane
 store-why-recommended = Dlaczego:
@@ -64,3 +64,20 @@ market-line =
         [inclusive] ceny brutto
        *[exclusive] ceny netto
     } · zasady { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = Przymierz
+widget-tryon-unavailable = Wirtualna przymierzalnia nie jest dostępna dla tego produktu.
+widget-recommended = Polecane dla Ciebie
+widget-popular = Teraz popularne
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = Nie znaleziono produktu
+product-unknown-detail = Tego produktu nie ma w katalogu sklepu.
+blocked-embargoed = Sankcje handlowe nie pozwalają sprzedawać tego produktu w Twojej lokalizacji.
+blocked-territory-not-licensed = Ten produkt nie ma licencji na sprzedaż w Twoim kraju.
+blocked-category-restricted = Produktów tego rodzaju nie wolno sprzedawać w Twoim kraju.
+blocked-age-gate = Ten produkt można sprzedać tylko po weryfikacji wieku, która nie jest tu dostępna.
+blocked-other = Tego produktu nie można zaoferować w Twoim kraju.

@@ -36,8 +36,8 @@ share-title = Meu provador
 
 store-title = Loja de demonstração Meridian
 store-intro = Loja de demonstração: cada imagem é uma versão criada por um backend de GPU regional e servida pelo cache de borda.
-store-unavailable = Indisponível no seu mercado
-store-why = Por quê?
+unavailable = Indisponível no seu mercado
+unavailable-why = Por quê?
 store-free-shipping = Frete grátis esta semana
 store-recommended = Recomendados
 store-why-recommended = Por quê:
@@ -63,3 +63,20 @@ market-line =
         [inclusive] preços com impostos incluídos
        *[exclusive] preços sem impostos
     } · política { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = Experimentar
+widget-tryon-unavailable = A prova virtual não está disponível para este produto.
+widget-recommended = Recomendado para você
+widget-popular = Popular agora
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = Produto não encontrado
+product-unknown-detail = Este produto não está no catálogo da loja.
+blocked-embargoed = Sanções comerciais não permitem vender este produto onde você está.
+blocked-territory-not-licensed = Este produto não está licenciado para venda no seu país.
+blocked-category-restricted = Produtos deste tipo não podem ser vendidos no seu país.
+blocked-age-gate = Este produto só pode ser vendido após uma verificação de idade, que não está disponível aqui.
+blocked-other = Este produto não pode ser oferecido no seu país.

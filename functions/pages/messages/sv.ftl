@@ -36,8 +36,8 @@ share-title = Min provning
 
 store-title = Meridians demobutik
 store-intro = Demobutik: varje bild är en version som en regional GPU-backend skapar och som levereras från edge-cachen.
-store-unavailable = Inte tillgänglig på din marknad
-store-why = Varför?
+unavailable = Inte tillgänglig på din marknad
+unavailable-why = Varför?
 store-free-shipping = Fri frakt den här veckan
 store-recommended = Rekommenderas
 store-why-recommended = Varför:
@@ -62,3 +62,20 @@ market-line =
         [inclusive] priser inkl. moms
        *[exclusive] priser exkl. moms
     } · policy { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = Prova
+widget-tryon-unavailable = Virtuell provning erbjuds inte för den här produkten.
+widget-recommended = Rekommenderat för dig
+widget-popular = Populärt just nu
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = Produkten hittades inte
+product-unknown-detail = Den här produkten finns inte i butikens katalog.
+blocked-embargoed = Handelssanktioner tillåter inte att den här produkten säljs där du befinner dig.
+blocked-territory-not-licensed = Den här produkten är inte licensierad för försäljning i ditt land.
+blocked-category-restricted = Produkter av det här slaget får inte säljas i ditt land.
+blocked-age-gate = Den här produkten får bara säljas efter en ålderskontroll, som inte finns här.
+blocked-other = Den här produkten kan inte erbjudas i ditt land.

@@ -36,8 +36,8 @@ share-title = การลองสวมของฉัน
 
 store-title = ร้านค้าสาธิต Meridian
 store-intro = ร้านค้าสาธิต: ทุกภาพเป็นเวอร์ชันที่แบ็กเอนด์ GPU ประจำภูมิภาคสร้างขึ้นและส่งจากแคชที่เอดจ์
-store-unavailable = ไม่มีจำหน่ายในตลาดของคุณ
-store-why = เพราะอะไร
+unavailable = ไม่มีจำหน่ายในตลาดของคุณ
+unavailable-why = เพราะอะไร
 store-free-shipping = ส่งฟรีสัปดาห์นี้
 store-recommended = แนะนำสำหรับคุณ
 store-why-recommended = เหตุผล:
@@ -58,3 +58,20 @@ market-line =
         [inclusive] ราคารวมภาษี
        *[exclusive] ราคาไม่รวมภาษี
     } · นโยบาย { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = ลองสวม
+widget-tryon-unavailable = สินค้านี้ไม่มีบริการลองสวมเสมือนจริง
+widget-recommended = แนะนำสำหรับคุณ
+widget-popular = ยอดนิยมตอนนี้
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = ไม่พบสินค้า
+product-unknown-detail = สินค้านี้ไม่อยู่ในแคตตาล็อกของร้าน
+blocked-embargoed = มาตรการคว่ำบาตรทางการค้าไม่อนุญาตให้จำหน่ายสินค้านี้ในพื้นที่ของคุณ
+blocked-territory-not-licensed = สินค้านี้ไม่ได้รับอนุญาตให้จำหน่ายในประเทศของคุณ
+blocked-category-restricted = ไม่อนุญาตให้จำหน่ายสินค้าประเภทนี้ในประเทศของคุณ
+blocked-age-gate = สินค้านี้จำหน่ายได้หลังการตรวจสอบอายุเท่านั้น ซึ่งไม่มีให้บริการที่นี่
+blocked-other = ไม่สามารถเสนอขายสินค้านี้ในประเทศของคุณได้

@@ -36,8 +36,8 @@ share-title = Ảnh thử đồ của tôi
 
 store-title = Cửa hàng demo Meridian
 store-intro = Cửa hàng demo: mỗi hình ảnh là một phiên bản do máy chủ GPU khu vực tạo ra và được phân phối từ bộ nhớ đệm biên.
-store-unavailable = Không có tại thị trường của bạn
-store-why = Tại sao?
+unavailable = Không có tại thị trường của bạn
+unavailable-why = Tại sao?
 store-free-shipping = Miễn phí vận chuyển tuần này
 store-recommended = Gợi ý cho bạn
 store-why-recommended = Lý do:
@@ -58,3 +58,20 @@ market-line =
         [inclusive] giá đã gồm thuế
        *[exclusive] giá chưa gồm thuế
     } · chính sách { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = Thử ngay
+widget-tryon-unavailable = Sản phẩm này không hỗ trợ thử ảo.
+widget-recommended = Gợi ý cho bạn
+widget-popular = Đang được ưa chuộng
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = Không tìm thấy sản phẩm
+product-unknown-detail = Sản phẩm này không có trong danh mục của cửa hàng.
+blocked-embargoed = Các biện pháp trừng phạt thương mại không cho phép bán sản phẩm này tại nơi bạn ở.
+blocked-territory-not-licensed = Sản phẩm này không được cấp phép bán tại quốc gia của bạn.
+blocked-category-restricted = Sản phẩm loại này không được phép bán tại quốc gia của bạn.
+blocked-age-gate = Sản phẩm này chỉ được bán sau khi xác minh độ tuổi, nhưng tại đây không có dịch vụ đó.
+blocked-other = Sản phẩm này không thể được cung cấp tại quốc gia của bạn.

@@ -36,8 +36,8 @@ share-title = 我的试戴
 
 store-title = Meridian 演示商店
 store-intro = 演示商店：每张图片都是由区域 GPU 后端生成、从边缘缓存提供的版本。
-store-unavailable = 您所在的市场不提供此商品
-store-why = 为什么？
+unavailable = 您所在的市场不提供此商品
+unavailable-why = 为什么？
 store-free-shipping = 本周免运费
 store-recommended = 为您推荐
 store-why-recommended = 推荐理由：
@@ -58,3 +58,20 @@ market-line =
         [inclusive] 价格含税
        *[exclusive] 价格不含税
     } · 政策 { $version }
+
+## Widget (functions/pages/widget/widget.js)
+
+widget-tryon = 试戴
+widget-tryon-unavailable = 此商品不提供虚拟试戴。
+widget-recommended = 为你推荐
+widget-popular = 当前热门
+
+## Why a product is not offered (storefront and widget)
+
+product-unknown = 未找到商品
+product-unknown-detail = 此商品不在商店的目录中。
+blocked-embargoed = 贸易制裁不允许在你所在的地区销售此商品。
+blocked-territory-not-licensed = 此商品未获得在你所在国家销售的许可。
+blocked-category-restricted = 此类商品不得在你所在的国家销售。
+blocked-age-gate = 此商品须经年龄验证后方可销售，但此处无法进行年龄验证。
+blocked-other = 此商品无法在你所在的国家提供。

@@ -18,9 +18,10 @@ use super::response::{Refusal, Response};
 /// Routes a storefront's scripts call from the shopper's browser; the
 /// authenticated APIs (admin, purge, watermark, experiments) are for the
 /// merchant's servers and answer no cross-origin caller.
-const PUBLIC_ROUTES: [&str; 7] = [
+const PUBLIC_ROUTES: [&str; 8] = [
     "/v1/media/",
     "/v1/market",
+    "/v1/products",
     "/v1/origin/",
     "/v1/tryon/",
     "/v1/assignments",
@@ -271,6 +272,7 @@ mod tests {
             "/v1/market",
             "/v1/origin/catalog/x",
             "/v1/events",
+            "/v1/products",
         ] {
             assert!(is_public_route(public), "{public}");
         }
@@ -280,6 +282,9 @@ mod tests {
             "/v1/watermark/detect",
             "/v1/experiments/hero",
             "/v1/marketing",
+            "/v1/products/x",
+            // The widget's scripts are `*` themselves, not per origin.
+            "/v1/widget.js",
             "/",
         ] {
             assert!(!is_public_route(private), "{private}");

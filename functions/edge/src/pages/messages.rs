@@ -40,6 +40,14 @@ pub const LANGUAGES: &[(&str, &str)] = languages!(
     "sv", "th", "vi", "zh",
 );
 
+/// Territorial refusal codes with their own `blocked-<code>` message.
+pub const BLOCKED_CODES: [&str; 4] = [
+    "embargoed",
+    "territory-not-licensed",
+    "category-restricted",
+    "age-gate",
+];
+
 /// Scripts written right to left, for `<html dir>`.
 const RIGHT_TO_LEFT: &[&str] = &["ar", "fa", "he", "ur"];
 
@@ -199,6 +207,16 @@ impl Messages {
                 Some(bundle.format_pattern(pattern, args, &mut errors))
             })
             .unwrap_or_else(|| Cow::Owned(id.to_owned()))
+    }
+
+    /// Why a product is not offered, for a territorial refusal code
+    /// (`blocked-<code>`), else the general sentence.
+    pub fn blocked(&self, code: &str) -> Cow<'static, str> {
+        if BLOCKED_CODES.contains(&code) {
+            self.get(&format!("blocked-{code}"))
+        } else {
+            self.get("blocked-other")
+        }
     }
 
     /// `rtl` or `ltr`.

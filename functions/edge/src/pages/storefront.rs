@@ -78,14 +78,19 @@ struct StorefrontPage<'a> {
     script_labels: serde_json::Map<String, serde_json::Value>,
 }
 
-fn card<'a>(p: &'a Product, a: &'a Admission, prices: Option<&PriceFormat>) -> Card<'a> {
+fn card<'a>(
+    p: &'a Product,
+    a: &'a Admission,
+    t: &Messages,
+    prices: Option<&PriceFormat>,
+) -> Card<'a> {
     let decision = a.product(&p.sku, None);
     if decision.territory.blocked {
         return Card::Blocked {
             sku: &p.sku,
             name: &p.name,
             code: decision.territory.reason.code,
-            detail: decision.territory.reason.detail,
+            detail: t.blocked(decision.territory.reason.code).into_owned(),
             policy_url: decision.policy_url,
         };
     }
@@ -167,7 +172,7 @@ pub fn render(
     let cards: Vec<Card<'_>> = catalog
         .product
         .iter()
-        .map(|p| card(p, a, prices.as_ref()))
+        .map(|p| card(p, a, &t, prices.as_ref()))
         .collect();
     let available = cards
         .iter()

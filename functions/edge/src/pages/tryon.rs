@@ -27,6 +27,8 @@ const SCRIPT_LABELS: &[&str] = &[
 ];
 
 struct TryOnProduct<'a> {
+    /// Chosen in the picker (`/tryon?sku=`).
+    selected: bool,
     sku: &'a str,
     kind: &'a str,
     name: &'a str,
@@ -54,6 +56,12 @@ struct TryOnPage<'a> {
 
 /// The page; `admission` should be for purpose try-on.
 pub fn render(a: &Admission, catalog: &Catalog) -> String {
+    render_with(a, catalog, None)
+}
+
+/// The page with `selected` (`/tryon?sku=`, as the widget's try-on button
+/// opens it) chosen in the picker when the market may be offered it.
+pub fn render_with(a: &Admission, catalog: &Catalog, selected: Option<&str>) -> String {
     let pack = a.pack();
     let (prompt_lang, prompt) = biometric_prompt(pack, Some(&a.locale.locale));
     let t = Messages::for_locale(&a.locale.locale);
@@ -67,6 +75,7 @@ pub fn render(a: &Admission, catalog: &Catalog) -> String {
         .iter()
         .filter(|p| !a.product(&p.sku, None).territory.blocked)
         .map(|p| TryOnProduct {
+            selected: selected == Some(p.sku.as_str()),
             sku: &p.sku,
             kind: &p.kind,
             name: &p.name,
@@ -135,6 +144,18 @@ mod tests {
             html.contains("Aviator sunglasses, gold · ￥21,000"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn the_widgets_sku_is_preselected() {
+        let a = admit_shopper("DE", "de-DE", Purpose::TryOn);
+        let catalog = Catalog::shipped().expect("catalog");
+        let html = render_with(&a, &catalog, Some("EYE-ROUND-TORTOISE"));
+        assert!(
+            html.contains(r#"<option value="EYE-ROUND-TORTOISE" data-kind="eyewear" selected>"#)
+        );
+        assert_eq!(html.matches(" selected>").count(), 1);
+        assert!(!render_with(&a, &catalog, Some("<x>")).contains(" selected>"));
     }
 
     #[test]
