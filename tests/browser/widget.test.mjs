@@ -227,7 +227,7 @@ test('Japan without a CMP: Japanese labels and yen; an unlicensed product refuse
     ['refused', '451', 'territory-not-licensed', false],
   );
   assert.match(refused.lang, /^ja/);
-  assert.equal(refused.title, 'お住まいの市場ではご利用いただけません');
+  assert.equal(refused.title, 'お住まいの市場では販売していません');
   assert.match(refused.text, /販売ライセンスがありません/);
   assert.equal(refused.why, '理由');
   assert.equal(await page.getAttribute('#orbit-price', 'data-code'), 'territory-not-licensed');
