@@ -29,7 +29,7 @@ if [ -e "$DEST/VERSION" ] && [ "$(cat "$DEST/VERSION")" = "$VERSION" ] &&
     exit 0
 fi
 started=$(date +%s)
-python3 -m venv --help >/dev/null 2>&1 || { echo "needs python3-venv (apt-get install python3-venv)" >&2; exit 1; }
+python3 -c 'import ensurepip' 2>/dev/null || { echo "needs python3-venv (apt-get install python3-venv)" >&2; exit 1; }
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 echo "copy model: venv with pip<24.1, numpy, onnx ($tmp)"
