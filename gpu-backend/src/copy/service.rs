@@ -388,3 +388,86 @@ impl Guest for CopyBackend {
             .generate(&request)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(models: Vec<ModelEntry>) -> CopyService {
+        let mut config = CopyConfig {
+            models,
+            ..CopyConfig::default()
+        };
+        config.resolve();
+        CopyService::new(&config, Path::new("/nonexistent/libonnxruntime.so"))
+            .expect("shipped data loads")
+    }
+
+    fn request(from: &str, source: &str, to: &str) -> CopyRequest {
+        CopyRequest {
+            sku: "SKU-1".into(),
+            source_locale: from.into(),
+            source: source.into(),
+            attributes: vec![("name".into(), "Aurora watch".into())],
+            target_locale: to.into(),
+            preset: CopyPreset::ProductDescription,
+            glossary: vec![],
+            max_chars: None,
+        }
+    }
+
+    fn zh_en(dir: &Path) -> ModelEntry {
+        ModelEntry {
+            name: "cn2en".into(),
+            version: "0.0.118".into(),
+            source: "zh".into(),
+            target: "en".into(),
+            dir: dir.to_owned(),
+        }
+    }
+
+    #[test]
+    fn limits_are_inclusive() {
+        let s = service(vec![]);
+        let mut r = request("en", &"a".repeat(MAX_SOURCE_BYTES), "en");
+        r.max_chars = Some(MAX_CHARS);
+        r.glossary = (0..MAX_GLOSSARY_TERMS).map(|i| format!("T{i}")).collect();
+        s.generate(&r).expect("at the limits");
+        r.source.push('a');
+        assert_eq!(s.generate(&r).expect_err("over").status(), 413);
+    }
+
+    #[test]
+    fn without_its_folder_a_model_pair_falls_to_templates() {
+        let s = service(vec![zh_en(Path::new("/nonexistent/cn2en"))]);
+        let r = s
+            .generate(&request("zh", "我很累。", "en"))
+            .expect("template");
+        assert_eq!(
+            (r.text.as_str(), r.method),
+            ("Aurora watch.", CopyMethod::Template)
+        );
+        assert_eq!(s.summary()["models"].as_array().map(Vec::len), Some(0));
+    }
+
+    #[test]
+    fn a_model_that_does_not_load_answers_503_for_its_pair_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("vocab.json"), b"{}").expect("write");
+        let s = service(vec![zh_en(dir.path())]);
+        let e = s
+            .generate(&request("zh", "我很累。", "en"))
+            .expect_err("503");
+        assert_eq!(
+            (e.status(), e.problem().code.as_str()),
+            (503, "copy-model-unavailable")
+        );
+        // The memory still answers first, and other pairs are untouched.
+        let r = s
+            .generate(&request("zh", "守时的自动腕表。", "en"))
+            .expect("memory");
+        assert_eq!(r.method, CopyMethod::TranslationMemory);
+        s.generate(&request("zh", "我很累。", "de"))
+            .expect("template");
+    }
+}
