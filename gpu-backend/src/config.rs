@@ -72,6 +72,10 @@ pub struct Config {
     /// AR try-on; every key has a default (`crate::tryon::config`).
     #[serde(default)]
     pub tryon: crate::tryon::config::TryonConfig,
+    /// Localized copy; runs on `[tryon] onnxruntime`, the process's one
+    /// onnxruntime (`crate::copy`).
+    #[serde(default)]
+    pub copy: crate::copy::CopyConfig,
 }
 
 impl Config {
@@ -129,6 +133,7 @@ impl Config {
             bail!("the signing key is empty");
         }
         config.tryon.resolve(&env);
+        config.copy.resolve();
         Ok(config)
     }
 
@@ -229,6 +234,20 @@ mod tests {
             c.tryon.onnxruntime,
             std::path::Path::new("/opt/ort/libonnxruntime.so")
         );
+    }
+
+    #[test]
+    fn the_embedded_copy_section_names_the_cn2en_model() {
+        let c = Config::load(None, |_| None).expect("defaults load");
+        assert!(c.copy.memory.ends_with("copy/memory"));
+        let [m] = c.copy.models.as_slice() else {
+            panic!("one model: {:?}", c.copy.models)
+        };
+        assert_eq!(
+            (m.generator().as_str(), m.source.as_str(), m.target.as_str()),
+            ("cn2en@0.0.118", "zh", "en")
+        );
+        assert!(m.dir.ends_with(".meridian/models/cn2en") && m.dir.is_absolute());
     }
 
     #[test]

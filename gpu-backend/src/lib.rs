@@ -1,17 +1,20 @@
 //! Meridian's regional GPU backend: implements the `meridian:platform`
-//! interfaces (`imaging` today) behind the signed HTTP binding.
+//! interfaces (`imaging`, `tryon`, `copy`) behind the signed HTTP binding.
 //!
 //! Request path: [`server`] (routes over `meridian-rpc-server`'s accept
 //! loop and signed-call admission) → [`service`] (the WIT
 //! `Guest` implementation) → [`catalog`] (the source asset) → [`imaging`]
 //! (decode, resize on the GPU or CPU, encode). [`gpu`] holds the one device
-//! imaging and try-on share.
+//! imaging and try-on share; [`onnx`] the one onnxruntime try-on and
+//! [`copy`] share.
 
 pub mod catalog;
 pub mod config;
+pub mod copy;
 pub mod gpu;
 pub mod imaging;
 pub mod metrics;
+pub mod onnx;
 pub mod server;
 pub mod service;
 pub mod tryon;
@@ -50,12 +53,23 @@ pub async fn start(config: config::Config) -> anyhow::Result<Running> {
             .ok()
             .map(tryon::service::install)
     };
+    // Copy's memory and templates ship with the backend: a broken file
+    // stops the start. Its models are optional (see `copy::service`).
+    let copy = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || {
+            copy::service::CopyService::new(&config.copy, &config.tryon.onnxruntime)
+        })
+        .await??
+    };
+    let copy = std::sync::Arc::new(copy);
+    copy::service::install(Arc::clone(&copy));
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, engine = imaging.engine(), catalog = %config.catalog.display(), tls = tls.is_some(), "backend ready");
-    let app = Arc::new(server::App::new(config, imaging, tryon));
+    let app = Arc::new(server::App::new(config, imaging, tryon, copy));
     let (router, limits) = (server::router(Arc::clone(&app)), app.config.server.clone());
     let connections = app.connections.clone();
     Ok(Running::spawn(

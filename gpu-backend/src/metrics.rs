@@ -15,6 +15,9 @@ pub struct Metrics {
     /// Try-on calls by the shopper's experiment variants, so an arm's GPU
     /// cost shows; at most [`MAX_VARIANTS`] distinct values.
     tryon_variants: Mutex<BTreeMap<String, u64>>,
+    /// Copy results by the method that made them.
+    copies: Mutex<BTreeMap<&'static str, u64>>,
+    copy_micros: AtomicU64,
 }
 
 /// Distinct variant labels kept; later ones count as `other`.
@@ -60,6 +63,14 @@ impl Metrics {
     /// A connection closed on accept: the connection cap was reached.
     pub fn connection_refused(&self) {
         self.connections_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A copy result made by `method` in `micros`.
+    pub fn copy(&self, micros: u64, method: &'static str) {
+        self.copy_micros.fetch_add(micros, Ordering::Relaxed);
+        if let Ok(mut map) = self.copies.lock() {
+            *map.entry(method).or_default() += 1;
+        }
     }
 
     pub fn render(&self, micros: u64, bytes: usize) {
@@ -144,6 +155,29 @@ impl Metrics {
                 );
             }
         }
+        let _ = writeln!(
+            out,
+            "# HELP meridian_backend_copy_total Copy results by the method that made them."
+        );
+        let _ = writeln!(out, "# TYPE meridian_backend_copy_total counter");
+        if let Ok(map) = self.copies.lock() {
+            for (method, n) in map.iter() {
+                let _ = writeln!(
+                    out,
+                    "meridian_backend_copy_total{{method=\"{method}\"}} {n}"
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP meridian_backend_copy_seconds_sum Time spent in successful copy calls."
+        );
+        let _ = writeln!(out, "# TYPE meridian_backend_copy_seconds_sum counter");
+        let _ = writeln!(
+            out,
+            "meridian_backend_copy_seconds_sum {}",
+            self.copy_micros.load(Ordering::Relaxed) as f64 / 1e6
+        );
         out
     }
 }

@@ -18,6 +18,7 @@ use meridian_wit::backend::exports::meridian::platform::imaging::Guest;
 use meridian_wit::rpc::{self, Reply};
 
 use crate::config::Config;
+use crate::copy::service::CopyService;
 use crate::metrics::Metrics;
 use crate::service::{Backend, Imaging};
 use crate::tryon::service::{TryOn, TryonBackend};
@@ -34,6 +35,9 @@ pub struct App {
     pub imaging: &'static Imaging,
     /// `None` when try-on could not start (no onnxruntime, say).
     pub tryon: Option<&'static TryOn>,
+    /// This server's copy service (the WIT `Guest` uses the first one
+    /// installed; tests run several servers).
+    pub copy: Arc<CopyService>,
     pub metrics: Metrics,
     /// Signature, nonces, and slots for decode, render and composite jobs.
     admission: Admission,
@@ -42,7 +46,12 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(config: Config, imaging: &'static Imaging, tryon: Option<&'static TryOn>) -> App {
+    pub fn new(
+        config: Config,
+        imaging: &'static Imaging,
+        tryon: Option<&'static TryOn>,
+        copy: Arc<CopyService>,
+    ) -> App {
         App {
             admission: Admission::new(
                 SERVICE,
@@ -55,6 +64,7 @@ impl App {
             config,
             imaging,
             tryon,
+            copy,
             metrics: Metrics::default(),
         }
     }
@@ -85,6 +95,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route(rpc::IMAGING_RENDER, post(render))
         .route(rpc::IMAGING_DETECT, post(detect))
         .route(rpc::TRYON_COMPOSITE, post(tryon_composite))
+        .route(rpc::COPY_GENERATE, post(copy_generate))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -191,6 +202,56 @@ async fn tryon_call(app: &App, request: Request) -> Result<Reply, Reply> {
     Ok(rpc::encode_reply(result))
 }
 
+/// Largest `copy.generate` body: the 8 KiB source, 64 glossary terms and
+/// attributes, with room for JSON escapes.
+const COPY_BODY_LIMIT: usize = 256 * 1024;
+
+/// `copy.generate`: JSON arguments, JSON `copy-result`. Copy is no
+/// personal data, so the call is not region-bound.
+async fn copy_generate(State(app): State<Arc<App>>, request: Request) -> Response {
+    let started = Instant::now();
+    let r = match app
+        .admit(request, COPY_BODY_LIMIT, RegionRule::Unchecked)
+        .await
+    {
+        Ok(Admitted { body, slot }) => {
+            let copy = Arc::clone(&app.copy);
+            let result = blocking(slot, move || {
+                let args: rpc::copy::backend::GenerateArgs = rpc::decode_args(&body)?;
+                copy.generate(&args.request)
+            })
+            .await;
+            match result {
+                Ok(result) => {
+                    if let Ok(r) = &result {
+                        app.metrics
+                            .copy(started.elapsed().as_micros() as u64, copy_method(r));
+                    }
+                    rpc::encode_json_reply(result)
+                }
+                Err(r) => r,
+            }
+        }
+        Err(r) => r,
+    };
+    app.metrics.request("rpc/copy/generate", r.status);
+    if r.status >= 500 && r.status != 503 {
+        tracing::warn!(status = r.status, body = %String::from_utf8_lossy(&r.body), "copy failed");
+    }
+    app.respond(r)
+}
+
+fn copy_method(
+    r: &meridian_wit::backend::exports::meridian::platform::copy::CopyResult,
+) -> &'static str {
+    use meridian_wit::backend::exports::meridian::platform::copy::CopyMethod;
+    match r.method {
+        CopyMethod::Model => "model",
+        CopyMethod::TranslationMemory => "translation-memory",
+        CopyMethod::Template => "template",
+    }
+}
+
 async fn readyz(State(app): State<Arc<App>>) -> impl IntoResponse {
     app.metrics.request("readyz", 200);
     let body = serde_json::json!({
@@ -198,6 +259,7 @@ async fn readyz(State(app): State<Arc<App>>) -> impl IntoResponse {
         "region": app.config.region,
         "engine": app.imaging.engine(),
         "tryon": app.tryon.map(TryOn::engine),
+        "copy": app.copy.summary(),
     });
     (
         [(header::CONTENT_TYPE, "application/json")],

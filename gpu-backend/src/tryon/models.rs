@@ -3,7 +3,7 @@
 //! whose networks the shipped models are (`models/SOURCES.md`).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
@@ -24,8 +24,8 @@ const LANDMARK_INPUT: usize = 112;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    #[error("onnxruntime library {path}: {message}")]
-    Runtime { path: PathBuf, message: String },
+    #[error(transparent)]
+    Runtime(#[from] crate::onnx::RuntimeError),
     #[error("model {path}: {source}")]
     Load { path: PathBuf, source: ort::Error },
     #[error("inference failed: {0}")]
@@ -65,32 +65,6 @@ impl Detection {
 /// 68 points in frame pixels, iBUG 300-W order.
 pub type Landmarks = [[f32; 2]; 68];
 
-/// The process's onnxruntime: loaded once (ort allows one environment).
-fn environment(path: &Path) -> Result<&'static ort::environment::Environment, ModelError> {
-    static ENV: OnceLock<Result<ort::environment::Environment, String>> = OnceLock::new();
-    let err = |message: String| ModelError::Runtime {
-        path: path.to_owned(),
-        message,
-    };
-    if !path.is_file() {
-        return Err(err(
-            "not found; install the onnxruntime wheel (gpu-backend/tools/models/README.md) and set ORT_DYLIB_PATH"
-                .into(),
-        ));
-    }
-    ENV.get_or_init(|| {
-        let builder = ort::init_from(path).map_err(|e| e.to_string())?;
-        #[cfg(feature = "cuda")]
-        let builder = builder.with_execution_providers([ort::ep::CUDA::default().build()]);
-        builder
-            .with_name("meridian-tryon")
-            .build()
-            .map_err(|e| e.to_string())
-    })
-    .as_ref()
-    .map_err(|e| err(e.clone()))
-}
-
 /// Both networks, each behind a lock: onnxruntime's `Run` on one session
 /// is not to be shared across threads (see `ort::session::Session::run`).
 pub struct FaceModels {
@@ -107,7 +81,7 @@ impl FaceModels {
         if input == 0 || !input.is_multiple_of(32) {
             return Err(ModelError::InputSize(input));
         }
-        let env = environment(&config.onnxruntime)?;
+        let env = crate::onnx::environment(&config.onnxruntime)?;
         let session = |path: &Path| -> Result<Session, ModelError> {
             let load = |source: ort::Error| ModelError::Load {
                 path: path.to_owned(),
