@@ -47,6 +47,9 @@ pub const IMAGING_DETECT: &str = "/rpc/imaging/detect";
 /// Route of `tryon.composite`.
 pub const TRYON_COMPOSITE: &str = "/rpc/tryon/composite";
 
+/// Route of `copy.generate`: JSON arguments, JSON `copy-result` reply.
+pub const COPY_GENERATE: &str = "/rpc/copy/generate";
+
 impl Error {
     /// HTTP status of this case in the binding.
     pub fn status(&self) -> u16 {
@@ -116,5 +119,89 @@ pub mod tryon {
     #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
     pub struct CompositeArgs {
         pub request: TryonRequest,
+    }
+}
+
+pub mod copy {
+    use crate::copy::CopyRequest;
+
+    /// `copy.generate`'s arguments, as the edge sends them.
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct GenerateArgs {
+        pub request: CopyRequest,
+    }
+
+    /// The same arguments with the backend's export-side request type.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub mod backend {
+        use crate::backend::exports::meridian::platform::copy::CopyRequest;
+
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        pub struct GenerateArgs {
+            pub request: CopyRequest,
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use crate::backend::exports::meridian::platform::copy as exported;
+        use crate::copy::{CopyMethod, CopyPreset, CopyRequest, CopyResult};
+        use crate::rpc;
+
+        fn request() -> CopyRequest {
+            CopyRequest {
+                sku: "MRD-ORBIT-TITANIUM".into(),
+                source_locale: "en-GB".into(),
+                source: "Feather-light titanium frames, hand-finished.".into(),
+                attributes: vec![("material".into(), "titanium".into())],
+                target_locale: "de-DE".into(),
+                preset: CopyPreset::MarketplaceTitle,
+                glossary: vec!["Meridian Orbit".into()],
+                max_chars: Some(80),
+            }
+        }
+
+        #[test]
+        fn both_sides_encode_the_arguments_alike() {
+            let edge = rpc::encode_args(&super::GenerateArgs { request: request() });
+            let json: serde_json::Value = serde_json::from_slice(&edge).expect("json");
+            assert_eq!(
+                json,
+                serde_json::json!({"request": {
+                    "sku": "MRD-ORBIT-TITANIUM",
+                    "source_locale": "en-GB",
+                    "source": "Feather-light titanium frames, hand-finished.",
+                    "attributes": [["material", "titanium"]],
+                    "target_locale": "de-DE",
+                    "preset": "MarketplaceTitle",
+                    "glossary": ["Meridian Orbit"],
+                    "max_chars": 80,
+                }})
+            );
+            let backend: super::backend::GenerateArgs = rpc::decode_args(&edge).expect("decodes");
+            assert_eq!(
+                backend.request.preset,
+                exported::CopyPreset::MarketplaceTitle
+            );
+            assert_eq!(rpc::encode_args(&backend), edge);
+        }
+
+        #[test]
+        fn the_backends_result_reads_back_on_the_edge() {
+            let reply = rpc::encode_json_reply(Ok(exported::CopyResult {
+                text: "Meridian Orbit – Titan".into(),
+                generator: "templates@0123456789ab".into(),
+                method: exported::CopyMethod::Template,
+                kept: vec!["Meridian Orbit".into()],
+            }));
+            assert_eq!(reply.status, 200);
+            let json: serde_json::Value = serde_json::from_slice(&reply.body).expect("json");
+            assert_eq!(json["method"], "Template");
+            let back: CopyResult = rpc::decode_json_reply(reply.status, &reply.body)
+                .expect("decodes")
+                .expect("ok");
+            assert_eq!(back.method, CopyMethod::Template);
+            assert_eq!(back.kept, ["Meridian Orbit"]);
+        }
     }
 }
