@@ -290,17 +290,33 @@ pub struct Backends<'a, T> {
     pub transport: &'a dyn Fn() -> T,
 }
 
+/// What answering an order needs besides the order.
+pub struct Env<'a, T> {
+    /// The policy packs in force.
+    pub packs: &'a CompiledPacks<'a>,
+    pub backends: Backends<'a, T>,
+    /// The cache's store (entries; purge records in its durable part).
+    pub kv: &'a dyn Kv,
+    /// `copy_generation`: part of every cache key.
+    pub generation: &'a str,
+    pub now: u64,
+}
+
 /// One market × preset: its answer in the order's results.
 async fn one<T: Transport>(
+    env: &Env<'_, T>,
     order: &CopyOrder,
     preset: CopyPreset,
     market: &str,
-    packs: &CompiledPacks<'_>,
-    backends: &Backends<'_, T>,
-    kv: &dyn Kv,
-    generation: &str,
-    now: u64,
 ) -> Result<Value, Refusal> {
+    let Env {
+        packs,
+        backends,
+        kv,
+        generation,
+        now,
+    } = env;
+    let (kv, now) = (*kv, *now);
     let (country, sub) = match market.split_once('-') {
         Some((c, s)) => (c, Some(s)),
         None => (market, None),
@@ -383,23 +399,13 @@ async fn one<T: Transport>(
 
 /// Answers an order: one result per market and preset, in order, each
 /// with its own status (a market refused does not sink the others).
-pub async fn handle<T: Transport>(
-    body: &[u8],
-    packs: &CompiledPacks<'_>,
-    backends: &Backends<'_, T>,
-    kv: &dyn Kv,
-    generation: &str,
-    now: u64,
-) -> Result<Response, Refusal> {
+pub async fn handle<T: Transport>(env: &Env<'_, T>, body: &[u8]) -> Result<Response, Refusal> {
     let (order, presets) = parse_order(body)?;
     let mut results = Vec::new();
     for market in &order.markets {
         let market = market.to_ascii_uppercase();
         for preset in &presets {
-            let answer = one(
-                &order, *preset, &market, packs, backends, kv, generation, now,
-            )
-            .await;
+            let answer = one(env, &order, *preset, &market).await;
             results.push(answer.unwrap_or_else(|refusal| {
                 json!({
                     "market": market,

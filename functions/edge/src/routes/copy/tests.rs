@@ -7,11 +7,13 @@ use super::*;
 use crate::backend::{InboundResponse, OutboundRequest, TransportError};
 use crate::cache::kv::MemoryKv;
 
+type Answer = Rc<dyn Fn(&CopyRequest) -> (u16, Value)>;
+
 /// A backend that answers every call with `answer` and keeps the calls.
 #[derive(Clone)]
 struct Fake {
     calls: Rc<RefCell<Vec<OutboundRequest>>>,
-    answer: Rc<dyn Fn(&CopyRequest) -> (u16, Value)>,
+    answer: Answer,
 }
 
 impl Transport for Fake {
@@ -79,12 +81,18 @@ fn run(body: &[u8], backend: &Fake, kv: &MemoryKv) -> Result<Value, Refusal> {
         "copy-backends-invalid",
     )?;
     let transport = || backend.clone();
-    let backends = Backends {
-        regions: &regions,
-        signing_key: "meridian-dev-signing-key",
-        transport: &transport,
+    let env = Env {
+        packs: &packs,
+        backends: Backends {
+            regions: &regions,
+            signing_key: "meridian-dev-signing-key",
+            transport: &transport,
+        },
+        kv,
+        generation: "1",
+        now: 1_767_000_000,
     };
-    let r = block_on(handle(body, &packs, &backends, kv, "1", 1_767_000_000))?;
+    let r = block_on(handle(&env, body))?;
     assert_eq!(r.get("cache-control"), Some("no-store"));
     Ok(serde_json::from_slice(&r.body).expect("JSON"))
 }
