@@ -37,7 +37,7 @@ esac
 if [ "$BUILD" = 1 ]; then
     echo "building (release)..." >&2
     cargo build --release -q --target wasm32-wasip2 -p meridian-media -p meridian-pages -p meridian-market \
-        -p meridian-origin -p meridian-purge -p meridian-tryon -p meridian-personalize
+        -p meridian-origin -p meridian-purge -p meridian-tryon -p meridian-personalize -p meridian-copy
     cargo build --release -q -p meridian-host -p meridian-collector
 fi
 for b in meridian-host meridian-collector; do

@@ -47,6 +47,7 @@ pub const COMPONENTS: &[&str] = &[
     "meridian-purge",
     "meridian-tryon",
     "meridian-personalize",
+    "meridian-copy",
 ];
 
 /// A built component's file.

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 
+use meridian_wit::copy::{CopyRequest, CopyResult};
 use meridian_wit::rpc::{self, BytesPayload, Signed, Signer};
 use meridian_wit::types::{Detection, Error, RenderRequest, Rendition, TryonRequest, TryonResult};
 
@@ -267,6 +268,26 @@ impl<T: Transport> BackendClient<T> {
                 format!("the event collector answered malformed counts: {e}"),
             )
         })
+    }
+
+    /// The signed request for `copy.generate`.
+    pub fn copy_request(&self, request: &CopyRequest, now: u64) -> OutboundRequest {
+        let body = rpc::encode_args(&rpc::copy::GenerateArgs {
+            request: request.clone(),
+        });
+        self.signed(rpc::COPY_GENERATE, "application/json", body, now)
+    }
+
+    /// `copy.generate`, with backend failures turned into edge refusals.
+    pub async fn generate_copy(
+        &self,
+        request: &CopyRequest,
+        now: u64,
+    ) -> Result<CopyResult, Refusal> {
+        let reply = self.send("copy", self.copy_request(request, now)).await?;
+        let result = rpc::decode_json_reply::<CopyResult>(reply.status, &reply.body)
+            .map_err(|e| malformed("copy", e))?;
+        result.map_err(|e| refusal_for("copy", e))
     }
 
     /// The signed request for `tryon.composite`: the arguments as one JSON

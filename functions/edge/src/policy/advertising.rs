@@ -20,6 +20,8 @@ pub struct Hit {
     /// The text it matched, as written in the copy.
     pub matched: String,
     pub reason: String,
+    /// The pack's lawful rewording, if it has one.
+    pub suggestion: Option<String>,
     /// Byte offset of the match in the checked copy.
     pub offset: usize,
 }
@@ -92,6 +94,7 @@ fn find_all(text: &str, terms: &[BannedTerm]) -> Vec<Hit> {
             term: term.term.clone(),
             matched: text.get(start..end).unwrap_or_default().to_owned(),
             reason: term.reason.clone(),
+            suggestion: term.suggestion.clone(),
             offset: start,
         });
     }
@@ -108,11 +111,34 @@ pub fn check_copy(text: &str, pack: &MarketPack) -> Vec<Hit> {
 pub fn scrub_copy(text: &str, pack: &MarketPack) -> ScrubResult {
     let hits = check_copy(text, pack);
     let mask = pack.advertising.mask.as_str();
+    ScrubResult {
+        text: replace_hits(text, &hits, |_| mask),
+        hits,
+    }
+}
+
+/// The copy a writer could publish instead: each banned term replaced by
+/// the pack's suggestion, or removed where the pack has none (a claim that
+/// must go, like a cure).
+pub fn suggest_rewrite(text: &str, pack: &MarketPack) -> ScrubResult {
+    let hits = check_copy(text, pack);
+    ScrubResult {
+        text: replace_hits(text, &hits, |hit| {
+            hit.suggestion.as_deref().unwrap_or_default()
+        }),
+        hits,
+    }
+}
+
+/// `text` with each hit replaced by `with(hit)`; an empty replacement also
+/// drops the space before it when a space or the end follows.
+fn replace_hits<'h>(text: &str, hits: &'h [Hit], with: impl Fn(&'h Hit) -> &'h str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut from = 0;
-    for hit in &hits {
+    for hit in hits {
         out.push_str(text.get(from..hit.offset).unwrap_or_default());
-        if mask.is_empty() {
+        let replacement = with(hit);
+        if replacement.is_empty() {
             let next_is_space = text
                 .get(hit.offset + hit.matched.len()..)
                 .and_then(|s| s.chars().next())
@@ -121,12 +147,12 @@ pub fn scrub_copy(text: &str, pack: &MarketPack) -> ScrubResult {
                 out.pop();
             }
         } else {
-            out.push_str(mask);
+            out.push_str(replacement);
         }
         from = hit.offset + hit.matched.len();
     }
     out.push_str(text.get(from..).unwrap_or_default());
-    ScrubResult { text: out, hits }
+    out
 }
 
 #[cfg(test)]
@@ -143,6 +169,7 @@ mod tests {
             .map(|(t, r)| BannedTerm {
                 term: (*t).to_owned(),
                 reason: (*r).to_owned(),
+                suggestion: None,
             })
             .collect();
         if let Some(m) = mask {
@@ -245,5 +272,22 @@ mod tests {
             prop_assert_eq!(r.hits.len(), check_copy(&text, &p).len());
             prop_assert!(check_copy(&r.text, &p).is_empty(), "{:?}", r);
         }
+    }
+
+    #[test]
+    fn a_rewrite_uses_the_packs_suggestions_and_drops_claims_without_one() {
+        let packs = crate::policy::PackSet::embedded().expect("shipped packs");
+        let cn = packs.market("CN", None).pack;
+        let r = suggest_rewrite("最佳夏日太阳镜，国家级品质，治愈疲劳。", cn);
+        assert_eq!(r.text, "优质夏日太阳镜，专业级品质，疲劳。");
+        assert_eq!(r.hits.len(), 3);
+        assert_eq!(r.hits[0].suggestion.as_deref(), Some("优质"));
+        assert!(
+            r.hits[2].suggestion.is_none(),
+            "a cure claim has no rewording"
+        );
+        assert!(r.hits.iter().all(|h| h.reason.contains("广告法")));
+        let masked = scrub_copy("最佳夏日太阳镜", cn);
+        assert_eq!(masked.text, "***夏日太阳镜");
     }
 }

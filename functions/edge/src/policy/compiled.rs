@@ -21,7 +21,7 @@ use super::set::{PackSet, normalise_subdivision};
 pub const EMBEDDED_COMPILED: &[u8] = include_bytes!("../../policy/compiled.bin");
 
 /// Bumped whenever the layout below or a pack type changes shape.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// The layout, written from owned parts ...
 #[derive(Serialize)]

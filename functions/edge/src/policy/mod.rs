@@ -35,7 +35,7 @@ pub mod set;
 pub mod stored;
 pub mod territory;
 
-pub use advertising::{Hit, ScrubResult, check_copy, scrub_copy};
+pub use advertising::{Hit, ScrubResult, check_copy, scrub_copy, suggest_rewrite};
 pub use ai_label::{AiLabelRule, ai_label};
 pub use audit::AuditRecord;
 pub use compiled::CompiledPacks;

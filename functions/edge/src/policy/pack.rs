@@ -213,6 +213,11 @@ pub struct Restrictions {
 pub struct BannedTerm {
     pub term: String,
     pub reason: String,
+    /// What a writer may say instead (`最佳` → `优质`); none where the claim
+    /// itself must go (a medical claim has no lawful rewording).
+    /// (Always written: compiled packs are postcard, which cannot skip.)
+    #[serde(default)]
+    pub suggestion: Option<String>,
 }
 
 fn default_mask() -> String {
