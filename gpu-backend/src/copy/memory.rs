@@ -57,21 +57,15 @@ impl Memory {
             path: path.to_owned(),
             message,
         };
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| read_err(dir, e.to_string()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        files.sort();
+        let files = super::toml_files(dir).map_err(|(path, why)| read_err(&path, why))?;
         let mut memory = Memory {
             rows: Vec::new(),
             index: HashMap::new(),
             generator: String::new(),
         };
         let mut digest = Vec::new();
-        for path in &files {
-            let text = std::fs::read_to_string(path).map_err(|e| read_err(path, e.to_string()))?;
-            let file: File = toml::from_str(&text).map_err(|e| read_err(path, e.to_string()))?;
+        for (path, text) in &files {
+            let file: File = toml::from_str(text).map_err(|e| read_err(path, e.to_string()))?;
             digest.extend_from_slice(path.file_name().map_or(&[][..], |n| n.as_encoded_bytes()));
             digest.extend_from_slice(text.as_bytes());
             for (index, row) in file.segment.into_iter().enumerate() {

@@ -20,6 +20,24 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+/// The `*.toml` files of a data folder (memory, templates) with their
+/// text, in name order; an unreadable one is `(its path, why)`.
+pub(crate) fn toml_files(dir: &Path) -> Result<Vec<(PathBuf, String)>, (PathBuf, String)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| (dir.to_owned(), e.to_string()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| match std::fs::read_to_string(&path) {
+            Ok(text) => Ok((path, text)),
+            Err(e) => Err((path, e.to_string())),
+        })
+        .collect()
+}
+
 /// `[copy]`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -179,15 +179,10 @@ impl Templates {
             path: path.to_owned(),
             message,
         };
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| read_err(dir, e.to_string()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        files.sort();
+        let files = super::toml_files(dir).map_err(|(path, why)| read_err(&path, why))?;
         let mut languages = HashMap::new();
         let mut digest = Vec::new();
-        for path in &files {
+        for (path, text) in &files {
             let lang = path
                 .file_stem()
                 .and_then(|s| s.to_str())
@@ -199,8 +194,7 @@ impl Templates {
                     )
                 })?
                 .to_owned();
-            let text = std::fs::read_to_string(path).map_err(|e| read_err(path, e.to_string()))?;
-            let file: File = toml::from_str(&text).map_err(|e| read_err(path, e.to_string()))?;
+            let file: File = toml::from_str(text).map_err(|e| read_err(path, e.to_string()))?;
             digest.extend_from_slice(lang.as_bytes());
             digest.extend_from_slice(text.as_bytes());
             let parse =
