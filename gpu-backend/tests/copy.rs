@@ -11,7 +11,9 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use meridian_gpu_backend::config::{Config, EngineChoice};
+mod server;
+
+use meridian_gpu_backend::config::Config;
 use meridian_rpc_server::test_support as signing;
 use meridian_wit::copy::{CopyMethod, CopyPreset, CopyRequest, CopyResult};
 use meridian_wit::rpc;
@@ -20,22 +22,9 @@ const KEY: &str = "test-key";
 const BRAND: &str = "Meridian Orbit";
 
 fn start(edit: impl FnOnce(&mut Config)) -> (String, tokio::runtime::Runtime) {
-    let mut config = Config::load(None, |k| {
-        std::env::var(k).ok().filter(|_| k == "ORT_DYLIB_PATH")
-    })
-    .expect("defaults");
-    config.listen = "127.0.0.1:0".parse().expect("addr");
-    config.engine = EngineChoice::Cpu;
-    config.signing_key = KEY.into();
-    config.development = true;
+    let mut config = server::config(KEY);
     edit(&mut config);
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let running = runtime
-        .block_on(meridian_gpu_backend::start(config))
-        .expect("starts");
-    let base = format!("http://{}", running.addr);
-    std::mem::forget(running);
-    (base, runtime)
+    server::serve(config)
 }
 
 /// One backend with the shipped configuration for most tests.

@@ -5,7 +5,8 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use meridian_gpu_backend::config::{Config, EngineChoice};
+mod server;
+
 use meridian_wit::rpc;
 
 use meridian_rpc_server::test_support as signing;
@@ -67,20 +68,11 @@ fn backend() -> &'static Backend {
         )
         .expect("write");
 
-        let mut config = Config::load(None, |_| None).expect("defaults");
-        config.listen = "127.0.0.1:0".parse().expect("addr");
-        config.engine = EngineChoice::Cpu;
-        config.signing_key = KEY.into();
-        config.development = true;
+        let mut config = server::config(KEY);
         config.platform = PLATFORM;
         config.catalog = catalog.path().to_path_buf();
         config.limits.max_body_bytes = 4096;
-        let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        let running = runtime
-            .block_on(meridian_gpu_backend::start(config))
-            .expect("starts");
-        let base = format!("http://{}", running.addr);
-        std::mem::forget(running);
+        let (base, runtime) = server::serve(config);
         Backend {
             base,
             _catalog: catalog,

@@ -7,7 +7,8 @@
 use std::io::Read;
 use std::time::Duration;
 
-use meridian_gpu_backend::config::{Config, EngineChoice};
+mod server;
+
 use meridian_wit::rpc;
 
 use meridian_rpc_server::test_support as signing;
@@ -29,22 +30,10 @@ struct Backend {
 fn backend() -> &'static Backend {
     static BACKEND: std::sync::OnceLock<Backend> = std::sync::OnceLock::new();
     BACKEND.get_or_init(|| {
-        let mut config = Config::load(None, |k| {
-            std::env::var(k).ok().filter(|_| k == "ORT_DYLIB_PATH")
-        })
-        .expect("defaults");
-        config.listen = "127.0.0.1:0".parse().expect("addr");
-        config.engine = EngineChoice::Cpu;
-        config.signing_key = KEY.into();
-        config.development = true;
+        let mut config = server::config(KEY);
         config.tryon.limits.max_frame_bytes = MAX_FRAME_BYTES;
         config.tryon.limits.max_frame_side = 1700;
-        let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        let running = runtime
-            .block_on(meridian_gpu_backend::start(config))
-            .expect("starts");
-        let base = format!("http://{}", running.addr);
-        std::mem::forget(running);
+        let (base, runtime) = server::serve(config);
         Backend {
             base,
             _runtime: runtime,
