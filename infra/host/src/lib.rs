@@ -3,12 +3,20 @@
 
 pub mod cache_stats;
 pub mod engine;
+pub mod files;
 pub mod kv;
 pub mod manifest;
 pub mod outbound;
+pub mod outbound_redis;
+pub mod request_headers;
 pub mod router;
+pub mod runtime_config;
+pub mod sqlite;
+pub mod sqlite_host;
 pub mod server;
 pub mod state;
+pub mod stdio;
+pub mod stores;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -52,6 +60,18 @@ pub struct Config {
     pub max_connections: usize,
     /// `SPIN_VARIABLE_*` overrides (the process environment by default).
     pub variable_env: manifest::VariableEnv,
+    /// `--env`: environment variables for every component (over the manifest's).
+    pub env: Vec<(String, String)>,
+    /// `--runtime-config-file`: key-value stores and SQLite databases.
+    pub runtime_config: Option<PathBuf>,
+    /// `--key-value`: pairs set in the default store at start.
+    pub key_values: Vec<(String, String)>,
+    /// `--sqlite`: statements (or `@file[:label]`) run at start.
+    pub sqlite_statements: Vec<String>,
+    /// Whose output is shown on the host's stderr.
+    pub follow: stdio::Follow,
+    /// Component log files; default `<state_dir>/logs`, an empty path for none.
+    pub log_dir: Option<PathBuf>,
 }
 
 /// The default budget of label `cache` (the edge cache's store).
@@ -77,6 +97,21 @@ impl Config {
             idle_timeout: Duration::from_secs(60),
             max_connections: 4096,
             variable_env: manifest::process_variable_env(),
+            env: Vec::new(),
+            runtime_config: None,
+            key_values: Vec::new(),
+            sqlite_statements: Vec::new(),
+            follow: stdio::Follow::All,
+            log_dir: None,
+        }
+    }
+
+    /// Where component logs go (`None`: nowhere).
+    pub fn log_dir(&self) -> Option<PathBuf> {
+        match &self.log_dir {
+            Some(dir) if dir.as_os_str().is_empty() => None,
+            Some(dir) => Some(dir.clone()),
+            None => Some(self.state_dir.join("logs")),
         }
     }
 

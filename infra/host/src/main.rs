@@ -1,159 +1,194 @@
 //! `meridian-host`: run the repository's `spin.toml` on wasmtime.
 
+use std::collections::BTreeSet;
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use clap::Parser;
 use meridian_host::Config;
+use meridian_host::stdio::Follow;
 
-const USAGE: &str = "\
-meridian-host: run a Spin application (spin.toml, manifest version 2) on wasmtime
-
-USAGE:
-    meridian-host [OPTIONS]
-
-OPTIONS:
-    --manifest <PATH>       Spin manifest [default: spin.toml]
-    --listen <ADDR>         address to listen on [default: 127.0.0.1:3000]; port 0 picks one
-    --state-dir <DIR>       key-value data and compile cache [default: .spin]
-    --cache-dir <DIR>       compiled-component cache [default: <state-dir>/compiled]
-    --memory-limit <MIB>    linear memory per request, MiB [default: 128]
-    --timeout <SECS>        deadline per request, seconds [default: 30]
-    --max-body <BYTES>      largest request body [default: 10485760]
-    --max-instances <N>     concurrent instances (pooling allocator) [default: 1000]
-    --kv-max-value <BYTES>  largest key-value value [default: 1048576]
-    --kv-budget <LABEL=SIZE>
-                            byte budget of a key-value label (key + value bytes), least
-                            recently used keys evicted; repeatable; SIZE like 256MiB, or
-                            `none` [default: cache=256MiB, other labels unbudgeted]
-    --post-response-timeout <SECS>
-                            how long a component may run after its response [default: 30]
-    --outbound-connect-timeout <SECS>       [default: 5]
-    --outbound-first-byte-timeout <SECS>    [default: 30]
-    --outbound-between-bytes-timeout <SECS> [default: 30]
-                            ceilings on components' outbound HTTP (shorter ones they ask stand)
-    --header-read-timeout <SECS>
-                            from a connection's start or a request's first byte to its
-                            complete head [default: 10]
-    --idle-timeout <SECS>   a kept-alive connection's wait for its next request [default: 60]
-    --max-connections <N>   open client connections; more get 503 [default: 4096]
-    -h, --help              print this help
-
-Application variables are overridden by SPIN_VARIABLE_<NAME> environment variables.
-Logs go to stderr; filter with RUST_LOG (default: info).";
+/// Run a Spin application (spin.toml, manifest version 2) on wasmtime.
+///
+/// Takes `spin up`'s flags where they apply. Application variables are
+/// overridden by SPIN_VARIABLE_<NAME> environment variables. Logs go to stderr;
+/// filter with RUST_LOG (default: info).
+#[derive(Debug, Parser)]
+#[command(name = "meridian-host", version)]
+struct Cli {
+    /// Spin manifest
+    #[arg(long, short = 'f', visible_alias = "from", default_value = "spin.toml")]
+    manifest: PathBuf,
+    /// Address to listen on; port 0 picks one
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: SocketAddr,
+    /// State: key-value data, the default SQLite database, logs, file mounts
+    /// [default: .spin next to the manifest]
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+    /// Compiled-component cache [default: $XDG_CACHE_HOME/meridian, else <state-dir>/compiled]
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+    /// Pass an environment variable (KEY=VALUE) to all components; repeatable
+    #[arg(long = "env", short = 'e', value_parser = key_value)]
+    env: Vec<(String, String)>,
+    /// Runtime configuration (TOML): [key_value_store.<label>], [sqlite_database.<label>]
+    #[arg(long, env = "RUNTIME_CONFIG_FILE")]
+    runtime_config_file: Option<PathBuf>,
+    /// Set KEY=VALUE in the default key-value store at start; repeatable
+    #[arg(long = "key-value", value_parser = key_value)]
+    key_values: Vec<(String, String)>,
+    /// Run a SQLite statement against the default database at start, or a file
+    /// of statements with @FILE (@FILE:LABEL for another database); repeatable
+    #[arg(long = "sqlite")]
+    sqlite: Vec<String>,
+    /// Show only these components' output on stderr; repeatable [default: all]
+    #[arg(long = "follow", conflicts_with = "quiet")]
+    follow: Vec<String>,
+    /// Show no component output on stderr
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Directory for components' stdout/stderr logs; empty for none [default: <state-dir>/logs]
+    #[arg(long, short = 'L', env = "SPIN_LOG_DIR")]
+    log_dir: Option<PathBuf>,
+    /// Linear memory per request, MiB
+    #[arg(long, default_value_t = 128)]
+    memory_limit: usize,
+    /// Deadline per request, seconds
+    #[arg(long, default_value = "30", value_parser = seconds)]
+    timeout: Duration,
+    /// Largest request body, bytes
+    #[arg(long, default_value_t = 10 << 20)]
+    max_body: usize,
+    /// Concurrent instances (pooling allocator)
+    #[arg(long, default_value_t = 1000)]
+    max_instances: u32,
+    /// Largest key-value value, bytes
+    #[arg(long, default_value_t = 1 << 20)]
+    kv_max_value: usize,
+    /// Byte budget of a key-value label (key + value bytes), least recently used
+    /// keys evicted; LABEL=SIZE with SIZE like 256MiB, or none; repeatable
+    /// [default: cache=256MiB, other labels unbudgeted]
+    #[arg(long = "kv-budget", value_parser = budget)]
+    kv_budgets: Vec<(String, Option<u64>)>,
+    /// How long a component may run after its response, seconds
+    #[arg(long, default_value = "30", value_parser = seconds)]
+    post_response_timeout: Duration,
+    /// Ceiling on components' outbound connect time, seconds (a shorter one they ask stands)
+    #[arg(long, default_value = "5", value_parser = seconds)]
+    outbound_connect_timeout: Duration,
+    /// Ceiling on components' outbound time to first byte, seconds
+    #[arg(long, default_value = "30", value_parser = seconds)]
+    outbound_first_byte_timeout: Duration,
+    /// Ceiling on components' outbound time between bytes, seconds
+    #[arg(long, default_value = "30", value_parser = seconds)]
+    outbound_between_bytes_timeout: Duration,
+    /// From a connection's start or a request's first byte to its complete head, seconds
+    #[arg(long, default_value = "10", value_parser = seconds)]
+    header_read_timeout: Duration,
+    /// A kept-alive connection's wait for its next request, seconds
+    #[arg(long, default_value = "60", value_parser = seconds)]
+    idle_timeout: Duration,
+    /// Open client connections; more get 503
+    #[arg(long, default_value_t = 4096, value_parser = positive)]
+    max_connections: usize,
+}
 
 /// A positive number of seconds (fractions allowed).
-fn seconds(flag: &str, v: &str) -> Result<Duration> {
-    let secs: f64 = v
-        .parse()
-        .with_context(|| format!("{flag} {v:?}: expected seconds"))?;
+fn seconds(v: &str) -> Result<Duration, String> {
+    let secs: f64 = v.parse().map_err(|_| format!("{v:?}: expected seconds"))?;
     if !(secs > 0.0 && secs.is_finite()) {
-        bail!("{flag} must be positive");
+        return Err("must be positive".to_owned());
     }
     Ok(Duration::from_secs_f64(secs))
 }
 
-fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Config>> {
-    let mut config = Config::new("spin.toml");
-    let mut args = args.peekable();
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
-        if flag == "-h" || flag == "--help" {
-            return Ok(None);
-        }
-        let mut value = || -> Result<String> {
-            match inline.clone() {
-                Some(v) => Ok(v),
-                None => args
-                    .next()
-                    .with_context(|| format!("{flag} needs a value (see --help)")),
-            }
-        };
-        match flag.as_str() {
-            "--manifest" | "-f" | "--from" => config.manifest = PathBuf::from(value()?),
-            "--listen" => {
-                let v = value()?;
-                config.listen = v
-                    .parse()
-                    .with_context(|| format!("--listen {v:?}: expected IP:PORT"))?;
-            }
-            "--state-dir" => config.state_dir = PathBuf::from(value()?),
-            "--cache-dir" => config.cache_dir = Some(PathBuf::from(value()?)),
-            "--memory-limit" => {
-                let v = value()?;
-                let mib: usize = v
-                    .parse()
-                    .with_context(|| format!("--memory-limit {v:?}: expected MiB"))?;
-                config.memory_limit = mib << 20;
-            }
-            "--timeout" => config.timeout = seconds(&flag, &value()?)?,
-            "--max-body" => {
-                let v = value()?;
-                config.max_body = v
-                    .parse()
-                    .with_context(|| format!("--max-body {v:?}: expected bytes"))?;
-            }
-            "--max-instances" => {
-                let v = value()?;
-                config.max_instances = v
-                    .parse()
-                    .with_context(|| format!("--max-instances {v:?}: expected a number"))?;
-            }
-            "--kv-budget" => {
-                let v = value()?;
-                let (label, size) = v
-                    .split_once('=')
-                    .with_context(|| format!("--kv-budget {v:?}: expected LABEL=SIZE"))?;
-                config.kv_budgets.retain(|(l, _)| l != label);
-                if size != "none" {
-                    let bytes = meridian_host::kv::parse_size(size)
-                        .filter(|b| *b > 0)
-                        .with_context(|| {
-                            format!("--kv-budget {v:?}: expected a size like 256MiB, or none")
-                        })?;
-                    config.kv_budgets.push((label.to_owned(), bytes));
-                }
-            }
-            "--post-response-timeout" => {
-                config.post_response_timeout = seconds(&flag, &value()?)?;
-            }
-            "--outbound-connect-timeout" => {
-                config.outbound_timeouts.connect = seconds(&flag, &value()?)?;
-            }
-            "--outbound-first-byte-timeout" => {
-                config.outbound_timeouts.first_byte = seconds(&flag, &value()?)?;
-            }
-            "--outbound-between-bytes-timeout" => {
-                config.outbound_timeouts.between_bytes = seconds(&flag, &value()?)?;
-            }
-            "--header-read-timeout" => config.header_read_timeout = seconds(&flag, &value()?)?,
-            "--idle-timeout" => config.idle_timeout = seconds(&flag, &value()?)?,
-            "--max-connections" => {
-                let v = value()?;
-                config.max_connections = v.parse().ok().filter(|n| *n > 0).with_context(|| {
-                    format!("--max-connections {v:?}: expected a positive number")
-                })?;
-            }
-            "--kv-max-value" => {
-                let v = value()?;
-                config.kv_max_value = v
-                    .parse()
-                    .with_context(|| format!("--kv-max-value {v:?}: expected bytes"))?;
-            }
-            other => bail!("unknown argument {other:?} (see --help)"),
-        }
+fn positive(v: &str) -> Result<usize, String> {
+    v.parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{v:?}: expected a positive number"))
+}
+
+/// `KEY=VALUE` (the value may contain `=`).
+fn key_value(v: &str) -> Result<(String, String), String> {
+    match v.split_once('=') {
+        Some((k, val)) if !k.is_empty() => Ok((k.to_owned(), val.to_owned())),
+        _ => Err(format!("{v:?}: expected KEY=VALUE")),
     }
-    if config.cache_dir.is_none()
-        && let Some(xdg) = std::env::var_os("XDG_CACHE_HOME")
-    {
-        config.cache_dir = Some(PathBuf::from(xdg).join("meridian"));
+}
+
+/// `LABEL=SIZE` or `LABEL=none`.
+fn budget(v: &str) -> Result<(String, Option<u64>), String> {
+    let (label, size) = v
+        .split_once('=')
+        .ok_or_else(|| format!("{v:?}: expected LABEL=SIZE"))?;
+    if size == "none" {
+        return Ok((label.to_owned(), None));
     }
-    Ok(Some(config))
+    let bytes = meridian_host::kv::parse_size(size)
+        .filter(|b| *b > 0)
+        .ok_or_else(|| format!("{v:?}: expected a size like 256MiB, or none"))?;
+    Ok((label.to_owned(), Some(bytes)))
+}
+
+impl Cli {
+    fn into_config(self) -> Result<Config> {
+        let mut config = Config::new(&self.manifest);
+        config.listen = self.listen;
+        config.state_dir = match self.state_dir {
+            Some(dir) => dir,
+            // Spin's default for local apps: `.spin` beside the manifest.
+            None => match self.manifest.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.join(".spin"),
+                _ => PathBuf::from(".spin"),
+            },
+        };
+        config.cache_dir = self.cache_dir.or_else(|| {
+            std::env::var_os("XDG_CACHE_HOME").map(|xdg| PathBuf::from(xdg).join("meridian"))
+        });
+        config.env = self.env;
+        config.runtime_config = self.runtime_config_file;
+        config.key_values = self.key_values;
+        config.sqlite_statements = self.sqlite;
+        config.follow = if self.quiet {
+            Follow::None
+        } else if self.follow.is_empty() {
+            Follow::All
+        } else {
+            Follow::Named(self.follow.into_iter().collect::<BTreeSet<_>>())
+        };
+        config.log_dir = self.log_dir;
+        config.memory_limit = self
+            .memory_limit
+            .checked_mul(1 << 20)
+            .context("--memory-limit is too large")?;
+        config.timeout = self.timeout;
+        config.max_body = self.max_body;
+        config.max_instances = self.max_instances;
+        config.kv_max_value = self.kv_max_value;
+        for (label, size) in self.kv_budgets {
+            config.kv_budgets.retain(|(l, _)| *l != label);
+            if let Some(bytes) = size {
+                config.kv_budgets.push((label, bytes));
+            }
+        }
+        config.post_response_timeout = self.post_response_timeout;
+        config.outbound_timeouts.connect = self.outbound_connect_timeout;
+        config.outbound_timeouts.first_byte = self.outbound_first_byte_timeout;
+        config.outbound_timeouts.between_bytes = self.outbound_between_bytes_timeout;
+        config.header_read_timeout = self.header_read_timeout;
+        config.idle_timeout = self.idle_timeout;
+        config.max_connections = self.max_connections;
+        if config.max_instances == 0 {
+            bail!("--max-instances must be positive");
+        }
+        Ok(config)
+    }
 }
 
 fn main() -> ExitCode {
@@ -164,12 +199,12 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let config = match parse_args(std::env::args().skip(1)) {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
+    let config = match Cli::try_parse() {
+        Ok(cli) => cli.into_config(),
+        Err(e) => e.exit(),
+    };
+    let config = match config {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e:#}");
             return ExitCode::from(2);
@@ -197,11 +232,13 @@ fn main() -> ExitCode {
 async fn run(config: Config) -> Result<()> {
     let mut host = meridian_host::start(config).await?;
     {
+        // The first line is what scripts wait for; then the routes, as `spin up` lists them.
         let mut out = std::io::stdout().lock();
         writeln!(
             out,
-            "meridian-host listening on http://{}",
-            host.local_addr()
+            "meridian-host listening on http://{}\n\n{}",
+            host.local_addr(),
+            host.startup_message()
         )?;
         out.flush()?;
     }
@@ -235,19 +272,16 @@ async fn wait_for_signal() {
 mod tests {
     use super::*;
 
-    fn args(s: &str) -> impl Iterator<Item = String> {
-        s.split_whitespace()
-            .map(str::to_owned)
-            .collect::<Vec<_>>()
-            .into_iter()
+    fn parse(s: &str) -> Result<Config> {
+        let args = std::iter::once("meridian-host").chain(s.split_whitespace());
+        Cli::try_parse_from(args)?.into_config()
     }
 
     #[test]
     fn parses_cli() -> Result<()> {
-        let c = parse_args(args(
+        let c = parse(
             "--manifest app/spin.toml --listen 127.0.0.1:0 --state-dir /tmp/s --cache-dir=/tmp/c --timeout 2",
-        ))?
-        .context("config")?;
+        )?;
         assert_eq!(c.manifest, PathBuf::from("app/spin.toml"));
         assert_eq!(c.listen.port(), 0);
         assert_eq!(c.state_dir, PathBuf::from("/tmp/s"));
@@ -257,12 +291,12 @@ mod tests {
             c.kv_budgets,
             vec![("cache".to_owned(), meridian_host::DEFAULT_CACHE_BUDGET)]
         );
-        let c = parse_args(args(
+        assert_eq!(c.follow, Follow::All);
+        let c = parse(
             "--kv-budget cache=1MiB --kv-budget sessions=512KiB --kv-budget=default=none \
              --post-response-timeout 0.5 --outbound-first-byte-timeout 2 --header-read-timeout 3 \
              --idle-timeout 4 --max-connections 9",
-        ))?
-        .context("config")?;
+        )?;
         assert_eq!(
             c.kv_budgets,
             vec![
@@ -276,14 +310,40 @@ mod tests {
         assert_eq!(c.header_read_timeout, Duration::from_secs(3));
         assert_eq!(c.idle_timeout, Duration::from_secs(4));
         assert_eq!(c.max_connections, 9);
-        let c = parse_args(args("--kv-budget cache=none"))?.context("config")?;
+        let c = parse("--kv-budget cache=none")?;
         assert!(c.kv_budgets.is_empty());
-        assert!(parse_args(args("--kv-budget cache")).is_err());
-        assert!(parse_args(args("--kv-budget cache=lots")).is_err());
-        assert!(parse_args(args("--idle-timeout 0")).is_err());
-        assert!(parse_args(args("--bogus")).is_err());
-        assert!(parse_args(args("--listen")).is_err());
-        assert!(parse_args(args("--help"))?.is_none());
+        assert!(parse("--kv-budget cache").is_err());
+        assert!(parse("--kv-budget cache=lots").is_err());
+        assert!(parse("--idle-timeout 0").is_err());
+        assert!(parse("--bogus").is_err());
+        assert!(parse("--listen").is_err());
+        assert!(parse("--max-connections 0").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn parses_spin_up_flags() -> Result<()> {
+        let c = parse(
+            "-f app/spin.toml -e A=1 --env B=x=y --key-value k=v --sqlite @m.sql:db \
+             --sqlite SELECT --runtime-config-file rc.toml --follow web --follow api -L logs",
+        )?;
+        assert_eq!(c.state_dir, PathBuf::from("app/.spin"));
+        assert_eq!(
+            c.env,
+            vec![("A".into(), "1".into()), ("B".into(), "x=y".into())]
+        );
+        assert_eq!(c.key_values, vec![("k".into(), "v".into())]);
+        assert_eq!(c.sqlite_statements, vec!["@m.sql:db", "SELECT"]);
+        assert_eq!(c.runtime_config, Some(PathBuf::from("rc.toml")));
+        assert_eq!(
+            c.follow,
+            Follow::Named(["api".to_owned(), "web".to_owned()].into())
+        );
+        assert_eq!(c.log_dir(), Some(PathBuf::from("logs")));
+        assert_eq!(parse("-q")?.follow, Follow::None);
+        assert_eq!(parse("")?.log_dir(), Some(PathBuf::from(".spin/logs")));
+        assert!(parse("--follow a -q").is_err());
+        assert!(parse("-e novalue").is_err());
         Ok(())
     }
 }

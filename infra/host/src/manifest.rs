@@ -60,9 +60,15 @@ pub struct RawComponent {
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
     #[serde(default)]
-    pub files: Vec<RawFile>,
+    pub files: Vec<FileMount>,
+    #[serde(default)]
+    pub exclude_files: Vec<String>,
+    #[serde(default)]
+    pub sqlite_databases: Vec<String>,
     #[serde(default)]
     pub environment: BTreeMap<String, String>,
+    #[serde(default)]
+    pub description: Option<String>,
     #[serde(default)]
     pub build: Option<RawBuild>,
 }
@@ -73,10 +79,12 @@ pub struct RawBuild {
     pub command: Option<toml::Value>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A `files` entry: a path or glob relative to the app directory, or a
+/// source placed at a destination (see [`crate::files`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
-pub enum RawFile {
-    Plain(String),
+pub enum FileMount {
+    Pattern(String),
     Mapped { source: String, destination: String },
 }
 
@@ -105,9 +113,11 @@ pub struct Component {
     pub key_value_stores: Vec<String>,
     /// Component variables, fully resolved.
     pub variables: HashMap<String, String>,
-    /// (host path, guest path) preopens.
-    pub files: Vec<(PathBuf, String)>,
+    pub files: Vec<FileMount>,
+    pub exclude_files: Vec<String>,
+    pub sqlite_databases: Vec<String>,
     pub environment: Vec<(String, String)>,
+    pub description: Option<String>,
     /// `[component.<id>.build] command`, for error messages.
     pub build_command: Option<String>,
 }
@@ -182,28 +192,10 @@ pub fn parse(text: &str, dir: &Path, env: &VariableEnv) -> Result<App> {
                 bail!("component {id}: empty key_value_stores label");
             }
         }
-        let mut files = Vec::new();
-        for f in &c.files {
-            let (src, dst) = match f {
-                RawFile::Plain(s) => (s.clone(), format!("/{}", s.trim_start_matches("./"))),
-                RawFile::Mapped {
-                    source,
-                    destination,
-                } => (source.clone(), destination.clone()),
-            };
-            if src.contains('*') {
-                bail!(
-                    "component {id}: file glob patterns ({src:?}) are not supported by this host"
-                );
+        for label in &c.sqlite_databases {
+            if label.is_empty() {
+                bail!("component {id}: empty sqlite_databases label");
             }
-            let host = dir.join(&src);
-            if !host.exists() {
-                bail!(
-                    "component {id}: file source {} does not exist",
-                    host.display()
-                );
-            }
-            files.push((host, dst));
         }
         index.insert(id.clone(), components.len());
         components.push(Component {
@@ -212,7 +204,10 @@ pub fn parse(text: &str, dir: &Path, env: &VariableEnv) -> Result<App> {
             allowed_outbound_hosts: allowed,
             key_value_stores: c.key_value_stores.clone(),
             variables,
-            files,
+            files: c.files.clone(),
+            exclude_files: c.exclude_files.clone(),
+            sqlite_databases: c.sqlite_databases.clone(),
+            description: c.description.clone(),
             environment: c
                 .environment
                 .iter()

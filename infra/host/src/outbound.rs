@@ -1,8 +1,12 @@
 //! `allowed_outbound_hosts` in Spin syntax: `scheme://host[:port]` where the
-//! scheme, host and port may be `*`, and the host may be `*.example.com`.
-//! Without a port, the scheme's default port applies (80 for http, 443 for https).
+//! scheme, host and port may be `*`, the host may be `*.example.com` or an IP
+//! network (`10.0.0.0/8`), and the port a half-open range (`8000..8080`).
+//! Without a port, the scheme's well-known port applies (http 80, https 443,
+//! redis 6379, ...). `tcp://` and `udp://` entries govern `wasi:sockets`.
 
 use std::time::Duration;
+
+use std::net::{IpAddr, SocketAddr};
 
 use anyhow::{Result, bail};
 
@@ -51,14 +55,15 @@ enum Part {
     Exact(String),
     /// `*.suffix`: any subdomain of suffix.
     Subdomain(String),
+    /// An IP network (`10.0.0.0/8`); it matches IP hosts only.
+    Cidr(IpAddr, u8),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Port {
     Any,
-    Exact(u16),
-    /// No port written: the scheme's default.
-    Default,
+    /// Ports and half-open ranges (`8000..8080`, as Spin writes them).
+    List(Vec<std::ops::Range<u32>>),
 }
 
 #[derive(Debug, Clone)]
@@ -70,32 +75,35 @@ pub struct AllowedHost {
 
 impl AllowedHost {
     pub fn parse(text: &str) -> Result<Self> {
+        let text = text.trim();
         let Some((scheme, rest)) = text.split_once("://") else {
             bail!(
-                "{text:?} is not of the form scheme://host[:port] (for example \"https://example.com\" or \"http://*:*\")"
+                "{text:?} is not of the form scheme://host[:port] (for example \"https://example.com\", \"tcp://10.0.0.1:5000..5010\" or \"*://*:*\")"
             );
         };
-        let rest = rest.trim_end_matches('/');
-        if rest.contains('/') {
-            bail!("{text:?}: paths are not allowed in allowed_outbound_hosts");
-        }
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
         let scheme = match scheme {
             "*" => Part::Any,
-            s if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '+') => {
+            s if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphabetic()) => {
                 Part::Exact(s.to_ascii_lowercase())
             }
-            _ => bail!("{text:?}: invalid scheme"),
+            _ => bail!("{text:?}: invalid scheme (letters only, or '*')"),
         };
-        let (host, port) = match rest.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') || rest.starts_with('[') => (h, Some(p)),
-            _ => (rest, None),
-        };
+        let (host, port) = split_host_port(rest);
+        if host.contains('/') && parse_cidr(host).is_none() {
+            bail!("{text:?}: paths are not allowed in allowed_outbound_hosts");
+        }
         if host.is_empty() {
             bail!("{text:?}: missing host");
         }
         let host = if host == "*" {
             Part::Any
+        } else if let Some((ip, bits)) = parse_cidr(host) {
+            Part::Cidr(ip, bits)
         } else if let Some(suffix) = host.strip_prefix("*.") {
+            if suffix.contains('*') {
+                bail!("{text:?}: '*' is only allowed as the whole host or as '*.domain'");
+            }
             Part::Subdomain(suffix.to_ascii_lowercase())
         } else if host.contains('*') {
             bail!("{text:?}: '*' is only allowed as the whole host or as '*.domain'");
@@ -103,12 +111,21 @@ impl AllowedHost {
             Part::Exact(host.trim_matches(['[', ']']).to_ascii_lowercase())
         };
         let port = match port {
-            None => Port::Default,
+            None => {
+                let Part::Exact(s) = &scheme else {
+                    bail!("{text:?}: a port is required when the scheme is '*'");
+                };
+                let Some(p) = default_port(s) else {
+                    bail!(
+                        "{text:?}: no port was given and the scheme {s:?} has no default port"
+                    );
+                };
+                Port::List(vec![u32::from(p)..u32::from(p) + 1])
+            }
             Some("*") => Port::Any,
-            Some(p) => match p.parse::<u16>() {
-                Ok(p) => Port::Exact(p),
-                Err(_) => bail!("{text:?}: invalid port {p:?} (port ranges are not supported)"),
-            },
+            Some(p) => Port::List(vec![parse_port(p).map_err(|why| {
+                anyhow::anyhow!("{text:?}: invalid port {p:?}: {why}")
+            })?]),
         };
         Ok(Self { scheme, host, port })
     }
@@ -117,34 +134,100 @@ impl AllowedHost {
         let scheme_ok = match &self.scheme {
             Part::Any => true,
             Part::Exact(s) => s.eq_ignore_ascii_case(scheme),
-            Part::Subdomain(_) => false,
+            Part::Subdomain(_) | Part::Cidr(..) => false,
         };
         let host = host.trim_matches(['[', ']']);
         let host_ok = match &self.host {
             Part::Any => true,
-            Part::Exact(h) => h.eq_ignore_ascii_case(host),
+            Part::Exact(h) => match (h.parse::<IpAddr>(), host.parse::<IpAddr>()) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => h.eq_ignore_ascii_case(host),
+            },
             Part::Subdomain(suffix) => {
-                host.len() > suffix.len() + 1
+                host.parse::<IpAddr>().is_err()
+                    && host.len() > suffix.len() + 1
                     && host[host.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
                     && host.as_bytes()[host.len() - suffix.len() - 1] == b'.'
             }
+            Part::Cidr(net, bits) => host
+                .parse::<IpAddr>()
+                .is_ok_and(|ip| in_network(ip, *net, *bits)),
         };
-        let port_ok = match self.port {
+        let port_ok = match &self.port {
             Port::Any => true,
-            Port::Exact(p) => p == port,
-            Port::Default => default_port(scheme) == Some(port),
+            Port::List(ranges) => ranges.iter().any(|r| r.contains(&u32::from(port))),
         };
         scheme_ok && host_ok && port_ok
     }
 }
 
+/// `host[:port]`, where an IPv6 host is bracketed and a CIDR host has a `/`.
+fn split_host_port(rest: &str) -> (&str, Option<&str>) {
+    if rest.starts_with('[') {
+        return match rest.find(']') {
+            Some(end) => match rest[end + 1..].strip_prefix(':') {
+                Some(port) => (&rest[..=end], Some(port)),
+                None => (rest, None),
+            },
+            None => (rest, None),
+        };
+    }
+    // A bare IPv6 address or network has several colons and no port.
+    if rest.matches(':').count() > 1 {
+        return (rest, None);
+    }
+    match rest.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (rest, None),
+    }
+}
+
+/// A port (`443`) or Spin's half-open range (`8000..8080`).
+fn parse_port(p: &str) -> Result<std::ops::Range<u32>, &'static str> {
+    let num = |s: &str| s.parse::<u16>().map(u32::from).map_err(|_| "not a port number");
+    match p.split_once("..") {
+        Some((a, b)) => {
+            let (a, b) = (num(a)?, num(b)?);
+            if a >= b {
+                return Err("empty range (the end is exclusive: 8000..8080)");
+            }
+            Ok(a..b)
+        }
+        None => num(p).map(|n| n..n + 1),
+    }
+}
+
+fn parse_cidr(host: &str) -> Option<(IpAddr, u8)> {
+    let (ip, bits) = host.split_once('/')?;
+    let ip: IpAddr = ip.trim_matches(['[', ']']).parse().ok()?;
+    let bits: u8 = bits.parse().ok()?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    (bits <= max).then_some((ip, bits))
+}
+
+fn in_network(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
+    let (ip, net, width) = match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => (u128::from(u32::from(a)), u128::from(u32::from(b)), 32),
+        (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+        _ => return false,
+    };
+    if bits == 0 {
+        return true;
+    }
+    let shift = width - u32::from(bits);
+    (ip >> shift) == (net >> shift)
+}
+
+/// Spin's well-known ports, used when an allowed host or a URL has none.
 pub fn default_port(scheme: &str) -> Option<u16> {
-    if scheme.eq_ignore_ascii_case("http") {
-        Some(80)
-    } else if scheme.eq_ignore_ascii_case("https") {
-        Some(443)
-    } else {
-        None
+    match scheme.to_ascii_lowercase().as_str() {
+        "http" => Some(80),
+        "https" => Some(443),
+        "redis" => Some(6379),
+        "postgres" => Some(5432),
+        "mysql" => Some(3306),
+        "mqtt" => Some(1883),
+        _ => None,
     }
 }
 
@@ -182,6 +265,14 @@ impl OutboundPolicy {
         } else {
             Err("not in allowed_outbound_hosts")
         }
+    }
+
+    /// A `wasi:sockets` connection (`scheme` `tcp` or `udp`) to `addr`, as Spin
+    /// checks it: against the IP address the guest resolved, never a name.
+    pub fn allows_socket(&self, scheme: &str, addr: SocketAddr) -> bool {
+        self.allowed
+            .iter()
+            .any(|a| a.allows(scheme, &addr.ip().to_string(), addr.port()))
     }
 }
 
@@ -255,5 +346,26 @@ mod tests {
         assert!(AllowedHost::parse("https://example.com/path").is_err());
         assert!(AllowedHost::parse("https://ex*ample.com").is_err());
         assert!(AllowedHost::parse("https://example.com:80-90").is_err());
+        assert!(AllowedHost::parse("https://example.com:90..80").is_err());
+        assert!(AllowedHost::parse("*://example.com").is_err());
+        assert!(AllowedHost::parse("tcp://example.com").is_err());
+    }
+
+    #[test]
+    fn ranges_networks_and_sockets() {
+        assert!(allows("http://127.0.0.1:8000..8080", "http://127.0.0.1:8079/"));
+        assert!(!allows("http://127.0.0.1:8000..8080", "http://127.0.0.1:8080/"));
+        assert!(allows("redis://cache", "redis://cache/0"));
+        assert!(!allows("redis://cache", "redis://cache:6380"));
+        let p = OutboundPolicy::new(&["tcp://10.0.0.0/8:5432".to_owned(), "*://[::1]:7".to_owned()])
+            .expect("valid");
+        assert!(p.allows_socket("tcp", "10.1.2.3:5432".parse().expect("addr")));
+        assert!(!p.allows_socket("tcp", "11.1.2.3:5432".parse().expect("addr")));
+        assert!(!p.allows_socket("tcp", "10.1.2.3:5433".parse().expect("addr")));
+        assert!(!p.allows_socket("udp", "10.1.2.3:5432".parse().expect("addr")));
+        assert!(p.allows_socket("udp", "[::1]:7".parse().expect("addr")));
+        let any = OutboundPolicy::new(&["tcp://*:*".to_owned()]).expect("valid");
+        assert!(any.allows_socket("tcp", "192.0.2.1:1".parse().expect("addr")));
+        assert!(!any.allows_socket("udp", "192.0.2.1:1".parse().expect("addr")));
     }
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
-use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -20,6 +20,7 @@ use tokio::sync::{Semaphore, oneshot, watch};
 use tokio::task::JoinSet;
 use wasmtime::component::Linker;
 use wasmtime::{Engine, Store, StoreLimitsBuilder, Trap, UpdateDeadline};
+use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
@@ -29,22 +30,26 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use crate::Config;
 use crate::cache_stats::{self, CacheStats};
 use crate::engine::{self, EPOCH_TICK, Origin};
-use crate::kv::{KvDb, KvOptions};
 use crate::outbound::OutboundPolicy;
+use crate::runtime_config::RuntimeConfig;
+use crate::stdio::{ComponentOutput, Follow};
+use crate::stores;
+use crate::request_headers::{self, SpinRequest};
 use crate::router::Router;
 use crate::state::{self, ComponentCtx, State};
 
 struct LoadedComponent {
     pre: ProxyPre<State>,
     ctx: Arc<ComponentCtx>,
-    files: Vec<(PathBuf, String)>,
+    /// The component's `files`, laid out; seen read-only at `/`.
+    files_root: Option<PathBuf>,
+    stdout: ComponentOutput,
+    stderr: ComponentOutput,
     environment: Vec<(String, String)>,
 }
 
 struct TriggerInfo {
     component: usize,
-    raw_route: HeaderValue,
-    component_route: HeaderValue,
 }
 
 struct Shared {
@@ -56,7 +61,6 @@ struct Shared {
     timeout: Duration,
     post_response_timeout: Duration,
     max_body: usize,
-    listen: SocketAddr,
     cache_stats: Arc<CacheStats>,
     limits: ConnLimits,
     /// Held by `Shared` and by every running guest task; the epoch ticker runs
@@ -70,6 +74,16 @@ pub struct RunningHost {
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
     origins: Vec<(String, Origin)>,
+    routes: Vec<ServedRoute>,
+}
+
+/// A route as `spin up` lists it at start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedRoute {
+    pub component: String,
+    /// The route without `/...`, then ` (wildcard)` when it had one.
+    pub shown: String,
+    pub description: Option<String>,
 }
 
 impl RunningHost {
@@ -80,6 +94,19 @@ impl RunningHost {
     /// How each component was obtained at start (compiled or from the cache).
     pub fn origins(&self) -> &[(String, Origin)] {
         &self.origins
+    }
+
+    /// What `spin up` prints at start: the base URL, then every route.
+    pub fn startup_message(&self) -> String {
+        let base = format!("http://{}", self.addr);
+        let mut out = format!("Serving {base}\nAvailable Routes:\n");
+        for r in &self.routes {
+            out.push_str(&format!("  {}: {base}{}\n", r.component, r.shown));
+            if let Some(d) = &r.description {
+                out.push_str(&format!("    {d}\n"));
+            }
+        }
+        out
     }
 
     /// Resolves when the server has stopped (after a shutdown request).
@@ -105,6 +132,43 @@ impl Drop for RunningHost {
     }
 }
 
+/// `wasi:sockets` as Spin gates it: a TCP connection (or UDP peer) only to an
+/// address `allowed_outbound_hosts` allows with scheme `tcp` (`udp`), checked
+/// against the IP the guest connects to. No listening sockets; binds only the
+/// implicit, unspecified one a connect makes.
+fn gate_sockets(wasi: &mut WasiCtxBuilder, policy: Arc<OutboundPolicy>) {
+    wasi.allow_tcp(true)
+        .allow_udp(true)
+        .allow_ip_name_lookup(true)
+        .socket_addr_check(move |addr, used| {
+            let allowed = match used {
+                SocketAddrUse::TcpConnect => policy.allows_socket("tcp", addr),
+                SocketAddrUse::UdpSend | SocketAddrUse::UdpReceive => {
+                    policy.allows_socket("udp", addr)
+                }
+                SocketAddrUse::TcpBind | SocketAddrUse::UdpBind => {
+                    addr.ip().is_unspecified() && addr.port() == 0
+                }
+                SocketAddrUse::TcpListen | SocketAddrUse::TcpAccept => false,
+            };
+            Box::pin(async move { allowed })
+        });
+}
+
+/// The message for a component that imports an interface this host lacks:
+/// the interface by name (wasmtime's error quotes it), then wasmtime's words.
+fn refuse_imports(id: &str, e: wasmtime::Error) -> anyhow::Error {
+    let detail = format!("{e:#}");
+    match detail.split('`').nth(1) {
+        Some(named) => anyhow::anyhow!(
+            "component {id} imports {named}, which meridian-host does not provide"
+        ),
+        None => anyhow::anyhow!(
+            "component {id} imports something meridian-host does not provide: {detail}"
+        ),
+    }
+}
+
 /// Load the manifest, compile (or load cached) components, bind, and serve.
 pub async fn start(config: Config) -> Result<RunningHost> {
     let app = crate::manifest::load(&config.manifest, &config.variable_env)?;
@@ -120,15 +184,26 @@ pub async fn start(config: Config) -> Result<RunningHost> {
         .context("linking wasi:http")?;
     state::add_to_linker(&mut linker).context("linking Spin interfaces")?;
 
-    let kv = {
-        let path = config.state_dir.join("kv.redb");
-        let options = KvOptions {
-            max_value: Some(config.kv_max_value),
-            budgets: config.kv_budgets.clone(),
-            write_hook: config.kv_write_hook.clone(),
-        };
-        tokio::task::spawn_blocking(move || KvDb::open_with(&path, &options)).await??
+    let runtime = match &config.runtime_config {
+        Some(path) => crate::runtime_config::load(path)?,
+        None => RuntimeConfig::default(),
     };
+    let kv = Arc::new(stores::open_kv_stores(&config, &runtime).await?);
+    let sqlite = stores::open_sqlite(&config, &runtime, &app)?;
+    let follow_unknown: Vec<&String> = match &config.follow {
+        Follow::Named(ids) => ids
+            .iter()
+            .filter(|id| !app.components.iter().any(|c| &c.id == *id))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !follow_unknown.is_empty() {
+        let known: Vec<&str> = app.components.iter().map(|c| c.id.as_str()).collect();
+        anyhow::bail!(
+            "--follow names components the application does not have: {follow_unknown:?} (it has: {known:?})"
+        );
+    }
+    let log_dir = config.log_dir();
 
     let mut components = Vec::with_capacity(app.components.len());
     let mut origins = Vec::with_capacity(app.components.len());
@@ -146,13 +221,7 @@ pub async fn start(config: Config) -> Result<RunningHost> {
         .await??;
         let pre = linker
             .instantiate_pre(&component)
-            .map_err(anyhow::Error::from)
-            .with_context(|| {
-                format!(
-                    "component {}: it imports something this host does not provide",
-                    c.id
-                )
-            })?;
+            .map_err(|e| refuse_imports(&c.id, e))?;
         let pre = ProxyPre::new(pre)
             .map_err(anyhow::Error::from)
             .with_context(|| {
@@ -169,36 +238,66 @@ pub async fn start(config: Config) -> Result<RunningHost> {
                 .map(|l| Arc::<str>::from(l.as_str()))
                 .collect(),
             variables: c.variables.clone(),
-            outbound: OutboundPolicy::new(&c.allowed_outbound_hosts)?,
+            outbound: Arc::new(OutboundPolicy::new(&c.allowed_outbound_hosts)?),
             outbound_timeouts: config.outbound_timeouts,
             kv: kv.clone(),
+            sqlite_labels: c.sqlite_databases.clone(),
+            sqlite: sqlite.clone(),
         });
+        let files_root = if c.files.is_empty() {
+            None
+        } else {
+            let root = config.state_dir.join("files").join(&c.id);
+            let (app_dir, mounts, excludes, at) =
+                (app.dir.clone(), c.files.clone(), c.exclude_files.clone(), root.clone());
+            tokio::task::spawn_blocking(move || {
+                crate::files::assemble(&app_dir, &mounts, &excludes, &at)
+            })
+            .await?
+            .with_context(|| format!("component {}: files", c.id))?;
+            Some(root)
+        };
+        let mut environment = c.environment.clone();
+        for (k, v) in &config.env {
+            environment.retain(|(name, _)| name != k);
+            environment.push((k.clone(), v.clone()));
+        }
+        let follow = config.follow.follows(&c.id);
+        let output = |stream: &str| {
+            ComponentOutput::open(log_dir.as_deref(), &c.id, stream, follow).with_context(|| {
+                format!("component {}: opening its {stream} log", c.id)
+            })
+        };
         origins.push((c.id.clone(), origin));
         components.push(LoadedComponent {
             pre,
             ctx,
-            files: c.files.clone(),
-            environment: c.environment.clone(),
+            files_root,
+            stdout: output("stdout")?,
+            stderr: output("stderr")?,
+            environment,
         });
     }
 
     let mut router = Router::new();
     let mut triggers = Vec::with_capacity(app.triggers.len());
+    let mut routes = Vec::with_capacity(app.triggers.len());
     for (i, t) in app.triggers.iter().enumerate() {
         router
             .add(&t.route, i)
             .with_context(|| format!("trigger route {:?}", t.route))?;
-        let route = router
-            .routes()
-            .iter()
-            .find(|r| r.target == i)
-            .context("route just added")?;
         triggers.push(TriggerInfo {
             component: t.component,
-            raw_route: HeaderValue::from_str(&t.route)
-                .with_context(|| format!("route {:?} is not a valid header value", t.route))?,
-            component_route: HeaderValue::from_str(&route.component_route)
-                .with_context(|| format!("route {:?} is not a valid header value", t.route))?,
+        });
+        let component = &app.components[t.component];
+        let route = t.route.trim_end_matches('/');
+        routes.push(ServedRoute {
+            component: component.id.clone(),
+            shown: match route.strip_suffix("/...") {
+                Some(prefix) => format!("{prefix} (wildcard)"),
+                None => route.to_owned(),
+            },
+            description: component.description.clone(),
         });
     }
 
@@ -222,7 +321,6 @@ pub async fn start(config: Config) -> Result<RunningHost> {
             idle: config.idle_timeout,
             connections: Arc::new(Semaphore::new(config.max_connections)),
         },
-        listen: addr,
         alive: Arc::new(()),
     });
 
@@ -249,6 +347,7 @@ pub async fn start(config: Config) -> Result<RunningHost> {
         shutdown: shutdown_tx,
         task,
         origins,
+        routes,
     })
 }
 
@@ -558,28 +657,6 @@ fn error_id() -> String {
     )
 }
 
-static SPIN_FULL_URL: HeaderName = HeaderName::from_static("spin-full-url");
-static SPIN_PATH_INFO: HeaderName = HeaderName::from_static("spin-path-info");
-static SPIN_MATCHED_ROUTE: HeaderName = HeaderName::from_static("spin-matched-route");
-static SPIN_BASE_PATH: HeaderName = HeaderName::from_static("spin-base-path");
-static SPIN_RAW_COMPONENT_ROUTE: HeaderName = HeaderName::from_static("spin-raw-component-route");
-static SPIN_COMPONENT_ROUTE: HeaderName = HeaderName::from_static("spin-component-route");
-static SPIN_CLIENT_ADDR: HeaderName = HeaderName::from_static("spin-client-addr");
-
-/// `spin-*` request headers are the host's to set: a client's own (any case;
-/// `HeaderName`s are lowercase) would otherwise reach the component as if the
-/// host had set them (a forged `spin-client-addr`, an extra `spin-path-match-*`).
-fn strip_spin_headers(headers: &mut http::HeaderMap) {
-    let forged: Vec<HeaderName> = headers
-        .keys()
-        .filter(|name| name.as_str().starts_with("spin-"))
-        .cloned()
-        .collect();
-    for name in forged {
-        headers.remove(&name);
-    }
-}
-
 async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
@@ -603,7 +680,7 @@ async fn handle(
         );
     }
 
-    let path = req.uri().path();
+    let path = req.uri().path().to_owned();
     if path == cache_stats::PATH {
         let mut response = Response::new(full_body(shared.cache_stats.render().into_bytes()));
         response.headers_mut().insert(
@@ -612,7 +689,7 @@ async fn handle(
         );
         return response;
     }
-    let Some(m) = shared.router.find(path) else {
+    let Some(m) = shared.router.find(&path) else {
         return error_response(
             StatusCode::NOT_FOUND,
             "not-found",
@@ -622,57 +699,40 @@ async fn handle(
     let trigger = &shared.triggers[m.route.target];
     let component = &shared.components[trigger.component];
 
-    // Spin's request headers.
-    let host = req
-        .headers()
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .unwrap_or_else(|| shared.listen.to_string());
+    // Spin's request: authority from `Host`, Spin's headers, no client `spin-*`.
+    let authority = match request_headers::authority(req.uri(), req.headers()) {
+        Ok(a) => a,
+        Err(e) => return error_response(StatusCode::BAD_REQUEST, "bad-host", &e.to_string()),
+    };
     let path_and_query = req
         .uri()
         .path_and_query()
         .map(|p| p.as_str())
-        .unwrap_or("/");
-    let full_url = format!("http://{host}{path_and_query}");
-    let path_info = HeaderValue::from_str(m.path_info).ok();
-    let params: Vec<(HeaderName, HeaderValue)> = m
-        .params
-        .iter()
-        .filter_map(|(name, value)| {
-            let name = HeaderName::from_bytes(format!("spin-path-match-{name}").as_bytes()).ok()?;
-            Some((name, HeaderValue::from_str(value).ok()?))
-        })
-        .collect();
-
+        .unwrap_or("/")
+        .to_owned();
     let (mut parts, body) = req.into_parts();
+    SpinRequest {
+        scheme: "http",
+        authority: &authority,
+        path_and_query: &path_and_query,
+        route: &m,
+        client: peer,
+    }
+    .apply(&mut parts.headers);
+    // The component sees an absolute URI: scheme and authority as the client addressed it.
+    match http::Uri::builder()
+        .scheme("http")
+        .authority(authority.as_str())
+        .path_and_query(path_and_query.as_str())
+        .build()
     {
-        let h = &mut parts.headers;
-        strip_spin_headers(h);
-        if let Ok(v) = HeaderValue::from_str(&full_url) {
-            h.insert(SPIN_FULL_URL.clone(), v);
-        }
-        h.insert(
-            SPIN_PATH_INFO.clone(),
-            path_info.unwrap_or(HeaderValue::from_static("")),
-        );
-        h.insert(SPIN_MATCHED_ROUTE.clone(), trigger.raw_route.clone());
-        h.insert(SPIN_BASE_PATH.clone(), HeaderValue::from_static("/"));
-        h.insert(SPIN_RAW_COMPONENT_ROUTE.clone(), trigger.raw_route.clone());
-        h.insert(
-            SPIN_COMPONENT_ROUTE.clone(),
-            trigger.component_route.clone(),
-        );
-        if let Ok(v) = HeaderValue::from_str(&peer.to_string()) {
-            h.insert(SPIN_CLIENT_ADDR.clone(), v);
-        }
-        for (name, value) in params {
-            h.insert(name, value);
-        }
-        if !h.contains_key(http::header::HOST)
-            && let Ok(v) = HeaderValue::from_str(&host)
-        {
-            h.insert(http::header::HOST, v);
+        Ok(uri) => parts.uri = uri,
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "bad-request-target",
+                &format!("the request target is not a valid URI: {e}"),
+            );
         }
     }
 
@@ -781,30 +841,20 @@ where
 {
     let started = Instant::now();
     let mut wasi = WasiCtxBuilder::new();
-    wasi.inherit_stdout().inherit_stderr();
+    wasi.stdout(component.stdout.clone())
+        .stderr(component.stderr.clone());
     for (k, v) in &component.environment {
         wasi.env(k, v);
     }
-    for (host, guest) in &component.files {
-        let (host_dir, guest_dir) = if host.is_dir() {
-            (host.clone(), guest.clone())
-        } else {
-            // A single file: expose its directory at the destination's directory.
-            let dir = host.parent().map(PathBuf::from).unwrap_or_default();
-            let g = guest
-                .rsplit_once('/')
-                .map(|(d, _)| if d.is_empty() { "/" } else { d })
-                .unwrap_or("/")
-                .to_owned();
-            (dir, g)
-        };
-        if let Err(e) = wasi.preopened_dir(&host_dir, &guest_dir, FsPerms::ReadOnly) {
-            return Err(Failure::Trapped(format!(
-                "preopening {}: {e}",
-                host_dir.display()
-            )));
-        }
+    if let Some(root) = &component.files_root
+        && let Err(e) = wasi.preopened_dir(root, "/", FsPerms::ReadOnly)
+    {
+        return Err(Failure::Trapped(format!(
+            "preopening {}: {e}",
+            root.display()
+        )));
     }
+    gate_sockets(&mut wasi, component.ctx.outbound.clone());
     let limits = StoreLimitsBuilder::new()
         .memory_size(shared.memory_limit)
         .trap_on_grow_failure(true)

@@ -1,6 +1,6 @@
 //! Per-request store state and the host side of the Spin / WASI interfaces
 //! that wasmtime-wasi does not provide: key-value, variables, config, and the
-//! outbound-HTTP policy hook.
+//! outbound-HTTP policy hook (SQLite and Redis live in their own modules).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpVi
 
 use crate::kv::{KvDb, KvResult};
 use crate::outbound::{OutboundPolicy, OutboundTimeouts};
+use crate::sqlite::SqliteDbs;
 
 pub mod bindings {
     wasmtime::component::bindgen!({
@@ -24,6 +25,9 @@ pub mod bindings {
             "fermyon:spin/key-value.store": crate::state::SpinStore,
             "wasi:keyvalue/store.bucket": crate::state::Bucket,
             "wasi:keyvalue/atomics.cas": crate::state::Cas,
+            "fermyon:spin/sqlite.connection": crate::sqlite_host::SqliteConnection,
+            "spin:sqlite/sqlite.connection": crate::sqlite_host::SqliteConnection,
+            "fermyon:spin/redis.connection": crate::outbound_redis::RedisConnection,
         },
     });
 }
@@ -54,9 +58,31 @@ pub struct ComponentCtx {
     pub id: String,
     pub kv_labels: Vec<Arc<str>>,
     pub variables: HashMap<String, String>,
-    pub outbound: OutboundPolicy,
+    pub outbound: Arc<OutboundPolicy>,
     pub outbound_timeouts: OutboundTimeouts,
-    pub kv: KvDb,
+    pub kv: Arc<KvStores>,
+    /// The SQLite labels in `sqlite_databases`.
+    pub sqlite_labels: Vec<String>,
+    pub sqlite: SqliteDbs,
+}
+
+/// The key-value stores by label: labels the runtime config gives a file of
+/// their own, and the default file (`<state-dir>/kv.redb`) for all others.
+pub struct KvStores {
+    pub default: KvDb,
+    pub files: HashMap<String, KvDb>,
+}
+
+impl KvStores {
+    pub fn for_label(&self, label: &str) -> &KvDb {
+        self.files.get(label).unwrap_or(&self.default)
+    }
+}
+
+impl ComponentCtx {
+    fn kv_for(&self, label: &str) -> &KvDb {
+        self.kv.for_label(label)
+    }
 }
 
 /// The outbound HTTP hook: checks `allowed_outbound_hosts` before sending.
@@ -197,7 +223,7 @@ impl key_value::HostStore for State {
     ) -> Result<Option<Vec<u8>>, key_value::Error> {
         let label = self.spin_label(&store)?;
         self.ctx
-            .kv
+            .kv_for(&label)
             .get(&label, &key)
             .map_err(|e| key_value::Error::Other(other(e)))
     }
@@ -209,7 +235,7 @@ impl key_value::HostStore for State {
         value: Vec<u8>,
     ) -> Result<(), key_value::Error> {
         let label = self.spin_label(&store)?;
-        blocking(&self.ctx.kv, move |kv| kv.set(&label, &key, &value))
+        blocking(self.ctx.kv_for(&label), move |kv| kv.set(&label, &key, &value))
             .await
             .map_err(key_value::Error::Other)
     }
@@ -220,7 +246,7 @@ impl key_value::HostStore for State {
         key: String,
     ) -> Result<(), key_value::Error> {
         let label = self.spin_label(&store)?;
-        blocking(&self.ctx.kv, move |kv| kv.delete(&label, &key))
+        blocking(self.ctx.kv_for(&label), move |kv| kv.delete(&label, &key))
             .await
             .map_err(key_value::Error::Other)
     }
@@ -232,7 +258,7 @@ impl key_value::HostStore for State {
     ) -> Result<bool, key_value::Error> {
         let label = self.spin_label(&store)?;
         self.ctx
-            .kv
+            .kv_for(&label)
             .exists(&label, &key)
             .map_err(|e| key_value::Error::Other(other(e)))
     }
@@ -243,7 +269,7 @@ impl key_value::HostStore for State {
     ) -> Result<Vec<String>, key_value::Error> {
         let label = self.spin_label(&store)?;
         // A full scan: off the workers too.
-        blocking(&self.ctx.kv, move |kv| kv.keys(&label))
+        blocking(self.ctx.kv_for(&label), move |kv| kv.keys(&label))
             .await
             .map_err(key_value::Error::Other)
     }
@@ -327,7 +353,7 @@ impl wkv::HostBucket for State {
     ) -> Result<Option<Vec<u8>>, wkv::Error> {
         let label = self.bucket_label(&bucket)?;
         self.ctx
-            .kv
+            .kv_for(&label)
             .get(&label, &key)
             .map_err(|e| wkv::Error::Other(other(e)))
     }
@@ -339,14 +365,14 @@ impl wkv::HostBucket for State {
         value: Vec<u8>,
     ) -> Result<(), wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        blocking(&self.ctx.kv, move |kv| kv.set(&label, &key, &value))
+        blocking(self.ctx.kv_for(&label), move |kv| kv.set(&label, &key, &value))
             .await
             .map_err(wkv::Error::Other)
     }
 
     async fn delete(&mut self, bucket: Resource<Bucket>, key: String) -> Result<(), wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        blocking(&self.ctx.kv, move |kv| kv.delete(&label, &key))
+        blocking(self.ctx.kv_for(&label), move |kv| kv.delete(&label, &key))
             .await
             .map_err(wkv::Error::Other)
     }
@@ -354,7 +380,7 @@ impl wkv::HostBucket for State {
     async fn exists(&mut self, bucket: Resource<Bucket>, key: String) -> Result<bool, wkv::Error> {
         let label = self.bucket_label(&bucket)?;
         self.ctx
-            .kv
+            .kv_for(&label)
             .exists(&label, &key)
             .map_err(|e| wkv::Error::Other(other(e)))
     }
@@ -365,7 +391,7 @@ impl wkv::HostBucket for State {
         cursor: Option<String>,
     ) -> Result<wkv::KeyResponse, wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        let keys = blocking(&self.ctx.kv, move |kv| kv.keys(&label))
+        let keys = blocking(self.ctx.kv_for(&label), move |kv| kv.keys(&label))
             .await
             .map_err(wkv::Error::Other)?;
         // One page holds everything; a cursor (from a previous page) resumes after that key.
@@ -390,7 +416,7 @@ impl atomics::Host for State {
         delta: i64,
     ) -> Result<i64, wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        blocking(&self.ctx.kv, move |kv| kv.increment(&label, &key, delta))
+        blocking(self.ctx.kv_for(&label), move |kv| kv.increment(&label, &key, delta))
             .await
             .map_err(wkv::Error::Other)
     }
@@ -401,7 +427,7 @@ impl atomics::Host for State {
             .delete(cas)
             .map_err(|e| atomics::CasError::StoreError(wkv::Error::Other(other(e))))?;
         let (label, key, expected) = (c.label.clone(), c.key.clone(), c.current.clone());
-        let swapped = blocking(&self.ctx.kv, move |kv| {
+        let swapped = blocking(self.ctx.kv_for(&label), move |kv| {
             kv.swap_if(&label, &key, expected.as_deref(), &value)
         })
         .await
@@ -411,7 +437,7 @@ impl atomics::Host for State {
         }
         let current = self
             .ctx
-            .kv
+            .kv_for(&c.label)
             .get(&c.label, &c.key)
             .map_err(|e| atomics::CasError::StoreError(wkv::Error::Other(other(e))))?;
         let fresh = self
@@ -435,7 +461,7 @@ impl atomics::HostCas for State {
         let label = self.bucket_label(&bucket)?;
         let current = self
             .ctx
-            .kv
+            .kv_for(&label)
             .get(&label, &key)
             .map_err(|e| wkv::Error::Other(other(e)))?;
         self.table
@@ -471,7 +497,7 @@ impl batch::Host for State {
             .map(|k| {
                 let v = self
                     .ctx
-                    .kv
+                    .kv_for(&label)
                     .get(&label, &k)
                     .map_err(|e| wkv::Error::Other(other(e)))?;
                 Ok((k, v))
@@ -485,7 +511,7 @@ impl batch::Host for State {
         key_values: Vec<(String, Vec<u8>)>,
     ) -> Result<(), wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        blocking(&self.ctx.kv, move |kv| {
+        blocking(self.ctx.kv_for(&label), move |kv| {
             let pairs: Vec<(&str, &[u8])> = key_values
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_slice()))
@@ -502,7 +528,7 @@ impl batch::Host for State {
         keys: Vec<String>,
     ) -> Result<(), wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        blocking(&self.ctx.kv, move |kv| {
+        blocking(self.ctx.kv_for(&label), move |kv| {
             let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
             kv.delete_many(&label, &keys)
         })

@@ -1,0 +1,2 @@
+INSERT INTO pets (name, legs) VALUES ('cat', 4);
+INSERT INTO pets (name, legs) VALUES ('bird', 2);

@@ -1,0 +1,67 @@
+//! Outbound Redis (`fermyon:spin/redis@2.0.0`) against the address in the
+//! `redis_address` variable: `/roundtrip` sets, gets, increments, uses a set,
+//! runs a command and deletes; `/open?<address>` only opens a connection.
+
+use spin_sdk::http::{Request, Response};
+use spin_sdk::http_component;
+use spin_sdk::redis::{Connection, RedisParameter, RedisResult};
+
+fn text(status: u16, body: String) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "text/plain")
+        .body(body)
+        .build()
+}
+
+fn roundtrip(address: &str) -> Result<String, spin_sdk::redis::Error> {
+    let c = Connection::open(address)?;
+    let mut out = Vec::new();
+    c.del(&["conf:k".to_owned(), "conf:n".to_owned(), "conf:s".to_owned()])?;
+    c.set("conf:k", &b"v1".to_vec())?;
+    out.push(format!("get: {:?}", c.get("conf:k")?.map(|v| String::from_utf8_lossy(&v).into_owned())));
+    out.push(format!("get missing: {:?}", c.get("conf:missing")?));
+    out.push(format!("incr: {}", c.incr("conf:n")?));
+    out.push(format!("incr: {}", c.incr("conf:n")?));
+    let kind = match c.incr("conf:k") {
+        Ok(n) => format!("ok {n}"),
+        Err(spin_sdk::redis::Error::TypeError) => "type-error".to_owned(),
+        Err(spin_sdk::redis::Error::Other(_)) => "other".to_owned(),
+        Err(e) => format!("{e:?}"),
+    };
+    out.push(format!("incr wrong type: {kind}"));
+    out.push(format!("sadd: {}", c.sadd("conf:s", &["a".to_owned(), "b".to_owned()])?));
+    let mut members = c.smembers("conf:s")?;
+    members.sort();
+    out.push(format!("smembers: {members:?}"));
+    out.push(format!("srem: {}", c.srem("conf:s", &["a".to_owned()])?));
+    out.push(format!("publish: {:?}", c.publish("conf:channel", &b"hi".to_vec())));
+    let results = c.execute("APPEND", &[RedisParameter::Binary(b"conf:k".to_vec()), RedisParameter::Binary(b"+".to_vec())])?;
+    out.push(format!("execute: {:?}", results.iter().map(|r| match r {
+        RedisResult::Nil => "nil".to_owned(),
+        RedisResult::Status(s) => format!("status {s}"),
+        RedisResult::Int64(i) => format!("int {i}"),
+        RedisResult::Binary(b) => format!("binary {}", String::from_utf8_lossy(b)),
+    }).collect::<Vec<_>>()));
+    out.push(format!("del: {}", c.del(&["conf:k".to_owned(), "conf:n".to_owned(), "conf:s".to_owned(), "conf:none".to_owned()])?));
+    Ok(out.join("\n") + "\n")
+}
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    let address = match spin_sdk::variables::get("redis_address") {
+        Ok(a) => a,
+        Err(e) => return text(500, format!("variable: {e:?}\n")),
+    };
+    match req.path() {
+        "/roundtrip" => match roundtrip(&address) {
+            Ok(body) => text(200, body),
+            Err(e) => text(500, format!("{e:?}\n")),
+        },
+        "/open" => match Connection::open(req.query()) {
+            Ok(_) => text(200, "opened\n".to_owned()),
+            Err(e) => text(403, format!("{e:?}\n")),
+        },
+        other => text(404, format!("no such route {other}\n")),
+    }
+}
