@@ -228,8 +228,21 @@ mod tests {
             assemble(&app, &[FileMount::Pattern("..".into())], &[], &root),
             Err(FilesError::DotPattern { .. })
         ));
+        std::fs::write(base.join("outside.txt"), "x")?;
         assert!(matches!(
-            assemble(&app, &[FileMount::Pattern("../app/top.txt".into())], &[], &root),
+            assemble(&app, &[FileMount::Pattern("../outside.txt".into())], &[], &root),
+            Err(FilesError::OutsideApp { .. })
+        ));
+        assert!(matches!(
+            assemble(
+                &app,
+                &[FileMount::Mapped {
+                    source: "../outside.txt".into(),
+                    destination: "/o.txt".into()
+                }],
+                &[],
+                &root
+            ),
             Err(FilesError::OutsideApp { .. })
         ));
         let _ = std::fs::remove_dir_all(&base);

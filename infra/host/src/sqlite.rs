@@ -55,8 +55,11 @@ pub enum Value {
 pub struct Rows {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Value>>,
-    pub changes: u64,
-    pub last_insert_rowid: i64,
+    /// Rows the statement changed, when it may write (a connection's `changes()`
+    /// keeps its last writing statement's count, as SQLite's does).
+    pub changes: Option<u64>,
+    /// The row id of the row it inserted, if it inserted one.
+    pub last_insert_rowid: Option<i64>,
 }
 
 /// The application's databases, by label.
@@ -154,6 +157,8 @@ fn query(
     params: Vec<Value>,
 ) -> Result<Rows, SqliteError> {
     let mut stmt = conn.prepare_cached(statement)?;
+    let writes = !stmt.readonly();
+    let rowid_before = conn.last_insert_rowid();
     let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
     let params: Vec<SqlValue> = params
         .into_iter()
@@ -181,11 +186,12 @@ fn query(
         out.push(values);
     }
     drop(rows);
+    let rowid = conn.last_insert_rowid();
     Ok(Rows {
         columns,
         rows: out,
-        changes: conn.changes(),
-        last_insert_rowid: conn.last_insert_rowid(),
+        changes: writes.then(|| conn.changes()),
+        last_insert_rowid: (rowid != rowid_before).then_some(rowid),
     })
 }
 
@@ -241,7 +247,7 @@ mod tests {
                 vec![Value::Integer(7), Value::Text("x".into())],
             )
             .await?;
-        assert_eq!((r.changes, r.columns.len()), (1, 0));
+        assert_eq!((r.changes, r.columns.len()), (Some(1), 0));
         let r = dbs.execute("default", "SELECT a, b FROM t".into(), vec![]).await?;
         assert_eq!(r.columns, vec!["a", "b"]);
         assert_eq!(r.rows, vec![vec![Value::Integer(7), Value::Text("x".into())]]);

@@ -60,8 +60,12 @@ impl State {
             .await
             .map_err(|e| Refusal::Io(e.to_string()))?;
         if let Ok(conn) = self.table.get_mut(c) {
-            conn.changes = rows.changes;
-            conn.last_insert_rowid = rows.last_insert_rowid;
+            if let Some(n) = rows.changes {
+                conn.changes = n;
+            }
+            if let Some(id) = rows.last_insert_rowid {
+                conn.last_insert_rowid = id;
+            }
         }
         Ok(rows)
     }
