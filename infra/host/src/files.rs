@@ -60,7 +60,9 @@ impl Layout<'_> {
             path: src.display().to_string(),
         };
         let canonical = src.canonicalize().map_err(|_| outside())?;
-        let rel_to_app = canonical.strip_prefix(self.app_dir).map_err(|_| outside())?;
+        let rel_to_app = canonical
+            .strip_prefix(self.app_dir)
+            .map_err(|_| outside())?;
         if self.excludes.iter().any(|p| p.matches_path(rel_to_app)) {
             return Ok(());
         }
@@ -89,9 +91,11 @@ impl Layout<'_> {
             if !src.is_file() {
                 continue;
             }
-            let rel = src.strip_prefix(prefix).map_err(|_| FilesError::OutsideApp {
-                path: src.display().to_string(),
-            })?;
+            let rel = src
+                .strip_prefix(prefix)
+                .map_err(|_| FilesError::OutsideApp {
+                    path: src.display().to_string(),
+                })?;
             self.place(&src, &dest.join(rel))?;
         }
         Ok(())
@@ -182,7 +186,10 @@ mod tests {
 
     fn tree(root: &Path) -> Vec<String> {
         let mut out = Vec::new();
-        for entry in glob::glob(&format!("{}/**/*", root.display())).expect("glob").flatten() {
+        for entry in glob::glob(&format!("{}/**/*", root.display()))
+            .expect("glob")
+            .flatten()
+        {
             if entry.is_file()
                 && let Ok(rel) = entry.strip_prefix(root)
             {
@@ -197,7 +204,14 @@ mod tests {
     fn lays_out_like_spin() -> anyhow::Result<()> {
         let base = std::env::temp_dir().join(format!("meridian-files-{}", std::process::id()));
         let app = base.join("app");
-        for f in ["static/a.css", "static/b.js", "static/sub/c.css", "data/db.bin", "top.txt", "secret/key"] {
+        for f in [
+            "static/a.css",
+            "static/b.js",
+            "static/sub/c.css",
+            "data/db.bin",
+            "top.txt",
+            "secret/key",
+        ] {
             let p = app.join(f);
             std::fs::create_dir_all(p.parent().ok_or(anyhow::anyhow!("parent"))?)?;
             std::fs::write(&p, f)?;
@@ -218,7 +232,12 @@ mod tests {
         assemble(&app, &mounts, &["static/sub/*".into()], &root)?;
         assert_eq!(
             tree(&root),
-            vec!["/renamed.txt", "/static/a.css", "/top.txt", "/var/data/db.bin"]
+            vec![
+                "/renamed.txt",
+                "/static/a.css",
+                "/top.txt",
+                "/var/data/db.bin"
+            ]
         );
         assert!(matches!(
             assemble(&app, &[FileMount::Pattern("nope.txt".into())], &[], &root),
@@ -230,7 +249,12 @@ mod tests {
         ));
         std::fs::write(base.join("outside.txt"), "x")?;
         assert!(matches!(
-            assemble(&app, &[FileMount::Pattern("../outside.txt".into())], &[], &root),
+            assemble(
+                &app,
+                &[FileMount::Pattern("../outside.txt".into())],
+                &[],
+                &root
+            ),
             Err(FilesError::OutsideApp { .. })
         ));
         assert!(matches!(

@@ -62,8 +62,8 @@ enum Part {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Port {
     Any,
-    /// Ports and half-open ranges (`8000..8080`, as Spin writes them).
-    List(Vec<std::ops::Range<u32>>),
+    /// A port, or a half-open range (`8000..8080`, as Spin writes them).
+    Range(std::ops::Range<u32>),
 }
 
 #[derive(Debug, Clone)]
@@ -116,16 +116,15 @@ impl AllowedHost {
                     bail!("{text:?}: a port is required when the scheme is '*'");
                 };
                 let Some(p) = default_port(s) else {
-                    bail!(
-                        "{text:?}: no port was given and the scheme {s:?} has no default port"
-                    );
+                    bail!("{text:?}: no port was given and the scheme {s:?} has no default port");
                 };
-                Port::List(vec![u32::from(p)..u32::from(p) + 1])
+                Port::Range(u32::from(p)..u32::from(p) + 1)
             }
             Some("*") => Port::Any,
-            Some(p) => Port::List(vec![parse_port(p).map_err(|why| {
-                anyhow::anyhow!("{text:?}: invalid port {p:?}: {why}")
-            })?]),
+            Some(p) => Port::Range(
+                parse_port(p)
+                    .map_err(|why| anyhow::anyhow!("{text:?}: invalid port {p:?}: {why}"))?,
+            ),
         };
         Ok(Self { scheme, host, port })
     }
@@ -155,7 +154,7 @@ impl AllowedHost {
         };
         let port_ok = match &self.port {
             Port::Any => true,
-            Port::List(ranges) => ranges.iter().any(|r| r.contains(&u32::from(port))),
+            Port::Range(r) => r.contains(&u32::from(port)),
         };
         scheme_ok && host_ok && port_ok
     }
@@ -184,7 +183,11 @@ fn split_host_port(rest: &str) -> (&str, Option<&str>) {
 
 /// A port (`443`) or Spin's half-open range (`8000..8080`).
 fn parse_port(p: &str) -> Result<std::ops::Range<u32>, &'static str> {
-    let num = |s: &str| s.parse::<u16>().map(u32::from).map_err(|_| "not a port number");
+    let num = |s: &str| {
+        s.parse::<u16>()
+            .map(u32::from)
+            .map_err(|_| "not a port number")
+    };
     match p.split_once("..") {
         Some((a, b)) => {
             let (a, b) = (num(a)?, num(b)?);
@@ -353,12 +356,19 @@ mod tests {
 
     #[test]
     fn ranges_networks_and_sockets() {
-        assert!(allows("http://127.0.0.1:8000..8080", "http://127.0.0.1:8079/"));
-        assert!(!allows("http://127.0.0.1:8000..8080", "http://127.0.0.1:8080/"));
+        assert!(allows(
+            "http://127.0.0.1:8000..8080",
+            "http://127.0.0.1:8079/"
+        ));
+        assert!(!allows(
+            "http://127.0.0.1:8000..8080",
+            "http://127.0.0.1:8080/"
+        ));
         assert!(allows("redis://cache", "redis://cache/0"));
         assert!(!allows("redis://cache", "redis://cache:6380"));
-        let p = OutboundPolicy::new(&["tcp://10.0.0.0/8:5432".to_owned(), "*://[::1]:7".to_owned()])
-            .expect("valid");
+        let p =
+            OutboundPolicy::new(&["tcp://10.0.0.0/8:5432".to_owned(), "*://[::1]:7".to_owned()])
+                .expect("valid");
         assert!(p.allows_socket("tcp", "10.1.2.3:5432".parse().expect("addr")));
         assert!(!p.allows_socket("tcp", "11.1.2.3:5432".parse().expect("addr")));
         assert!(!p.allows_socket("tcp", "10.1.2.3:5433".parse().expect("addr")));

@@ -60,7 +60,8 @@ impl v2::HostConnection for State {
             tracing::warn!(component = %self.ctx.id, address, reason, "outbound Redis connection denied");
             return Err(v2::Error::InvalidAddress);
         }
-        let client = redis::Client::open(address.as_str()).map_err(|_| v2::Error::InvalidAddress)?;
+        let client =
+            redis::Client::open(address.as_str()).map_err(|_| v2::Error::InvalidAddress)?;
         let conn = client
             .get_multiplexed_async_connection()
             .await

@@ -44,7 +44,10 @@ pub fn authority(uri: &http::Uri, headers: &HeaderMap) -> Result<String, Request
 
 /// Spin's header name for a route parameter `:name`.
 pub fn path_match_header(param: &str) -> String {
-    format!("spin-path-match-{}", param.replace('_', "-").to_ascii_lowercase())
+    format!(
+        "spin-path-match-{}",
+        param.replace('_', "-").to_ascii_lowercase()
+    )
 }
 
 /// Everything Spin adds to a request, for a match of `m`.
@@ -62,7 +65,10 @@ impl SpinRequest<'_> {
     /// is left out rather than failing the request.
     pub fn apply(&self, headers: &mut HeaderMap) {
         strip_client_headers(headers);
-        let full_url = format!("{}://{}{}", self.scheme, self.authority, self.path_and_query);
+        let full_url = format!(
+            "{}://{}{}",
+            self.scheme, self.authority, self.path_and_query
+        );
         let route = self.route.route;
         let fixed: [(&'static str, &str); 7] = [
             ("spin-full-url", &full_url),
@@ -124,7 +130,9 @@ mod tests {
     fn applies_spin_headers() -> anyhow::Result<()> {
         let mut router = Router::new();
         router.add("/base/:path_segment/:path_end/...", 0)?;
-        let m = router.find("/base/a/b/c/d").ok_or(anyhow::anyhow!("match"))?;
+        let m = router
+            .find("/base/a/b/c/d")
+            .ok_or(anyhow::anyhow!("match"))?;
         let mut headers = HeaderMap::new();
         headers.insert("Spin-Client-Addr", HeaderValue::from_static("1.2.3.4:5"));
         headers.insert("connection", HeaderValue::from_static("keep-alive"));
@@ -164,10 +172,7 @@ mod tests {
     fn authority_from_host() {
         let mut h = HeaderMap::new();
         let origin: http::Uri = "/x".parse().expect("uri");
-        assert_eq!(
-            authority(&origin, &h),
-            Err(RequestShapeError::MissingHost)
-        );
+        assert_eq!(authority(&origin, &h), Err(RequestShapeError::MissingHost));
         h.insert(http::header::HOST, HeaderValue::from_static("a.test:8"));
         assert_eq!(authority(&origin, &h).as_deref(), Ok("a.test:8"));
         let absolute: http::Uri = "http://b.test/x".parse().expect("uri");
@@ -176,9 +181,6 @@ mod tests {
             Err(RequestShapeError::HostMismatch)
         );
         h.insert(http::header::HOST, HeaderValue::from_static("bad host"));
-        assert_eq!(
-            authority(&origin, &h),
-            Err(RequestShapeError::InvalidHost)
-        );
+        assert_eq!(authority(&origin, &h), Err(RequestShapeError::InvalidHost));
     }
 }

@@ -193,7 +193,10 @@ type = "spin"
             err("[sqlite_database.x]\ntype = \"libsql\"\nurl = \"u\"\ntoken = \"t\"\n"),
             "[sqlite_database.x]: type \"libsql\" is not supported by meridian-host (supported: \"spin\")"
         );
-        assert!(err("[llm_compute]\ntype = \"remote_http\"\n").starts_with("[llm_compute] is not supported"));
+        assert!(
+            err("[llm_compute]\ntype = \"remote_http\"\n")
+                .starts_with("[llm_compute] is not supported")
+        );
         assert!(err("[key_value_store.x]\ntype = \"spin\"\nbogus = 1\n").contains("bogus"));
         assert!(err("[key_value_store.x]\npath = \"p\"\n").contains("type"));
     }

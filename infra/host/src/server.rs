@@ -31,12 +31,12 @@ use crate::Config;
 use crate::cache_stats::{self, CacheStats};
 use crate::engine::{self, EPOCH_TICK, Origin};
 use crate::outbound::OutboundPolicy;
-use crate::runtime_config::RuntimeConfig;
-use crate::stdio::{ComponentOutput, Follow};
-use crate::stores;
 use crate::request_headers::{self, SpinRequest};
 use crate::router::Router;
+use crate::runtime_config::RuntimeConfig;
 use crate::state::{self, ComponentCtx, State};
+use crate::stdio::{ComponentOutput, Follow};
+use crate::stores;
 
 struct LoadedComponent {
     pre: ProxyPre<State>,
@@ -160,9 +160,9 @@ fn gate_sockets(wasi: &mut WasiCtxBuilder, policy: Arc<OutboundPolicy>) {
 fn refuse_imports(id: &str, e: wasmtime::Error) -> anyhow::Error {
     let detail = format!("{e:#}");
     match detail.split('`').nth(1) {
-        Some(named) => anyhow::anyhow!(
-            "component {id} imports {named}, which meridian-host does not provide"
-        ),
+        Some(named) => {
+            anyhow::anyhow!("component {id} imports {named}, which meridian-host does not provide")
+        }
         None => anyhow::anyhow!(
             "component {id} imports something meridian-host does not provide: {detail}"
         ),
@@ -248,8 +248,12 @@ pub async fn start(config: Config) -> Result<RunningHost> {
             None
         } else {
             let root = config.state_dir.join("files").join(&c.id);
-            let (app_dir, mounts, excludes, at) =
-                (app.dir.clone(), c.files.clone(), c.exclude_files.clone(), root.clone());
+            let (app_dir, mounts, excludes, at) = (
+                app.dir.clone(),
+                c.files.clone(),
+                c.exclude_files.clone(),
+                root.clone(),
+            );
             tokio::task::spawn_blocking(move || {
                 crate::files::assemble(&app_dir, &mounts, &excludes, &at)
             })
@@ -264,9 +268,8 @@ pub async fn start(config: Config) -> Result<RunningHost> {
         }
         let follow = config.follow.follows(&c.id);
         let output = |stream: &str| {
-            ComponentOutput::open(log_dir.as_deref(), &c.id, stream, follow).with_context(|| {
-                format!("component {}: opening its {stream} log", c.id)
-            })
+            ComponentOutput::open(log_dir.as_deref(), &c.id, stream, follow)
+                .with_context(|| format!("component {}: opening its {stream} log", c.id))
         };
         origins.push((c.id.clone(), origin));
         components.push(LoadedComponent {

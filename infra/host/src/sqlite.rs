@@ -202,7 +202,9 @@ pub fn run_startup_statements(dbs: &SqliteDbs, statements: &[String]) -> anyhow:
     for statement in statements {
         if let Some(spec) = statement.strip_prefix('@') {
             let (file, label) = match spec.trim().split_once(':') {
-                Some((f, l)) if !f.trim().is_empty() && !l.trim().is_empty() => (f.trim(), l.trim()),
+                Some((f, l)) if !f.trim().is_empty() && !l.trim().is_empty() => {
+                    (f.trim(), l.trim())
+                }
                 Some(_) => anyhow::bail!(
                     "--sqlite @{spec}: expected @FILE or @FILE:LABEL with neither part empty"
                 ),
@@ -213,8 +215,9 @@ pub fn run_startup_statements(dbs: &SqliteDbs, statements: &[String]) -> anyhow:
             };
             let sql = std::fs::read_to_string(file)
                 .with_context(|| format!("--sqlite @{spec}: reading {file}"))?;
-            dbs.execute_batch(label, &sql)
-                .with_context(|| format!("--sqlite @{spec}: running {file} on database {label:?}"))?;
+            dbs.execute_batch(label, &sql).with_context(|| {
+                format!("--sqlite @{spec}: running {file} on database {label:?}")
+            })?;
         } else {
             dbs.execute_one(DEFAULT_LABEL, statement).with_context(|| {
                 format!("--sqlite {statement:?}: running it on the default database")
@@ -238,7 +241,10 @@ mod tests {
         assert!(dbs.has("mem") && !dbs.has("other"));
         run_startup_statements(
             &dbs,
-            &["CREATE TABLE IF NOT EXISTS t (a INTEGER, b TEXT)".to_owned(), "DELETE FROM t".to_owned()],
+            &[
+                "CREATE TABLE IF NOT EXISTS t (a INTEGER, b TEXT)".to_owned(),
+                "DELETE FROM t".to_owned(),
+            ],
         )?;
         let r = dbs
             .execute(
@@ -248,10 +254,19 @@ mod tests {
             )
             .await?;
         assert_eq!((r.changes, r.columns.len()), (Some(1), 0));
-        let r = dbs.execute("default", "SELECT a, b FROM t".into(), vec![]).await?;
+        let r = dbs
+            .execute("default", "SELECT a, b FROM t".into(), vec![])
+            .await?;
         assert_eq!(r.columns, vec!["a", "b"]);
-        assert_eq!(r.rows, vec![vec![Value::Integer(7), Value::Text("x".into())]]);
-        assert!(dbs.execute("nope", "SELECT 1".into(), vec![]).await.is_err());
+        assert_eq!(
+            r.rows,
+            vec![vec![Value::Integer(7), Value::Text("x".into())]]
+        );
+        assert!(
+            dbs.execute("nope", "SELECT 1".into(), vec![])
+                .await
+                .is_err()
+        );
         assert!(run_startup_statements(&dbs, &["@:x".to_owned()]).is_err());
         let _ = std::fs::remove_dir_all(&dir);
         Ok(())

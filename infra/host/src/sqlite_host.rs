@@ -26,7 +26,7 @@ enum Refusal {
 
 impl State {
     fn sqlite_open(&mut self, label: String) -> Result<Resource<SqliteConnection>, Refusal> {
-        if !self.ctx.sqlite_labels.iter().any(|l| *l == label) {
+        if !self.ctx.sqlite_labels.contains(&label) {
             tracing::debug!(component = %self.ctx.id, label, "SQLite database not in sqlite_databases");
             return Err(Refusal::AccessDenied);
         }

@@ -235,9 +235,11 @@ impl key_value::HostStore for State {
         value: Vec<u8>,
     ) -> Result<(), key_value::Error> {
         let label = self.spin_label(&store)?;
-        blocking(self.ctx.kv_for(&label), move |kv| kv.set(&label, &key, &value))
-            .await
-            .map_err(key_value::Error::Other)
+        blocking(self.ctx.kv_for(&label), move |kv| {
+            kv.set(&label, &key, &value)
+        })
+        .await
+        .map_err(key_value::Error::Other)
     }
 
     async fn delete(
@@ -365,9 +367,11 @@ impl wkv::HostBucket for State {
         value: Vec<u8>,
     ) -> Result<(), wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        blocking(self.ctx.kv_for(&label), move |kv| kv.set(&label, &key, &value))
-            .await
-            .map_err(wkv::Error::Other)
+        blocking(self.ctx.kv_for(&label), move |kv| {
+            kv.set(&label, &key, &value)
+        })
+        .await
+        .map_err(wkv::Error::Other)
     }
 
     async fn delete(&mut self, bucket: Resource<Bucket>, key: String) -> Result<(), wkv::Error> {
@@ -416,9 +420,11 @@ impl atomics::Host for State {
         delta: i64,
     ) -> Result<i64, wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        blocking(self.ctx.kv_for(&label), move |kv| kv.increment(&label, &key, delta))
-            .await
-            .map_err(wkv::Error::Other)
+        blocking(self.ctx.kv_for(&label), move |kv| {
+            kv.increment(&label, &key, delta)
+        })
+        .await
+        .map_err(wkv::Error::Other)
     }
 
     async fn swap(&mut self, cas: Resource<Cas>, value: Vec<u8>) -> Result<(), atomics::CasError> {

@@ -121,7 +121,9 @@ impl Drop for Proc {
 }
 
 fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// A `redis-server` of the case's own, without persistence; `None` when not installed.
@@ -135,7 +137,14 @@ fn redis_server(port: u16, dir: &Path) -> Result<Option<Proc>> {
         return Ok(None);
     }
     let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ])
         .args(["--appendonly", "no", "--dir"])
         .arg(dir)
         .stdout(Stdio::null())
@@ -175,13 +184,17 @@ struct Vars(Vec<(String, String)>);
 
 impl Vars {
     fn apply(&self, text: &str) -> String {
-        self.0
-            .iter()
-            .fold(text.to_owned(), |t, (k, v)| t.replace(&format!("{{{k}}}"), v))
+        self.0.iter().fold(text.to_owned(), |t, (k, v)| {
+            t.replace(&format!("{{{k}}}"), v)
+        })
     }
 }
 
-async fn send(addr: SocketAddr, req: &Req, vars: &Vars) -> Result<(u16, http::HeaderMap, String, String)> {
+async fn send(
+    addr: SocketAddr,
+    req: &Req,
+    vars: &Vars,
+) -> Result<(u16, http::HeaderMap, String, String)> {
     let stream = tokio::net::TcpStream::connect(addr).await?;
     let client = stream.local_addr()?.to_string();
     let vars = Vars(
@@ -352,7 +365,9 @@ async fn run_case(name: &str) -> Result<()> {
             wrong.push(format!("status {status}, expected {}", req.status));
         }
         if body != expected_body {
-            wrong.push(format!("body\n--- expected\n{expected_body}--- got\n{body}---"));
+            wrong.push(format!(
+                "body\n--- expected\n{expected_body}--- got\n{body}---"
+            ));
         }
         for (h, v) in &req.response_headers {
             let got = headers.get(h).and_then(|x| x.to_str().ok());
@@ -372,11 +387,7 @@ async fn run_case(name: &str) -> Result<()> {
     drop(child);
     let _ = std::fs::remove_dir_all(&state);
     if !failures.is_empty() {
-        bail!(
-            "{name}:\n{}\nhost stderr:\n{}",
-            failures.join("\n"),
-            logs()
-        );
+        bail!("{name}:\n{}\nhost stderr:\n{}", failures.join("\n"), logs());
     }
     Ok(())
 }

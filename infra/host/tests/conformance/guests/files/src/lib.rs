@@ -15,7 +15,11 @@ fn text(status: u16, body: String) -> Response {
 #[http_component]
 fn handle(req: Request) -> Response {
     let path = req.query().to_owned();
-    let path = if path.is_empty() { "/".to_owned() } else { path };
+    let path = if path.is_empty() {
+        "/".to_owned()
+    } else {
+        path
+    };
     let meta = match std::fs::metadata(&path) {
         Ok(m) => m,
         Err(e) => return text(404, format!("{path}: {:?}\n", e.kind())),

@@ -17,9 +17,17 @@ fn text(status: u16, body: String) -> Response {
 fn roundtrip(address: &str) -> Result<String, spin_sdk::redis::Error> {
     let c = Connection::open(address)?;
     let mut out = Vec::new();
-    c.del(&["conf:k".to_owned(), "conf:n".to_owned(), "conf:s".to_owned()])?;
+    c.del(&[
+        "conf:k".to_owned(),
+        "conf:n".to_owned(),
+        "conf:s".to_owned(),
+    ])?;
     c.set("conf:k", &b"v1".to_vec())?;
-    out.push(format!("get: {:?}", c.get("conf:k")?.map(|v| String::from_utf8_lossy(&v).into_owned())));
+    out.push(format!(
+        "get: {:?}",
+        c.get("conf:k")?
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
+    ));
     out.push(format!("get missing: {:?}", c.get("conf:missing")?));
     out.push(format!("incr: {}", c.incr("conf:n")?));
     out.push(format!("incr: {}", c.incr("conf:n")?));
@@ -30,20 +38,46 @@ fn roundtrip(address: &str) -> Result<String, spin_sdk::redis::Error> {
         Err(e) => format!("{e:?}"),
     };
     out.push(format!("incr wrong type: {kind}"));
-    out.push(format!("sadd: {}", c.sadd("conf:s", &["a".to_owned(), "b".to_owned()])?));
+    out.push(format!(
+        "sadd: {}",
+        c.sadd("conf:s", &["a".to_owned(), "b".to_owned()])?
+    ));
     let mut members = c.smembers("conf:s")?;
     members.sort();
     out.push(format!("smembers: {members:?}"));
     out.push(format!("srem: {}", c.srem("conf:s", &["a".to_owned()])?));
-    out.push(format!("publish: {:?}", c.publish("conf:channel", &b"hi".to_vec())));
-    let results = c.execute("APPEND", &[RedisParameter::Binary(b"conf:k".to_vec()), RedisParameter::Binary(b"+".to_vec())])?;
-    out.push(format!("execute: {:?}", results.iter().map(|r| match r {
-        RedisResult::Nil => "nil".to_owned(),
-        RedisResult::Status(s) => format!("status {s}"),
-        RedisResult::Int64(i) => format!("int {i}"),
-        RedisResult::Binary(b) => format!("binary {}", String::from_utf8_lossy(b)),
-    }).collect::<Vec<_>>()));
-    out.push(format!("del: {}", c.del(&["conf:k".to_owned(), "conf:n".to_owned(), "conf:s".to_owned(), "conf:none".to_owned()])?));
+    out.push(format!(
+        "publish: {:?}",
+        c.publish("conf:channel", &b"hi".to_vec())
+    ));
+    let results = c.execute(
+        "APPEND",
+        &[
+            RedisParameter::Binary(b"conf:k".to_vec()),
+            RedisParameter::Binary(b"+".to_vec()),
+        ],
+    )?;
+    out.push(format!(
+        "execute: {:?}",
+        results
+            .iter()
+            .map(|r| match r {
+                RedisResult::Nil => "nil".to_owned(),
+                RedisResult::Status(s) => format!("status {s}"),
+                RedisResult::Int64(i) => format!("int {i}"),
+                RedisResult::Binary(b) => format!("binary {}", String::from_utf8_lossy(b)),
+            })
+            .collect::<Vec<_>>()
+    ));
+    out.push(format!(
+        "del: {}",
+        c.del(&[
+            "conf:k".to_owned(),
+            "conf:n".to_owned(),
+            "conf:s".to_owned(),
+            "conf:none".to_owned()
+        ])?
+    ));
     Ok(out.join("\n") + "\n")
 }
 

@@ -16,7 +16,10 @@ fn handle(req: IncomingRequest) -> Response {
         format!("method: {}", req.method()),
         format!("scheme: {scheme}"),
         format!("authority: {}", req.authority().unwrap_or_default()),
-        format!("path-with-query: {}", req.path_with_query().unwrap_or_default()),
+        format!(
+            "path-with-query: {}",
+            req.path_with_query().unwrap_or_default()
+        ),
     ];
     let mut spin: Vec<String> = req
         .headers()

@@ -16,7 +16,9 @@ fn text(status: u16, body: String) -> Response {
 fn v3(label: &str, sql: &str) -> Result<String, String> {
     use spin_sdk::sqlite3::{Connection, Value};
     let db = Connection::open(label).map_err(|e| format!("open: {e:?}"))?;
-    let result = db.execute(sql, &[]).map_err(|e| format!("execute: {e:?}"))?;
+    let result = db
+        .execute(sql, &[])
+        .map_err(|e| format!("execute: {e:?}"))?;
     let mut out = vec![result.columns.join("|")];
     for row in &result.rows {
         let cells: Vec<String> = row
@@ -32,14 +34,20 @@ fn v3(label: &str, sql: &str) -> Result<String, String> {
             .collect();
         out.push(cells.join("|"));
     }
-    out.push(format!("changes={} last-insert-rowid={}", db.changes(), db.last_insert_rowid()));
+    out.push(format!(
+        "changes={} last-insert-rowid={}",
+        db.changes(),
+        db.last_insert_rowid()
+    ));
     Ok(out.join("\n") + "\n")
 }
 
 fn v2(label: &str, sql: &str) -> Result<String, String> {
     use spin_sdk::sqlite::{Connection, Value};
     let db = Connection::open(label).map_err(|e| format!("open: {e:?}"))?;
-    let result = db.execute(sql, &[]).map_err(|e| format!("execute: {e:?}"))?;
+    let result = db
+        .execute(sql, &[])
+        .map_err(|e| format!("execute: {e:?}"))?;
     let mut out = vec![result.columns.join("|")];
     for row in &result.rows {
         let cells: Vec<String> = row
@@ -62,7 +70,11 @@ fn v2(label: &str, sql: &str) -> Result<String, String> {
 fn handle(req: Request) -> Response {
     let sql = String::from_utf8_lossy(req.body()).into_owned();
     let path = req.path().to_owned();
-    let result = match path.split_once('/').map(|(_, p)| p).and_then(|p| p.split_once('/')) {
+    let result = match path
+        .split_once('/')
+        .map(|(_, p)| p)
+        .and_then(|p| p.split_once('/'))
+    {
         Some(("v3", label)) => v3(label, &sql),
         Some(("v2", label)) => v2(label, &sql),
         _ => return text(404, format!("no such route {path}\n")),

@@ -26,7 +26,10 @@ fn handle(req: Request) -> Response {
     }
     let mut buf = [0u8; 64];
     match stream.read(&mut buf) {
-        Ok(n) => text(200, format!("connected; read {}", String::from_utf8_lossy(&buf[..n]))),
+        Ok(n) => text(
+            200,
+            format!("connected; read {}", String::from_utf8_lossy(&buf[..n])),
+        ),
         Err(e) => text(502, format!("read: {:?}\n", e.kind())),
     }
 }
