@@ -12,6 +12,8 @@
 //! - `[[request]]`: `method`, `path`, `headers` (`[[name, value]]`, sent as
 //!   written; `Host` is `{authority}` unless given or `no_host`), `body`, and the
 //!   expected `status`, `response_body` and `response_headers`.
+//! - After the requests: `[logs]` (files in `{state}/logs`, exactly),
+//!   `stderr_has` (lines of the host's stderr), `stderr_lacks` (text it must not have).
 //!
 //! In every string, `{authority}` is the host's address, `{client}` the
 //! request's own client socket address, `{case}` the case directory, `{state}`
@@ -86,6 +88,14 @@ struct Case {
     start_error: Option<String>,
     #[serde(default)]
     request: Vec<Req>,
+    /// After the requests: `<state>/logs/<file>` contents, exactly.
+    #[serde(default)]
+    logs: BTreeMap<String, String>,
+    /// After the requests: lines the host's stderr has, and text it must not have.
+    #[serde(default)]
+    stderr_has: Vec<String>,
+    #[serde(default)]
+    stderr_lacks: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -384,6 +394,30 @@ async fn run_case(name: &str) -> Result<()> {
             ));
         }
     }
+    for (file, expected) in &case.logs {
+        let got = std::fs::read_to_string(state.join("logs").join(file)).unwrap_or_default();
+        if got != *expected {
+            failures.push(format!(
+                "log {file}\n--- expected\n{expected}--- got\n{got}---"
+            ));
+        }
+    }
+    let mut stderr = Vec::new();
+    if !case.stderr_has.is_empty() || !case.stderr_lacks.is_empty() {
+        // Output reaches the host's stderr before the response; give the reader a moment.
+        std::thread::sleep(Duration::from_millis(300));
+        stderr.extend(err_rx.try_iter());
+        for line in &case.stderr_has {
+            if !stderr.iter().any(|l| l == line) {
+                failures.push(format!("host stderr lacks the line {line:?}"));
+            }
+        }
+        for text in &case.stderr_lacks {
+            if stderr.iter().any(|l| l.contains(text.as_str())) {
+                failures.push(format!("host stderr has {text:?}"));
+            }
+        }
+    }
     drop(child);
     let _ = std::fs::remove_dir_all(&state);
     if !failures.is_empty() {
@@ -427,4 +461,6 @@ cases! {
     tcp_sockets => "tcp",
     outbound_redis => "redis",
     unknown_import_refused => "unknown-import",
+    component_output_and_follow => "stdio",
+    follow_unknown_component => "follow-unknown",
 }
