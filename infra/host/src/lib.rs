@@ -5,6 +5,7 @@ pub mod cache_stats;
 pub mod engine;
 pub mod files;
 pub mod kv;
+pub mod kv_stores;
 pub mod manifest;
 pub mod outbound;
 pub mod outbound_redis;

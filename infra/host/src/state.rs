@@ -10,7 +10,8 @@ use wasmtime::{ResourceLimiter, StoreLimits};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
-use crate::kv::{KvDb, KvResult};
+use crate::kv::KvError;
+use crate::kv_stores::{Kv, KvStores};
 use crate::outbound::{OutboundPolicy, OutboundTimeouts};
 use crate::sqlite::SqliteDbs;
 
@@ -66,21 +67,8 @@ pub struct ComponentCtx {
     pub sqlite: SqliteDbs,
 }
 
-/// The key-value stores by label: labels the runtime config gives a file of
-/// their own, and the default file (`<state-dir>/kv.redb`) for all others.
-pub struct KvStores {
-    pub default: KvDb,
-    pub files: HashMap<String, KvDb>,
-}
-
-impl KvStores {
-    pub fn for_label(&self, label: &str) -> &KvDb {
-        self.files.get(label).unwrap_or(&self.default)
-    }
-}
-
 impl ComponentCtx {
-    fn kv_for(&self, label: &str) -> &KvDb {
+    fn kv_for(&self, label: &str) -> Kv<'_> {
         self.kv.for_label(label)
     }
 }
@@ -189,20 +177,6 @@ fn other<E: std::fmt::Display>(e: E) -> String {
 
 // ---------------------------------------------------------------- fermyon:spin/key-value
 
-/// Run a key-value write on the blocking pool: it holds a write transaction
-/// through its fsync, which must not stall a runtime worker (and the cache hits
-/// queued on it). The call stays one transaction, so it is still atomic.
-async fn blocking<T: Send + 'static>(
-    kv: &KvDb,
-    f: impl FnOnce(&KvDb) -> KvResult<T> + Send + 'static,
-) -> Result<T, String> {
-    let kv = kv.clone();
-    match tokio::task::spawn_blocking(move || f(&kv)).await {
-        Ok(result) => result.map_err(other),
-        Err(join) => Err(format!("key-value task failed: {join}")),
-    }
-}
-
 impl key_value::Host for State {}
 
 impl key_value::HostStore for State {
@@ -222,10 +196,8 @@ impl key_value::HostStore for State {
         key: String,
     ) -> Result<Option<Vec<u8>>, key_value::Error> {
         let label = self.spin_label(&store)?;
-        self.ctx
-            .kv_for(&label)
-            .get(&label, &key)
-            .map_err(|e| key_value::Error::Other(other(e)))
+        let kv = self.ctx.kv_for(&label);
+        kv.get(&label, &key).await.map_err(spin_err)
     }
 
     async fn set(
@@ -235,11 +207,8 @@ impl key_value::HostStore for State {
         value: Vec<u8>,
     ) -> Result<(), key_value::Error> {
         let label = self.spin_label(&store)?;
-        blocking(self.ctx.kv_for(&label), move |kv| {
-            kv.set(&label, &key, &value)
-        })
-        .await
-        .map_err(key_value::Error::Other)
+        let kv = self.ctx.kv_for(&label);
+        kv.set(&label, &key, value).await.map_err(spin_err)
     }
 
     async fn delete(
@@ -248,9 +217,8 @@ impl key_value::HostStore for State {
         key: String,
     ) -> Result<(), key_value::Error> {
         let label = self.spin_label(&store)?;
-        blocking(self.ctx.kv_for(&label), move |kv| kv.delete(&label, &key))
-            .await
-            .map_err(key_value::Error::Other)
+        let kv = self.ctx.kv_for(&label);
+        kv.delete(&label, &key).await.map_err(spin_err)
     }
 
     async fn exists(
@@ -259,10 +227,8 @@ impl key_value::HostStore for State {
         key: String,
     ) -> Result<bool, key_value::Error> {
         let label = self.spin_label(&store)?;
-        self.ctx
-            .kv_for(&label)
-            .exists(&label, &key)
-            .map_err(|e| key_value::Error::Other(other(e)))
+        let kv = self.ctx.kv_for(&label);
+        kv.exists(&label, &key).await.map_err(spin_err)
     }
 
     async fn get_keys(
@@ -270,16 +236,22 @@ impl key_value::HostStore for State {
         store: Resource<SpinStore>,
     ) -> Result<Vec<String>, key_value::Error> {
         let label = self.spin_label(&store)?;
-        // A full scan: off the workers too.
-        blocking(self.ctx.kv_for(&label), move |kv| kv.keys(&label))
-            .await
-            .map_err(key_value::Error::Other)
+        let kv = self.ctx.kv_for(&label);
+        kv.keys(&label).await.map_err(spin_err)
     }
 
     async fn drop(&mut self, store: Resource<SpinStore>) -> wasmtime::Result<()> {
         self.table.delete(store)?;
         Ok(())
     }
+}
+
+fn spin_err(e: KvError) -> key_value::Error {
+    key_value::Error::Other(other(e))
+}
+
+fn wasi_err(e: KvError) -> wkv::Error {
+    wkv::Error::Other(other(e))
 }
 
 impl State {
@@ -354,10 +326,8 @@ impl wkv::HostBucket for State {
         key: String,
     ) -> Result<Option<Vec<u8>>, wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        self.ctx
-            .kv_for(&label)
-            .get(&label, &key)
-            .map_err(|e| wkv::Error::Other(other(e)))
+        let kv = self.ctx.kv_for(&label);
+        kv.get(&label, &key).await.map_err(wasi_err)
     }
 
     async fn set(
@@ -367,26 +337,20 @@ impl wkv::HostBucket for State {
         value: Vec<u8>,
     ) -> Result<(), wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        blocking(self.ctx.kv_for(&label), move |kv| {
-            kv.set(&label, &key, &value)
-        })
-        .await
-        .map_err(wkv::Error::Other)
+        let kv = self.ctx.kv_for(&label);
+        kv.set(&label, &key, value).await.map_err(wasi_err)
     }
 
     async fn delete(&mut self, bucket: Resource<Bucket>, key: String) -> Result<(), wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        blocking(self.ctx.kv_for(&label), move |kv| kv.delete(&label, &key))
-            .await
-            .map_err(wkv::Error::Other)
+        let kv = self.ctx.kv_for(&label);
+        kv.delete(&label, &key).await.map_err(wasi_err)
     }
 
     async fn exists(&mut self, bucket: Resource<Bucket>, key: String) -> Result<bool, wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        self.ctx
-            .kv_for(&label)
-            .exists(&label, &key)
-            .map_err(|e| wkv::Error::Other(other(e)))
+        let kv = self.ctx.kv_for(&label);
+        kv.exists(&label, &key).await.map_err(wasi_err)
     }
 
     async fn list_keys(
@@ -395,9 +359,9 @@ impl wkv::HostBucket for State {
         cursor: Option<String>,
     ) -> Result<wkv::KeyResponse, wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        let keys = blocking(self.ctx.kv_for(&label), move |kv| kv.keys(&label))
-            .await
-            .map_err(wkv::Error::Other)?;
+        let kv = self.ctx.kv_for(&label);
+        let mut keys = kv.keys(&label).await.map_err(wasi_err)?;
+        keys.sort();
         // One page holds everything; a cursor (from a previous page) resumes after that key.
         let keys = match cursor {
             Some(after) => keys.into_iter().filter(|k| *k > after).collect(),
@@ -420,32 +384,25 @@ impl atomics::Host for State {
         delta: i64,
     ) -> Result<i64, wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        blocking(self.ctx.kv_for(&label), move |kv| {
-            kv.increment(&label, &key, delta)
-        })
-        .await
-        .map_err(wkv::Error::Other)
+        let kv = self.ctx.kv_for(&label);
+        kv.increment(&label, &key, delta).await.map_err(wasi_err)
     }
 
     async fn swap(&mut self, cas: Resource<Cas>, value: Vec<u8>) -> Result<(), atomics::CasError> {
+        let store_err = |e: KvError| atomics::CasError::StoreError(wasi_err(e));
         let c = self
             .table
             .delete(cas)
             .map_err(|e| atomics::CasError::StoreError(wkv::Error::Other(other(e))))?;
-        let (label, key, expected) = (c.label.clone(), c.key.clone(), c.current.clone());
-        let swapped = blocking(self.ctx.kv_for(&label), move |kv| {
-            kv.swap_if(&label, &key, expected.as_deref(), &value)
-        })
-        .await
-        .map_err(|e| atomics::CasError::StoreError(wkv::Error::Other(e)))?;
-        if swapped {
+        let kv = self.ctx.kv_for(&c.label);
+        if kv
+            .swap_if(&c.label, &c.key, c.current.clone(), value)
+            .await
+            .map_err(store_err)?
+        {
             return Ok(());
         }
-        let current = self
-            .ctx
-            .kv_for(&c.label)
-            .get(&c.label, &c.key)
-            .map_err(|e| atomics::CasError::StoreError(wkv::Error::Other(other(e))))?;
+        let current = kv.get(&c.label, &c.key).await.map_err(store_err)?;
         let fresh = self
             .table
             .push(Cas {
@@ -465,11 +422,8 @@ impl atomics::HostCas for State {
         key: String,
     ) -> Result<Resource<Cas>, wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        let current = self
-            .ctx
-            .kv_for(&label)
-            .get(&label, &key)
-            .map_err(|e| wkv::Error::Other(other(e)))?;
+        let kv = self.ctx.kv_for(&label);
+        let current = kv.get(&label, &key).await.map_err(wasi_err)?;
         self.table
             .push(Cas {
                 label,
@@ -499,16 +453,13 @@ impl batch::Host for State {
         keys: Vec<String>,
     ) -> Result<Vec<(String, Option<Vec<u8>>)>, wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        keys.into_iter()
-            .map(|k| {
-                let v = self
-                    .ctx
-                    .kv_for(&label)
-                    .get(&label, &k)
-                    .map_err(|e| wkv::Error::Other(other(e)))?;
-                Ok((k, v))
-            })
-            .collect()
+        let kv = self.ctx.kv_for(&label);
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            let v = kv.get(&label, &k).await.map_err(wasi_err)?;
+            out.push((k, v));
+        }
+        Ok(out)
     }
 
     async fn set_many(
@@ -517,15 +468,8 @@ impl batch::Host for State {
         key_values: Vec<(String, Vec<u8>)>,
     ) -> Result<(), wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        blocking(self.ctx.kv_for(&label), move |kv| {
-            let pairs: Vec<(&str, &[u8])> = key_values
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_slice()))
-                .collect();
-            kv.set_many(&label, &pairs)
-        })
-        .await
-        .map_err(wkv::Error::Other)
+        let kv = self.ctx.kv_for(&label);
+        kv.set_many(&label, key_values).await.map_err(wasi_err)
     }
 
     async fn delete_many(
@@ -534,11 +478,7 @@ impl batch::Host for State {
         keys: Vec<String>,
     ) -> Result<(), wkv::Error> {
         let label = self.bucket_label(&bucket)?;
-        blocking(self.ctx.kv_for(&label), move |kv| {
-            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-            kv.delete_many(&label, &keys)
-        })
-        .await
-        .map_err(wkv::Error::Other)
+        let kv = self.ctx.kv_for(&label);
+        kv.delete_many(&label, keys).await.map_err(wasi_err)
     }
 }

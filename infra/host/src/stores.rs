@@ -9,10 +9,10 @@ use anyhow::{Context, Result, bail};
 
 use crate::Config;
 use crate::kv::{KvDb, KvOptions};
+use crate::kv_stores::{KvStores, RedisKv};
 use crate::manifest::App;
 use crate::runtime_config::{KvStoreConfig, RuntimeConfig};
 use crate::sqlite::{self, SqliteDbs};
-use crate::state::KvStores;
 
 /// The label `--key-value` writes to, as in Spin.
 pub const DEFAULT_KV_LABEL: &str = "default";
@@ -22,7 +22,7 @@ async fn open_kv(path: PathBuf, options: KvOptions) -> Result<KvDb> {
 }
 
 /// Key-value: `<state-dir>/kv.redb` for every label, except labels the runtime
-/// config gives a `path` of their own.
+/// config gives a `path` of their own or a Redis server.
 pub async fn open_kv_stores(config: &Config, runtime: &RuntimeConfig) -> Result<KvStores> {
     let options = KvOptions {
         max_value: Some(config.kv_max_value),
@@ -31,6 +31,7 @@ pub async fn open_kv_stores(config: &Config, runtime: &RuntimeConfig) -> Result<
     };
     let mut by_path: HashMap<PathBuf, KvDb> = HashMap::new();
     let mut files = HashMap::new();
+    let mut redis = HashMap::new();
     for (label, store) in &runtime.key_value_stores {
         match store {
             KvStoreConfig::Spin { path: Some(path) } => {
@@ -47,19 +48,26 @@ pub async fn open_kv_stores(config: &Config, runtime: &RuntimeConfig) -> Result<
                 files.insert(label.clone(), db);
             }
             KvStoreConfig::Spin { path: None } => {}
-            KvStoreConfig::Redis { .. } => bail!(
-                "[key_value_store.{label}]: type \"redis\" key-value stores are not implemented by meridian-host yet (use type \"spin\")"
-            ),
+            KvStoreConfig::Redis { url } => {
+                let store = RedisKv::connect(url)
+                    .await
+                    .with_context(|| format!("[key_value_store.{label}]: connecting to {url}"))?;
+                redis.insert(label.clone(), store);
+            }
         }
     }
     let default = open_kv(config.state_dir.join("kv.redb"), options).await?;
-    let stores = KvStores { default, files };
+    let stores = KvStores {
+        default,
+        files,
+        redis,
+    };
     for (key, value) in &config.key_values {
-        let (key, value) = (key.clone(), value.clone());
-        let db = stores.for_label(DEFAULT_KV_LABEL).clone();
-        tokio::task::spawn_blocking(move || db.set(DEFAULT_KV_LABEL, &key, value.as_bytes()))
-            .await?
-            .with_context(|| "--key-value: setting a key in the default store".to_owned())?;
+        stores
+            .for_label(DEFAULT_KV_LABEL)
+            .set(DEFAULT_KV_LABEL, key, value.clone().into_bytes())
+            .await
+            .with_context(|| format!("--key-value {key}=...: setting it in the default store"))?;
     }
     Ok(stores)
 }

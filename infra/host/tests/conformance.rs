@@ -455,6 +455,7 @@ cases! {
     files_and_exclude_files => "files",
     environment => "environment",
     key_value_flags_and_runtime_config => "key-value",
+    key_value_on_redis => "key-value-redis",
     runtime_config_refusals => "runtime-config-refused",
     sqlite => "sqlite",
     sqlite_undefined_label => "sqlite-undefined-label",

@@ -1,5 +1,6 @@
 //! Reads the key named by the query from the store named by the path
-//! (`/<label>?key`), as `--key-value` and the runtime config set them up.
+//! (`/<label>?key`), as `--key-value` and the runtime config set them up; `PUT`
+//! stores the body under it.
 
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
@@ -21,6 +22,12 @@ fn handle(req: Request) -> Response {
         Err(e) => return text(403, format!("open {label}: {e:?}\n")),
     };
     let key = req.query();
+    if req.method() == &spin_sdk::http::Method::Put {
+        return match store.set(key, req.body()) {
+            Ok(()) => text(200, "stored\n".to_owned()),
+            Err(e) => text(500, format!("{key}: {e:?}\n")),
+        };
+    }
     if key.is_empty() {
         let mut keys = store.get_keys().unwrap_or_default();
         keys.sort();

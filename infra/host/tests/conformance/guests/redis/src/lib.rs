@@ -1,6 +1,7 @@
 //! Outbound Redis (`fermyon:spin/redis@2.0.0`) against the address in the
 //! `redis_address` variable: `/roundtrip` sets, gets, increments, uses a set,
-//! runs a command and deletes; `/open?<address>` only opens a connection.
+//! runs a command and deletes; `/get?<key>` reads a key; `/open?<address>`
+//! only opens a connection.
 
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
@@ -90,6 +91,16 @@ fn handle(req: Request) -> Response {
     match req.path() {
         "/roundtrip" => match roundtrip(&address) {
             Ok(body) => text(200, body),
+            Err(e) => text(500, format!("{e:?}\n")),
+        },
+        "/get" => match Connection::open(&address).and_then(|c| c.get(req.query())) {
+            Ok(v) => text(
+                200,
+                format!(
+                    "{:?}\n",
+                    v.map(|v| String::from_utf8_lossy(&v).into_owned())
+                ),
+            ),
             Err(e) => text(500, format!("{e:?}\n")),
         },
         "/open" => match Connection::open(req.query()) {
