@@ -57,7 +57,7 @@ fn build_guests() -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
         .current_dir(&root)
-        .env("CARGO_TARGET_DIR", root.join("target/conformance-guests"))
+        .env("CARGO_TARGET_DIR", root.join("target/host-guest"))
         .args([
             "build",
             "--release",
