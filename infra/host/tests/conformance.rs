@@ -13,7 +13,8 @@
 //!   written; `Host` is `{authority}` unless given or `no_host`), `body`, and the
 //!   expected `status`, `response_body` and `response_headers`.
 //! - After the requests: `[logs]` (files in `{state}/logs`, exactly),
-//!   `stderr_has` (lines of the host's stderr), `stderr_lacks` (text it must not have).
+//!   `stderr_has` (lines of the host's stderr), `stderr_lacks` (text it must not
+//!   have), `state_has` (files in `{state}`).
 //!
 //! In every string, `{authority}` is the host's address, `{client}` the
 //! request's own client socket address, `{case}` the case directory, `{state}`
@@ -96,6 +97,9 @@ struct Case {
     stderr_has: Vec<String>,
     #[serde(default)]
     stderr_lacks: Vec<String>,
+    /// After the requests: files the state directory holds.
+    #[serde(default)]
+    state_has: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -400,6 +404,11 @@ async fn run_case(name: &str) -> Result<()> {
             failures.push(format!(
                 "log {file}\n--- expected\n{expected}--- got\n{got}---"
             ));
+        }
+    }
+    for file in &case.state_has {
+        if !state.join(file).is_file() {
+            failures.push(format!("the state directory has no {file}"));
         }
     }
     let mut stderr = Vec::new();
