@@ -156,7 +156,7 @@ fn gate_sockets(wasi: &mut WasiCtxBuilder, policy: Arc<OutboundPolicy>) {
 }
 
 /// The message for a component that imports an interface this host lacks:
-/// the interface by name (wasmtime's error quotes it), then wasmtime's words.
+/// the interface by name (wasmtime's error quotes it), else wasmtime's words.
 fn refuse_imports(id: &str, e: wasmtime::Error) -> anyhow::Error {
     let detail = format!("{e:#}");
     match detail.split('`').nth(1) {
@@ -289,6 +289,9 @@ pub async fn start(config: Config) -> Result<RunningHost> {
         router
             .add(&t.route, i)
             .with_context(|| format!("trigger route {:?}", t.route))?;
+        // Spin hands the route to the component in headers.
+        HeaderValue::from_str(&t.route)
+            .with_context(|| format!("route {:?} is not a valid header value", t.route))?;
         triggers.push(TriggerInfo {
             component: t.component,
         });
