@@ -53,7 +53,7 @@ struct Cli {
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Directory for components' stdout/stderr logs; empty for none [default: <state-dir>/logs]
-    #[arg(long, short = 'L', env = "SPIN_LOG_DIR")]
+    #[arg(long, short = 'L', env = "SPIN_LOG_DIR", value_parser = any_path)]
     log_dir: Option<PathBuf>,
     /// Linear memory per request, MiB
     #[arg(long, default_value_t = 128)]
@@ -105,6 +105,11 @@ fn seconds(v: &str) -> Result<Duration, String> {
         return Err("must be positive".to_owned());
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// A path, where empty means "none" (clap's own path parser refuses empty values).
+fn any_path(v: &str) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(v))
 }
 
 fn positive(v: &str) -> Result<usize, String> {
@@ -343,6 +348,8 @@ mod tests {
         assert_eq!(parse("-q")?.follow, Follow::None);
         assert_eq!(parse("")?.log_dir(), Some(PathBuf::from(".spin/logs")));
         assert!(parse("--follow a -q").is_err());
+        let off = Cli::try_parse_from(["meridian-host", "-L", ""])?.into_config()?;
+        assert_eq!(off.log_dir(), None);
         assert!(parse("-e novalue").is_err());
         Ok(())
     }

@@ -89,22 +89,37 @@ fn open(label: &str, path: Option<&Path>) -> Result<rusqlite::Connection, Sqlite
     })
 }
 
+/// Where each defined database lives: the default one in `state_dir`, then the
+/// runtime config's (`None`: in memory).
+pub fn locations(
+    state_dir: &Path,
+    configured: &BTreeMap<String, SqliteConfig>,
+) -> BTreeMap<String, Option<PathBuf>> {
+    let mut locations = BTreeMap::new();
+    locations.insert(DEFAULT_LABEL.to_owned(), Some(state_dir.join(DEFAULT_FILE)));
+    for (label, config) in configured {
+        let SqliteConfig::Spin { path } = config;
+        locations.insert(label.clone(), path.clone());
+    }
+    locations
+}
+
 impl SqliteDbs {
-    /// Open the default database (in `state_dir`) and every configured one.
-    pub fn open(
-        state_dir: &Path,
-        configured: &BTreeMap<String, SqliteConfig>,
+    /// Open the databases in `wanted` (an application that uses none leaves no file).
+    pub fn open<'a>(
+        locations: &BTreeMap<String, Option<PathBuf>>,
+        wanted: impl IntoIterator<Item = &'a str>,
     ) -> Result<Self, SqliteError> {
-        let mut locations: BTreeMap<String, Option<PathBuf>> = BTreeMap::new();
-        locations.insert(DEFAULT_LABEL.to_owned(), Some(state_dir.join(DEFAULT_FILE)));
-        for (label, config) in configured {
-            let SqliteConfig::Spin { path } = config;
-            locations.insert(label.clone(), path.clone());
-        }
         let mut dbs = BTreeMap::new();
-        for (label, path) in locations {
-            let conn = open(&label, path.as_deref())?;
-            dbs.insert(label, Arc::new(Mutex::new(conn)));
+        for label in wanted {
+            if dbs.contains_key(label) {
+                continue;
+            }
+            let Some(path) = locations.get(label) else {
+                return Err(SqliteError::NoSuchDatabase(label.to_owned()));
+            };
+            let conn = open(label, path.as_deref())?;
+            dbs.insert(label.to_owned(), Arc::new(Mutex::new(conn)));
         }
         Ok(Self { dbs: Arc::new(dbs) })
     }
@@ -236,7 +251,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("meridian-sqlite-{}", std::process::id()));
         let configured: BTreeMap<String, SqliteConfig> =
             [("mem".to_owned(), SqliteConfig::Spin { path: None })].into();
-        let dbs = SqliteDbs::open(&dir, &configured)?;
+        let at = locations(&dir, &configured);
+        assert!(SqliteDbs::open(&at, ["other"]).is_err());
+        SqliteDbs::open(&at, ["mem"])?;
+        assert!(!dir.join(DEFAULT_FILE).exists());
+        let dbs = SqliteDbs::open(&at, ["default", "mem"])?;
         assert!(dir.join(DEFAULT_FILE).is_file());
         assert!(dbs.has("mem") && !dbs.has("other"));
         run_startup_statements(

@@ -75,10 +75,10 @@ pub async fn open_kv_stores(config: &Config, runtime: &RuntimeConfig) -> Result<
 /// SQLite: the default database and the runtime config's; every label a
 /// component lists in `sqlite_databases` must exist; then `--sqlite`.
 pub fn open_sqlite(config: &Config, runtime: &RuntimeConfig, app: &App) -> Result<SqliteDbs> {
-    let dbs = SqliteDbs::open(&config.state_dir, &runtime.sqlite_databases)?;
+    let locations = sqlite::locations(&config.state_dir, &runtime.sqlite_databases);
     for c in &app.components {
         for label in &c.sqlite_databases {
-            if !dbs.has(label) {
+            if !locations.contains_key(label) {
                 bail!(
                     "component {}: sqlite_databases lists {label:?}, which is not defined: only \"default\" exists unless the runtime config defines [sqlite_database.{label}]",
                     c.id
@@ -86,6 +86,19 @@ pub fn open_sqlite(config: &Config, runtime: &RuntimeConfig, app: &App) -> Resul
             }
         }
     }
+    // Opened: what components list, and (for `--sqlite`) every defined database.
+    let listed = app
+        .components
+        .iter()
+        .flat_map(|c| c.sqlite_databases.iter().map(String::as_str));
+    let dbs = if config.sqlite_statements.is_empty() {
+        SqliteDbs::open(&locations, listed)?
+    } else {
+        SqliteDbs::open(
+            &locations,
+            listed.chain(locations.keys().map(String::as_str)),
+        )?
+    };
     sqlite::run_startup_statements(&dbs, &config.sqlite_statements)?;
     Ok(dbs)
 }
