@@ -263,13 +263,14 @@ fn frames_go_only_to_regions_the_market_allows() -> Result<()> {
     drop(host);
 
     // A mis-configured edge whose `eu` URL points at the US backend: the
-    // backend sees the call was routed to `eu` and refuses it unread.
+    // backend sees the call was routed to `eu` and refuses it unread, and
+    // with no other EU region the frame goes nowhere else.
     let wrong_state = tempfile::tempdir()?;
     let wrong = edge_host(wrong_state.path(), &us.url)?;
     let misrouted = try_on(&wrong.url, "HAT-FEDORA-NAVY", "DE", true, &frame)?;
     let (status, code, message) = misrouted.error()?;
-    assert_eq!((misrouted.status, status), (502, 502), "{message}");
-    assert_eq!(code, "backend-error");
+    assert_eq!((misrouted.status, status), (503, 503), "{message}");
+    assert_eq!(code, "residency-regions-unavailable");
     assert!(message.contains("region-mismatch"), "{message}");
     assert_eq!(
         composites(&us)?,
