@@ -13,6 +13,18 @@ pub fn key(url: &str) -> String {
     format!("backend-health/{url}")
 }
 
+/// Every backend a router has called, for metrics (Spin's key-value API
+/// cannot list keys by prefix).
+pub const INDEX_KEY: &str = "backend-health/index";
+
+/// One entry of the index.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Indexed {
+    pub service: String,
+    pub region: String,
+    pub url: String,
+}
+
 /// A region's record as read, with its bytes for compare-and-swap.
 #[derive(Debug, Clone, Default)]
 pub struct Read {
@@ -92,6 +104,45 @@ impl<'a> Health<'a> {
             }
         }
         false
+    }
+
+    /// Adds a backend to the index once (compare-and-swap on the list).
+    pub fn remember(&self, service: &str, deployed: &Deployed) {
+        let Some(kv) = self.kv else {
+            return;
+        };
+        let entry = Indexed {
+            service: service.to_owned(),
+            region: deployed.region.clone(),
+            url: deployed.url.clone(),
+        };
+        for _ in 0..CAS_TRIES {
+            let Ok(bytes) = kv.get(INDEX_KEY) else {
+                return;
+            };
+            let mut list: Vec<Indexed> = bytes
+                .as_deref()
+                .and_then(|b| serde_json::from_slice(b).ok())
+                .unwrap_or_default();
+            if list.contains(&entry) {
+                return;
+            }
+            list.push(entry.clone());
+            let Ok(new) = serde_json::to_vec(&list) else {
+                return;
+            };
+            if !matches!(kv.swap_if(INDEX_KEY, bytes.as_deref(), &new), Ok(false)) {
+                return;
+            }
+        }
+    }
+
+    /// The index, in the order backends were first called.
+    pub fn indexed(&self) -> Vec<Indexed> {
+        self.kv
+            .and_then(|kv| kv.get(INDEX_KEY).ok().flatten())
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
     }
 
     /// Records one attempt's outcome.

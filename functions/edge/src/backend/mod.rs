@@ -6,6 +6,7 @@
 pub mod breaker;
 pub mod choice;
 pub mod health;
+pub mod metrics;
 pub mod regions;
 pub mod router;
 

@@ -7,7 +7,7 @@
 
 use std::future::Future;
 
-use super::breaker::{Observed, Record, State, View};
+use super::breaker::{Observed, View};
 use super::choice::{Skip, choose};
 use super::health::{Health, Read};
 use super::regions::{Deployed, Regional, RoutingConfig};
@@ -231,6 +231,9 @@ impl<'a, T: Transport + Clone> Router<'a, T> {
             let dur_ms = end.saturating_sub(now) as f64;
             // Re-read: a probe above may have changed it.
             let read = self.health.read(std::slice::from_ref(region)).remove(0);
+            if read.bytes.is_none() {
+                self.health.remember(self.regional.service(), region);
+            }
             let (observed, what, retryable) = match &result {
                 Ok(_) => (answered(now, end), "ok".to_owned(), false),
                 Err(r) => match fault(r) {
@@ -464,22 +467,6 @@ fn answered(start: u64, end: u64) -> Observed {
     Observed::Answered {
         latency_us: end.saturating_sub(start) * 1000,
     }
-}
-
-/// What the breakers say now, for metrics: every deployed region's state.
-pub fn states<'r>(regional: &'r Regional, health: &Health<'_>) -> Vec<(&'r Deployed, Record)> {
-    let reads = health.read(regional.deployed());
-    regional
-        .deployed()
-        .iter()
-        .zip(reads)
-        .map(|(d, r)| (d, r.record))
-        .collect()
-}
-
-/// `1` for the state a record is in, for a gauge per state.
-pub fn is_state(record: &Record, state: State) -> u8 {
-    u8::from(record.state == state)
 }
 
 #[cfg(test)]
