@@ -11,11 +11,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use meridian_e2e::{
-    Service, TRUST_LOOPBACK, free_addr, regions_manifest, send, start_backend_at,
-    start_host_with, test_catalog,
+    Service, TRUST_LOOPBACK, free_addr, regions_manifest, send, start_backend_at, start_host_with,
+    test_catalog,
 };
 
-const ROUTING: &str = "locality = [\"uk\", \"eu\"]\nattempt_timeout_ms = 1000\n[breaker]\ncooldown_s = 2\n";
+const ROUTING: &str =
+    "locality = [\"uk\", \"eu\"]\nattempt_timeout_ms = 1000\n[breaker]\ncooldown_s = 2\n";
 
 struct Timed {
     ms: f64,
@@ -92,7 +93,8 @@ fn main() -> Result<()> {
         ],
     )?;
     let frame = frame()?;
-    let run = |n: usize| -> Result<Vec<Timed>> { (0..n).map(|_| once(&host.url, &frame)).collect() };
+    let run =
+        |n: usize| -> Result<Vec<Timed>> { (0..n).map(|_| once(&host.url, &frame)).collect() };
 
     run(20)?; // warm: compiled components, connections
     println!("`backend_routing`: `{}`", ROUTING.replace('\n', " "));
@@ -112,7 +114,10 @@ fn main() -> Result<()> {
         if t.region == "uk" {
             break;
         }
-        anyhow::ensure!(back.elapsed() < Duration::from_secs(30), "uk never came back");
+        anyhow::ensure!(
+            back.elapsed() < Duration::from_secs(30),
+            "uk never came back"
+        );
     }
     println!(
         "| uk restarted: until its half-open probe and trial bring traffic back | - | - | uk | {:.0} (once) | - |",

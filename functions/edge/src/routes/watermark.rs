@@ -61,16 +61,19 @@ pub async fn detect<T: Transport + Clone>(
         })
         .await;
     let detection = routed.result?;
+    let trail = routed.trail;
     let found = Found {
         found: detection.payload.is_some(),
         detection,
     };
     let json = serde_json::to_vec(&found)
         .map_err(|e| Refusal::new(500, "encoding-failed", e.to_string()))?;
-    Ok(Response::new(200)
-        .header("content-type", "application/json")
-        .header("cache-control", "no-store")
-        .body(json))
+    Ok(trail.stamp(
+        Response::new(200)
+            .header("content-type", "application/json")
+            .header("cache-control", "no-store")
+            .body(json),
+    ))
 }
 
 #[cfg(test)]
