@@ -9,22 +9,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use meridian_e2e::{
-    Reply, Service, TRUST_LOOPBACK, backend_calls, delay_proxy, free_addr, get, regions_manifest,
-    repo_root, send, start_backend_at, start_host_with, test_catalog,
+    Reply, Service, TRUST_LOOPBACK, backend_calls, delay_proxy, empty_frame, face_frame, free_addr,
+    get, regions_manifest, repo_root, send, start_backend_at, start_host_with, test_catalog,
 };
-
-fn frame() -> Result<Vec<u8>> {
-    let path = repo_root().join("gpu-backend/tests/faces/frame-720p.jpg");
-    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
-}
-
-/// A frame with nobody in it: the backend answers fast (no face).
-fn empty_frame() -> Result<Vec<u8>> {
-    let grey = image::RgbImage::from_pixel(320, 180, image::Rgb([120, 124, 130]));
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&grey)?;
-    Ok(out)
-}
 
 fn try_on(host: &str, country: &str, frame: &[u8]) -> Result<Reply> {
     send(
@@ -126,7 +113,7 @@ fn personal_data_fails_over_only_inside_its_residency_set() -> Result<()> {
     let us = regions.start("us")?;
     let state = tempfile::tempdir()?;
     let (host, _manifest) = regions.host(state.path(), "", &[])?;
-    let frame = frame()?;
+    let frame = face_frame()?;
 
     let de = try_on(&host.url, "DE", &frame)?;
     assert_eq!(de.status, 200, "{}", String::from_utf8_lossy(&de.body));
@@ -185,7 +172,7 @@ fn killing_the_nearest_region_under_load_moves_traffic_and_it_returns() -> Resul
     let state = tempfile::tempdir()?;
     let routing = "attempt_timeout_ms = 3000\n[breaker]\ncooldown_s = 1\n";
     let (host, _manifest) = regions.host(state.path(), routing, &[])?;
-    let frame = Arc::new(empty_frame()?);
+    let frame = Arc::new(empty_frame(320, 180)?);
 
     // (when, status, region, server-timing) of every response.
     type Seen = Vec<(Instant, u16, String, String)>;
@@ -350,7 +337,7 @@ fn a_slow_region_loses_traffic_when_latency_aware() -> Result<()> {
     let _eu = regions.start("eu")?;
     let _uk = regions.start("uk")?;
     let slow_uk = delay_proxy(regions.addr("uk"), Duration::from_millis(300))?;
-    let frame = empty_frame()?;
+    let frame = empty_frame(320, 180)?;
     let served = |routing: &str| -> Result<Vec<String>> {
         let state = tempfile::tempdir()?;
         let (host, _manifest) = regions.host(

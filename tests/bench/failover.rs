@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use meridian_e2e::{
-    Service, TRUST_LOOPBACK, free_addr, regions_manifest, send, start_backend_at, start_host_with,
-    test_catalog,
+    Service, TRUST_LOOPBACK, empty_frame, free_addr, regions_manifest, send, start_backend_at,
+    start_host_with, test_catalog,
 };
 
 const ROUTING: &str =
@@ -22,13 +22,6 @@ struct Timed {
     ms: f64,
     region: String,
     status: u16,
-}
-
-fn frame() -> Result<Vec<u8>> {
-    let grey = image::RgbImage::from_pixel(320, 180, image::Rgb([120, 124, 130]));
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&grey)?;
-    Ok(out)
 }
 
 fn once(host: &str, frame: &[u8]) -> Result<Timed> {
@@ -92,7 +85,7 @@ fn main() -> Result<()> {
             ("RUST_LOG", "warn"),
         ],
     )?;
-    let frame = frame()?;
+    let frame = empty_frame(320, 180)?;
     let run =
         |n: usize| -> Result<Vec<Timed>> { (0..n).map(|_| once(&host.url, &frame)).collect() };
 

@@ -600,3 +600,17 @@ pub fn backend_calls(backend: &Service) -> Result<u64> {
         .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
         .sum())
 }
+
+/// A 720p camera frame with a face in it (the backend's test frame).
+pub fn face_frame() -> Result<Vec<u8>> {
+    let path = repo_root().join("gpu-backend/tests/faces/frame-720p.jpg");
+    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// A grey JPEG frame with nobody in it: the backend answers `no-face`.
+pub fn empty_frame(width: u32, height: u32) -> Result<Vec<u8>> {
+    let grey = image::RgbImage::from_pixel(width, height, image::Rgb([120, 124, 130]));
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&grey)?;
+    Ok(out)
+}
