@@ -460,7 +460,7 @@ fn renditions_stand_in_when_the_backend_is_stopped() -> Result<()> {
     )?;
     assert_eq!(
         (other.status, other.error()?.1.as_str()),
-        (502, "backend-unreachable")
+        (503, "backend-unavailable")
     );
     Ok(())
 }

@@ -222,7 +222,9 @@ fn unreachable_backend_is_502_and_writes_nothing() -> Result<()> {
             "http://127.0.0.1:9",
         )?;
         let reply = get(&format!("{}{path}", host.url), &[])?;
-        assert_refusal(&reply, 502, "backend-unreachable")?;
+        // Its only region unreachable: 503, retry later.
+        assert_refusal(&reply, 503, "backend-unavailable")?;
+        assert!(reply.header("retry-after").is_some());
     }
     // Same store, working backend: the first answer is a miss, so the
     // failed attempt left no entry behind.

@@ -4,21 +4,9 @@
 
 use anyhow::{Context, Result};
 use meridian_e2e::{
-    Reply, Service, get, repo_root, send, start_backend_with, start_host_with, test_catalog,
+    Reply, Service, empty_frame, face_frame, get, repo_root, send, start_backend_with,
+    start_host_with, test_catalog,
 };
-
-fn frame_720p() -> Result<Vec<u8>> {
-    let path = repo_root().join("gpu-backend/tests/faces/frame-720p.jpg");
-    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
-}
-
-/// A frame with nobody in it.
-fn empty_frame() -> Result<Vec<u8>> {
-    let grey = image::RgbImage::from_pixel(640, 360, image::Rgb([120, 124, 130]));
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&grey)?;
-    Ok(out)
-}
 
 /// The CDN's geo header decides the market; loopback stands in for the CDN.
 const MARKET_CONFIG: &str = "trusted_proxies = [\"127.0.0.1/32\"]";
@@ -79,7 +67,7 @@ fn a_consented_frame_is_composited_and_nothing_is_kept() -> Result<()> {
     let state = tempfile::tempdir()?;
     let backend = start_backend_with(catalog.path(), &[("MERIDIAN_BACKEND_REGION", "eu")])?;
     let host = edge_host(state.path(), &backend.url)?;
-    let frame = frame_720p()?;
+    let frame = face_frame()?;
 
     // Germany asks first: without the opt-in the frame goes nowhere.
     let refused = try_on(&host.url, "EYE-AVIATOR-GOLD", "DE", false, &frame)?;
@@ -156,7 +144,13 @@ fn a_consented_frame_is_composited_and_nothing_is_kept() -> Result<()> {
     );
 
     // Nobody in the frame is an answer, not an error.
-    let nobody = try_on(&host.url, "EYE-AVIATOR-GOLD", "DE", true, &empty_frame()?)?;
+    let nobody = try_on(
+        &host.url,
+        "EYE-AVIATOR-GOLD",
+        "DE",
+        true,
+        &empty_frame(640, 360)?,
+    )?;
     assert_eq!(nobody.status, 200);
     let body: serde_json::Value = serde_json::from_slice(&nobody.body)?;
     assert_eq!(body["code"], "no-face");
@@ -243,7 +237,7 @@ fn frames_go_only_to_regions_the_market_allows() -> Result<()> {
             ("SPIN_VARIABLE_BACKEND_URL_US", us.url.as_str()),
         ],
     )?;
-    let frame = frame_720p()?;
+    let frame = face_frame()?;
 
     let de = try_on(&host.url, "HAT-FEDORA-NAVY", "DE", true, &frame)?;
     assert_eq!(de.status, 200, "{}", String::from_utf8_lossy(&de.body));
@@ -263,13 +257,14 @@ fn frames_go_only_to_regions_the_market_allows() -> Result<()> {
     drop(host);
 
     // A mis-configured edge whose `eu` URL points at the US backend: the
-    // backend sees the call was routed to `eu` and refuses it unread.
+    // backend sees the call was routed to `eu` and refuses it unread, and
+    // with no other EU region the frame goes nowhere else.
     let wrong_state = tempfile::tempdir()?;
     let wrong = edge_host(wrong_state.path(), &us.url)?;
     let misrouted = try_on(&wrong.url, "HAT-FEDORA-NAVY", "DE", true, &frame)?;
     let (status, code, message) = misrouted.error()?;
-    assert_eq!((misrouted.status, status), (502, 502), "{message}");
-    assert_eq!(code, "backend-error");
+    assert_eq!((misrouted.status, status), (503, 503), "{message}");
+    assert_eq!(code, "residency-regions-unavailable");
     assert!(message.contains("region-mismatch"), "{message}");
     assert_eq!(
         composites(&us)?,

@@ -499,3 +499,118 @@ fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
         data = data.get(size + 2..).context("short chunk")?;
     }
 }
+
+/// `spin.toml` with try-on, renditions and copy deployed in `regions`
+/// (each `backend_url_<region>`, a required variable; `eu` is the one
+/// [`start_host`] sets), written next to it; removed when dropped.
+pub fn regions_manifest(regions: &[&str]) -> Result<(PathBuf, RemoveOnDrop)> {
+    let mut manifest = std::fs::read_to_string(repo_root().join("spin.toml"))?;
+    let pairs: Vec<String> = regions
+        .iter()
+        .map(|r| format!("{r}={{{{ backend_url_{r} }}}}"))
+        .collect();
+    let hosts: Vec<String> = regions
+        .iter()
+        .map(|r| format!("\"{{{{ backend_url_{r} }}}}\""))
+        .collect();
+    for variable in ["tryon_backends", "imaging_backends", "copy_backends"] {
+        let shipped = format!("{variable} = \"eu={{{{ backend_url_eu }}}}\"");
+        anyhow::ensure!(manifest.contains(&shipped), "spin.toml lacks `{shipped}`");
+        manifest = manifest.replace(&shipped, &format!("{variable} = \"{}\"", pairs.join(",")));
+    }
+    manifest = manifest.replace(
+        "allowed_outbound_hosts = [\"{{ backend_url_eu }}\"]",
+        &format!("allowed_outbound_hosts = [{}]", hosts.join(", ")),
+    );
+    let required: String = regions
+        .iter()
+        .filter(|r| **r != "eu")
+        .map(|r| format!("backend_url_{r} = {{ required = true }}\n"))
+        .collect();
+    manifest = manifest.replacen("[variables]\n", &format!("[variables]\n{required}"), 1);
+    let path = repo_root().join(format!(
+        "spin-regions-{}-{}.toml",
+        regions.join("-"),
+        std::process::id()
+    ));
+    std::fs::write(&path, manifest)?;
+    Ok((path.clone(), RemoveOnDrop(path)))
+}
+
+/// A TCP proxy in front of `target` (`host:port`) that holds each answer
+/// for `delay` (the first bytes after each request's bytes, so kept-alive
+/// connections are slowed per request too): a slow region, seen from the
+/// edge. Runs until the test process ends.
+pub fn delay_proxy(target: &str, delay: Duration) -> Result<String> {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    fn pump(mut from: TcpStream, mut to: TcpStream, before: impl Fn()) {
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            before();
+            if to.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown(Shutdown::Write);
+    }
+
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let target = target.trim_start_matches("http://").to_owned();
+    std::thread::spawn(move || {
+        for client in listener.incoming().map_while(Result::ok) {
+            let Ok(server) = TcpStream::connect(&target) else {
+                continue;
+            };
+            let (Ok(client_in), Ok(server_out)) = (client.try_clone(), server.try_clone()) else {
+                continue;
+            };
+            let asked = Arc::new(AtomicBool::new(false));
+            let flag = Arc::clone(&asked);
+            std::thread::spawn(move || {
+                pump(client_in, server_out, || flag.store(true, Ordering::SeqCst));
+            });
+            std::thread::spawn(move || {
+                pump(server, client, || {
+                    if asked.swap(false, Ordering::SeqCst) {
+                        std::thread::sleep(delay);
+                    }
+                });
+            });
+        }
+    });
+    Ok(url)
+}
+
+/// Requests a backend answered, summed over its `rpc/*` routes (what it
+/// was sent by the edge, probes of `/readyz` not counted).
+pub fn backend_calls(backend: &Service) -> Result<u64> {
+    let text = String::from_utf8(get(&format!("{}/metrics", backend.url), &[])?.body)?;
+    Ok(text
+        .lines()
+        .filter(|l| l.starts_with("meridian_backend_requests_total{route=\"rpc/"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum())
+}
+
+/// A 720p camera frame with a face in it (the backend's test frame).
+pub fn face_frame() -> Result<Vec<u8>> {
+    let path = repo_root().join("gpu-backend/tests/faces/frame-720p.jpg");
+    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// A grey JPEG frame with nobody in it: the backend answers `no-face`.
+pub fn empty_frame(width: u32, height: u32) -> Result<Vec<u8>> {
+    let grey = image::RgbImage::from_pixel(width, height, image::Rgb([120, 124, 130]));
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&grey)?;
+    Ok(out)
+}

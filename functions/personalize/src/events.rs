@@ -2,7 +2,8 @@
 //! forwarded to a collector in a region the shopper's residency decision
 //! allows (as try-on frames are routed), accepted whole or refused whole.
 
-use meridian_edge::backend::{BackendClient, Regional, check_signing_key, development_mode};
+use meridian_edge::backend::health::Health;
+use meridian_edge::backend::{Regional, Retry, Router, Scope, check_signing_key, development_mode};
 use meridian_edge::gate::Admission;
 use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::personalize::assign::Identity;
@@ -10,7 +11,7 @@ use meridian_edge::personalize::events::{
     EventCollector, EventDetail, EventsConfig, PseudonymSecret, RequestFacts,
 };
 use meridian_spin::personalize::{Personalized, open_store, pseudonym_secret};
-use meridian_spin::{Incoming, SpinHttp, now, variable};
+use meridian_spin::{Incoming, SpinHttp, now, now_ms, routing, variable};
 
 pub async fn serve(incoming: &Incoming, admission: &Admission) -> Result<Response, Refusal> {
     let req = &incoming.request;
@@ -28,9 +29,24 @@ pub async fn serve(incoming: &Incoming, admission: &Admission) -> Result<Respons
         .map_err(|e| Refusal::new(500, "configuration-invalid", e.to_string()))?;
     let collector = EventCollector::new(EventsConfig::default(), secret);
     let decision = &admission.personalization;
-    let (region, url) = collectors.route(decision)?;
-    let mut personalized =
-        Personalized::assign(&open_store()?, incoming, admission, "/v1/events", false)?;
+    let store = open_store()?;
+    let routing = routing()?;
+    let router = Router::new(
+        &collectors,
+        &routing,
+        Health::shared(&store),
+        SpinHttp,
+        &signing_key,
+        &now_ms,
+    );
+    // Checked against the batch as the residency's first choice; the
+    // router may send it to another allowed region, restamped there.
+    let region = decision
+        .residency
+        .regions
+        .pick(&collectors.names())
+        .ok_or_else(|| router.none_deployed(Scope::of(decision)))?;
+    let mut personalized = Personalized::assign(&store, incoming, admission, "/v1/events", false)?;
     let profile = personalized.assignments.identity.profile().cloned();
     let now_s = now();
     let facts = RequestFacts {
@@ -45,9 +61,16 @@ pub async fn serve(incoming: &Incoming, admission: &Admission) -> Result<Respons
         .receive(content_type, req.body(), &facts)
         .map_err(|e| e.refusal())?;
     if let Some(batch) = &collected.batch {
-        let client = BackendClient::new(url, &signing_key, SpinHttp).in_region(region);
-        let body = serde_json::to_vec(batch).unwrap_or_default();
-        client.append_events(body, now_s).await?;
+        // A batch is stored where it lands: never sent twice.
+        let routed = router
+            .call(Scope::of(decision), Retry::Never, |client| {
+                let mut batch = batch.clone();
+                batch.region = client.region().unwrap_or_default().to_owned();
+                let body = serde_json::to_vec(&batch).unwrap_or_default();
+                async move { client.append_events(body, now_s).await }
+            })
+            .await;
+        routed.result?;
         // Product views become the shopper's recently viewed, in their
         // own cookie (only a shopper with an identity has one).
         let viewed: Vec<&str> = batch

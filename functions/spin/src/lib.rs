@@ -5,9 +5,12 @@
 
 pub mod personalize;
 
+use std::future::Future;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use meridian_edge::backend::{InboundResponse, OutboundRequest, Transport, TransportError};
+use meridian_edge::backend::{
+    InboundResponse, OutboundRequest, RoutingConfig, Transport, TransportError,
+};
 use meridian_edge::cache::Fetched;
 use meridian_edge::cache::kv::{Kv, Split};
 use meridian_edge::cache::status::{CacheStatus, Forward};
@@ -133,6 +136,10 @@ pub fn open_cache() -> Result<SpinCache, Refusal> {
 }
 
 /// Spin's outbound HTTP; the host enforces `allowed_outbound_hosts`.
+/// A request's `timeout_ms` races the call against a monotonic-clock
+/// timer: spin-sdk's `send` sets no `request-options`, and dropping the
+/// call cancels it.
+#[derive(Debug, Clone, Copy)]
 pub struct SpinHttp;
 
 impl Transport for SpinHttp {
@@ -147,9 +154,21 @@ impl Transport for SpinHttp {
         for (name, value) in request.headers {
             builder.header(name, value);
         }
-        let response: http::Response = http::send(builder.body(request.body).build())
-            .await
-            .map_err(|e| TransportError(e.to_string()))?;
+        let send = http::send::<_, http::Response>(builder.body(request.body).build());
+        let response = match request.timeout_ms {
+            None => send.await,
+            Some(ms) => {
+                let send = std::pin::pin!(send);
+                let timer = std::pin::pin!(sleep_ms(ms));
+                match futures_util::future::select(send, timer).await {
+                    futures_util::future::Either::Left((sent, _)) => sent,
+                    futures_util::future::Either::Right(((), _)) => {
+                        return Err(TransportError(format!("no answer within {ms} ms")));
+                    }
+                }
+            }
+        }
+        .map_err(|e| TransportError(e.to_string()))?;
         Ok(InboundResponse {
             status: *response.status(),
             meta: response
@@ -332,6 +351,35 @@ pub async fn respond(out: ResponseOutparam, response: Response) {
     if let Err(e) = out.set_with_body(outgoing, response.body).await {
         eprintln!("meridian: writing the response body: {e:?}");
     }
+}
+
+/// Waits `ms` on `wasi:clocks/monotonic-clock`, inside Spin's executor.
+fn sleep_ms(ms: u64) -> impl Future<Output = ()> {
+    use wasi::clocks::monotonic_clock;
+    let deadline = monotonic_clock::now().saturating_add(ms.saturating_mul(1_000_000));
+    std::future::poll_fn(move |cx| {
+        if monotonic_clock::now() >= deadline {
+            return std::task::Poll::Ready(());
+        }
+        spin_executor::push_waker(
+            monotonic_clock::subscribe_instant(deadline),
+            cx.waker().clone(),
+        );
+        std::task::Poll::Pending
+    })
+}
+
+/// Unix milliseconds now (the router's clock).
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}
+
+/// The `backend_routing` variable (empty: every default).
+pub fn routing() -> Result<RoutingConfig, Refusal> {
+    RoutingConfig::from_toml(&variables::get("backend_routing").unwrap_or_default())
 }
 
 /// Unix seconds now.

@@ -43,6 +43,9 @@ pub struct Refusal {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// `Retry-After` (seconds) for refusals that pass: an unavailable
+    /// region, a full queue.
+    pub retry_after_s: Option<u64>,
 }
 
 impl Refusal {
@@ -51,12 +54,22 @@ impl Refusal {
             status,
             code: code.into(),
             message: message.into(),
+            retry_after_s: None,
         }
+    }
+
+    pub fn retry_after(mut self, seconds: u64) -> Refusal {
+        self.retry_after_s = Some(seconds);
+        self
     }
 
     /// The JSON refusal every part of Meridian answers with.
     pub fn into_response(self) -> Response {
-        Response::new(self.status)
+        let mut response = Response::new(self.status);
+        if let Some(seconds) = self.retry_after_s {
+            response = response.header("retry-after", seconds.to_string());
+        }
+        response
             .header("content-type", meridian_wit::rpc::PROBLEM_JSON)
             .header("cache-control", "no-store")
             .body(meridian_wit::rpc::error_body(

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::backend::{BackendClient, Regional, Transport};
+use crate::backend::{Retry, Router, Scope, Transport};
 use crate::cache::kv::Kv;
 use crate::cache::purge::sku_tag;
 use crate::cache::tags::{self, Generation, Verdict};
@@ -283,18 +283,12 @@ fn store(kv: &dyn Kv, key: &str, tags: &[String], result: &CopyResult) -> Result
     kv.set(key, &bytes)
 }
 
-/// Where the copy backends are and how to call them.
-pub struct Backends<'a, T> {
-    pub regions: &'a Regional,
-    pub signing_key: &'a str,
-    pub transport: &'a dyn Fn() -> T,
-}
-
 /// What answering an order needs besides the order.
 pub struct Env<'a, T> {
     /// The policy packs in force.
     pub packs: &'a CompiledPacks<'a>,
-    pub backends: Backends<'a, T>,
+    /// The copy backends' router.
+    pub router: &'a Router<'a, T>,
     /// The cache's store (entries; purge records in its durable part).
     pub kv: &'a dyn Kv,
     /// `copy_generation`: part of every cache key.
@@ -303,7 +297,7 @@ pub struct Env<'a, T> {
 }
 
 /// One market × preset: its answer in the order's results.
-async fn one<T: Transport>(
+async fn one<T: Transport + Clone>(
     env: &Env<'_, T>,
     order: &CopyOrder,
     preset: CopyPreset,
@@ -311,7 +305,7 @@ async fn one<T: Transport>(
 ) -> Result<Value, Refusal> {
     let Env {
         packs,
-        backends,
+        router,
         kv,
         generation,
         now,
@@ -358,10 +352,15 @@ async fn one<T: Transport>(
     let (text, generator, method, kept, cache) = match cached(kv, &key, &tags) {
         Some(e) => (e.text, e.generator, e.method, e.kept, "hit"),
         None => {
-            let (region, url) = backends.regions.route(&decision)?;
-            let client = BackendClient::new(url, backends.signing_key, (backends.transport)())
-                .in_region(region);
-            let result = client.generate_copy(&request, now).await?;
+            let request = &request;
+            let result = router
+                .call(
+                    Scope::of(&decision),
+                    Retry::Idempotent,
+                    |client| async move { client.generate_copy(request, now).await },
+                )
+                .await
+                .result?;
             // A failed write costs a regeneration later, never the answer.
             let _ = store(kv, &key, &tags, &result);
             (
@@ -399,7 +398,10 @@ async fn one<T: Transport>(
 
 /// Answers an order: one result per market and preset, in order, each
 /// with its own status (a market refused does not sink the others).
-pub async fn handle<T: Transport>(env: &Env<'_, T>, body: &[u8]) -> Result<Response, Refusal> {
+pub async fn handle<T: Transport + Clone>(
+    env: &Env<'_, T>,
+    body: &[u8],
+) -> Result<Response, Refusal> {
     let (order, presets) = parse_order(body)?;
     let mut results = Vec::new();
     for market in &order.markets {

@@ -4,7 +4,7 @@ use meridian_wit::types::{ImageFormat, RenderRequest, Size};
 
 use crate::http::accept::negotiate;
 
-use crate::backend::{BackendClient, Transport};
+use crate::backend::{Retry, Router, Scope, Transport};
 use crate::cache::flow::{Client, Revalidation};
 use crate::cache::{self, CacheConfig, CacheRequest, Clock, Fetched, Kv};
 use crate::catalog::sku_of_asset;
@@ -52,11 +52,11 @@ struct Job {
 }
 
 impl Deferred {
-    pub async fn run<K: Kv, T: Transport>(
+    pub async fn run<K: Kv, T: Transport + Clone>(
         self,
         kv: &K,
         config: &CacheConfig,
-        backend: &BackendClient<T>,
+        backend: &Router<'_, T>,
         clock: Clock<'_>,
     ) -> Result<cache::status::CacheStatus, Refusal> {
         let fetch = render_fetch(backend, &self.job, config, clock);
@@ -69,7 +69,8 @@ pub struct Media<'a, K, T> {
     pub presets: &'a Presets,
     pub kv: &'a K,
     pub cache: &'a CacheConfig,
-    pub backend: &'a BackendClient<T>,
+    /// Renditions carry no personal data: any deployed region may render.
+    pub backend: &'a Router<'a, T>,
     /// Carried in every rendition's watermark.
     pub merchant: u32,
 }
@@ -78,7 +79,7 @@ pub struct Media<'a, K, T> {
 /// product's territorial rights), then the cache, else the backend (and
 /// then stores the whole entry). Refusals write nothing. `admit` runs the
 /// gate for the request ([`crate::gate::admit`] with the host's inputs).
-pub async fn handle<K: Kv, T: Transport>(
+pub async fn handle<K: Kv, T: Transport + Clone>(
     request: MediaRequest<'_>,
     admit: impl FnOnce(Ask<'_>) -> Result<Admission, Refusal>,
     media: &Media<'_, K, T>,
@@ -104,7 +105,7 @@ pub async fn handle<K: Kv, T: Transport>(
     }
 }
 
-async fn serve<K: Kv, T: Transport>(
+async fn serve<K: Kv, T: Transport + Clone>(
     request: MediaRequest<'_>,
     admit: impl FnOnce(Ask<'_>) -> Result<Admission, Refusal>,
     admission: &mut Option<Admission>,
@@ -230,15 +231,24 @@ fn surrogate_keys(path: &MediaPath, sku: Option<&str>) -> String {
 
 /// The cache's fetch for a rendition: a signed backend call, answered as
 /// the HTTP response the cache stores.
-fn render_fetch<'a, T: Transport>(
-    backend: &'a BackendClient<T>,
+fn render_fetch<'a, T: Transport + Clone>(
+    backend: &'a Router<'_, T>,
     job: &'a Job,
     config: &'a CacheConfig,
     clock: Clock<'a>,
 ) -> impl AsyncFn(http::request::Parts) -> Result<Fetched, Refusal> + 'a {
     async move |_parts| {
-        let rendition = backend.render(&job.request, clock()).await?;
+        let request = &job.request;
+        let routed = backend
+            .call(Scope::anywhere(), Retry::Idempotent, |client| async move {
+                client.render(request, clock()).await
+            })
+            .await;
+        let rendition = routed.result?;
         let mut response = http::Response::builder();
+        if let Some(region) = &routed.trail.served_by {
+            response = response.header(crate::backend::router::REGION_HEADER, region.as_str());
+        }
         if job.negotiated {
             response = response.header("vary", "Accept");
         }
@@ -287,7 +297,8 @@ mod tests {
     /// Runs a request as if a trusted CDN said it came from `country`.
     fn run_in(req: MediaRequest<'_>, country: &str, kv: &MapKv, fake: &FakeBackend) -> Response {
         let presets = Presets::load(None).expect("presets");
-        let client = BackendClient::new("http://b", "k", fake);
+        let regional = crate::backend::tests::one_region("http://b");
+        let client = crate::backend::tests::router(&regional, fake, "k");
         let headers = [("cf-ipcountry", country)];
         let admit = |ask: Ask<'_>| Ok(crate::gate::admit_via_cdn(&headers, "", ask));
         let media = Media {
@@ -431,8 +442,8 @@ mod tests {
             (
                 "/v1/media/a.jpg/thumbnail.webp",
                 Err(TransportError("refused".into())),
-                502,
-                "backend-unreachable",
+                503,
+                "backend-unavailable",
             ),
             (
                 "/v1/media/a.jpg/thumbnail.webp",
@@ -553,7 +564,8 @@ mod revalidation_tests {
             "[thumbnail]\nwidth = 16\nheight = 16\nfit = \"cover\"\nformats = [\"webp\"]\nmax_age_s = 5\n",
         )
         .expect("presets");
-        let client = BackendClient::new("http://b", "k", &fake);
+        let regional = crate::backend::tests::one_region("http://b");
+        let client = crate::backend::tests::router(&regional, &fake, "k");
         let cache = CacheConfig::default();
         let media = Media {
             presets: &presets,

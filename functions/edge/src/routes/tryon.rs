@@ -12,7 +12,7 @@ use meridian_wit::types::{
 };
 use serde::Serialize;
 
-use crate::backend::{BackendClient, Regional, Transport};
+use crate::backend::{Regional, Retry, Router, Scope, Transport};
 use crate::gate::{Admission, Ask, query_param};
 use crate::http::response::{Refusal, Response};
 use crate::policy::Purpose;
@@ -63,10 +63,9 @@ impl Backends {
         )?))
     }
 
-    /// The region and URL this admission's frames may go to
-    /// ([`Regional::route`]).
-    pub fn route(&self, admission: &Admission) -> Result<(&str, &str), Refusal> {
-        self.0.route(&admission.decision)
+    /// The deployment the router chooses among.
+    pub fn regional(&self) -> &Regional {
+        &self.0
     }
 }
 
@@ -291,19 +290,18 @@ pub fn check_backend_url(url: &str, development: bool) -> Result<(), Refusal> {
 }
 
 /// The whole route: check the request, run the gate for try-on of this
-/// SKU, route to an allowed region, composite. Every answer, refusals
-/// included, is `no-store` and carries the gate's headers when it ran.
-/// `development` allows plain-http backends and the development key;
-/// `variant_of` gives the shopper's experiment variants for the backend.
-#[allow(clippy::too_many_arguments)]
-pub async fn handle<T: Transport>(
+/// SKU, route to an allowed region (the router never sends a frame
+/// outside the residency decision's regions), composite. Every answer,
+/// refusals included, is `no-store` and carries the gate's headers when
+/// it ran, and the route's `Server-Timing`. `development` allows
+/// plain-http backends and the development key; `variant_of` gives the
+/// shopper's experiment variants for the backend.
+pub async fn handle<T: Transport + Clone>(
     req: FrameRequest<'_>,
     admit: impl FnOnce(Ask<'_>) -> Result<Admission, Refusal>,
     variant_of: impl FnOnce(&Admission) -> String,
-    backends: &Backends,
-    signing_key: &str,
+    router: &Router<'_, T>,
     development: bool,
-    transport: T,
     now: u64,
 ) -> Response {
     let call = match parse(req) {
@@ -321,17 +319,32 @@ pub async fn handle<T: Transport>(
     if let Some(refusal) = admission.refusal() {
         return refusal;
     }
-    let answer = async {
-        let (region, url) = backends.route(&admission)?;
-        check_backend_url(url, development)?;
-        crate::backend::check_signing_key(signing_key, development)?;
-        let client = BackendClient::new(url, signing_key, transport)
-            .in_region(region)
-            .with_variant(&variant_of(&admission));
-        let result = client.composite(&call.request, &call.frame, now).await?;
-        respond(result, region)
-    };
-    admission.stamp(answer.await.unwrap_or_else(Refusal::into_response))
+    let checked = router
+        .regional
+        .all()
+        .try_for_each(|(_, url)| check_backend_url(url, development))
+        .and_then(|()| crate::backend::check_signing_key(router.signing_key, development));
+    if let Err(refusal) = checked {
+        return admission.stamp(refusal.into_response());
+    }
+    let variant = variant_of(&admission);
+    let (call, variant) = (&call, variant.as_str());
+    let routed = router
+        .call(
+            Scope::of(&admission.decision),
+            Retry::Idempotent,
+            |client| {
+                let client = client.with_variant(variant);
+                async move { client.composite(&call.request, &call.frame, now).await }
+            },
+        )
+        .await;
+    let region = routed.trail.served_by.clone().unwrap_or_default();
+    let response = routed
+        .result
+        .and_then(|result| respond(result, &region))
+        .unwrap_or_else(Refusal::into_response);
+    admission.stamp(routed.trail.stamp(response))
 }
 
 #[cfg(test)]
@@ -343,7 +356,7 @@ mod tests {
     use meridian_wit::types::{Error, Point, Rect, Size};
 
     use super::*;
-    use crate::backend::tests::{FakeBackend, NOW};
+    use crate::backend::tests::{FakeBackend, NOW, router};
     use crate::gate::{OPT_IN_HEADER, admit_via_cdn};
 
     fn block<F: Future>(f: F) -> F::Output {
@@ -412,7 +425,8 @@ mod tests {
         let admit = |ask: Ask<'_>| Ok(admit_via_cdn(headers, "", ask));
         let backends = Backends::parse(backends).expect("backends");
         let variant = |_: &Admission| "hero-preset=square".to_owned();
-        block(handle(req, admit, variant, &backends, "k", true, fake, NOW))
+        let router = router(backends.regional(), fake, "k");
+        block(handle(req, admit, variant, &router, true, NOW))
     }
 
     const EU: &str = "eu=http://eu.backend:8081";
@@ -659,10 +673,8 @@ mod tests {
             frame("/v1/tryon/EYE-AVIATOR-GOLD"),
             admit,
             |_: &Admission| String::new(),
-            &backends,
-            &key,
+            &router(backends.regional(), &fake, &key),
             false,
-            &fake,
             NOW,
         ));
         assert_eq!(r.status, 500, "{}", String::from_utf8_lossy(&r.body));
@@ -674,10 +686,8 @@ mod tests {
             frame("/v1/tryon/EYE-AVIATOR-GOLD"),
             admit,
             |_: &Admission| String::new(),
-            &backends,
-            "meridian-dev-signing-key",
+            &router(backends.regional(), &fake, "meridian-dev-signing-key"),
             false,
-            &fake,
             NOW,
         ));
         assert_eq!(r.status, 500);

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::backend::{BackendClient, Transport};
+use crate::backend::{Retry, Router, Scope, Transport};
 use crate::http::response::{Refusal, Response};
 
 /// The route.
@@ -23,10 +23,10 @@ struct Found {
 }
 
 /// Checks the body and asks the backend.
-pub async fn detect<T: Transport>(
+pub async fn detect<T: Transport + Clone>(
     method: &str,
     body: Vec<u8>,
-    backend: &BackendClient<T>,
+    backend: &Router<'_, T>,
     now: u64,
 ) -> Result<Response, Refusal> {
     if method != "POST" {
@@ -53,17 +53,27 @@ pub async fn detect<T: Transport>(
             ),
         ));
     }
-    let detection = backend.detect(body, now).await?;
+    // The image is the merchant's, not a shopper's: any region may read it.
+    let body = &body;
+    let routed = backend
+        .call(Scope::anywhere(), Retry::Idempotent, |client| async move {
+            client.detect(body.clone(), now).await
+        })
+        .await;
+    let detection = routed.result?;
+    let trail = routed.trail;
     let found = Found {
         found: detection.payload.is_some(),
         detection,
     };
     let json = serde_json::to_vec(&found)
         .map_err(|e| Refusal::new(500, "encoding-failed", e.to_string()))?;
-    Ok(Response::new(200)
-        .header("content-type", "application/json")
-        .header("cache-control", "no-store")
-        .body(json))
+    Ok(trail.stamp(
+        Response::new(200)
+            .header("content-type", "application/json")
+            .header("cache-control", "no-store")
+            .body(json),
+    ))
 }
 
 #[cfg(test)]
@@ -91,7 +101,8 @@ mod tests {
                 corrected_bits: 2,
             }))
         }));
-        let client = BackendClient::new("http://b", "k", &fake);
+        let regional = crate::backend::tests::one_region("http://b");
+        let client = crate::backend::tests::router(&regional, &fake, "k");
         let response = block(detect("POST", b"image".to_vec(), &client, NOW)).expect("detects");
         assert_eq!(response.get("cache-control"), Some("no-store"));
         let json: serde_json::Value = serde_json::from_slice(&response.body).expect("json");
@@ -109,7 +120,8 @@ mod tests {
                 corrected_bits: 0,
             }))
         }));
-        let client = BackendClient::new("http://b", "k", &fake);
+        let regional = crate::backend::tests::one_region("http://b");
+        let client = crate::backend::tests::router(&regional, &fake, "k");
         let response = block(detect("POST", b"image".to_vec(), &client, NOW)).expect("answers");
         let json: serde_json::Value = serde_json::from_slice(&response.body).expect("json");
         assert_eq!(json["found"], false);
@@ -121,7 +133,8 @@ mod tests {
         let fake = FakeBackend::routing(Box::new(|_, _| {
             rpc::error_reply(&Error::new(422, "image-undecodable", "not an image"))
         }));
-        let client = BackendClient::new("http://b", "k", &fake);
+        let regional = crate::backend::tests::one_region("http://b");
+        let client = crate::backend::tests::router(&regional, &fake, "k");
         let cases = [
             ("GET", b"x".to_vec(), 405, "method-not-allowed"),
             ("POST", Vec::new(), 400, "image-missing"),

@@ -4,7 +4,7 @@ use std::rc::Rc;
 use futures_executor::block_on;
 
 use super::*;
-use crate::backend::{InboundResponse, OutboundRequest, TransportError};
+use crate::backend::{InboundResponse, OutboundRequest, Regional, TransportError};
 use crate::cache::kv::MemoryKv;
 
 type Answer = Rc<dyn Fn(&CopyRequest) -> (u16, Value)>;
@@ -80,14 +80,11 @@ fn run(body: &[u8], backend: &Fake, kv: &MemoryKv) -> Result<Value, Refusal> {
         "product copy",
         "copy-backends-invalid",
     )?;
-    let transport = || backend.clone();
+    let router =
+        crate::backend::tests::router(&regions, backend.clone(), "meridian-dev-signing-key");
     let env = Env {
         packs: &packs,
-        backends: Backends {
-            regions: &regions,
-            signing_key: "meridian-dev-signing-key",
-            transport: &transport,
-        },
+        router: &router,
         kv,
         generation: "1",
         now: 1_767_000_000,

@@ -1,6 +1,17 @@
-//! A typed client for the backend's interfaces (`imaging`, `tryon`) over
-//! the HTTP binding (`meridian_wit::rpc`), with the transport left to the
-//! host.
+//! Backend calls: a typed client for the backend's interfaces (`imaging`,
+//! `tryon`, `copy`, the collector's events) over the HTTP binding
+//! (`meridian_wit::rpc`), with the transport left to the host, and the
+//! router that picks the region for every call.
+
+pub mod breaker;
+pub mod choice;
+pub mod health;
+pub mod metrics;
+pub mod regions;
+pub mod router;
+
+pub use regions::{Deployed, Regional, RoutingConfig};
+pub use router::{Retry, Routed, Router, Scope, Trail};
 
 use std::future::Future;
 
@@ -9,72 +20,8 @@ use meridian_wit::rpc::{self, BytesPayload, Signed, Signer};
 use meridian_wit::types::{Detection, Error, RenderRequest, Rendition, TryonRequest, TryonResult};
 
 use crate::http::response::Refusal;
-use crate::named_urls::NamedUrls;
 use crate::personalize::assign::VARIANT_HEADER;
 use crate::personalize::events::{APPEND_ROUTE, Appended, COUNTS_ROUTE, Counts};
-use crate::policy::Decision;
-
-/// Backends of one service by region (`region=url` pairs from a Spin
-/// variable; each host also in `allowed_outbound_hosts`). Personal data
-/// goes only to a region the residency decision allows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Regional {
-    urls: NamedUrls,
-    /// The service (`try-on backend`) and what it is sent (`try-on frames`).
-    service: &'static str,
-    payload: &'static str,
-}
-
-impl Regional {
-    pub fn parse(
-        text: &str,
-        service: &'static str,
-        payload: &'static str,
-        code: &str,
-    ) -> Result<Regional, Refusal> {
-        Ok(Regional {
-            urls: NamedUrls::parse(text, &format!("{service} region"), code)?,
-            service,
-            payload,
-        })
-    }
-
-    /// Every deployed region and its URL (for queries that read them all).
-    pub fn all(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.urls
-            .names()
-            .into_iter()
-            .filter_map(|name| Some((name, self.urls.get(name)?)))
-    }
-
-    /// The region and URL `decision` lets this request's data go to: the
-    /// first region in the market's residency order that has a backend.
-    /// None deployed is 451: the law, not an outage, keeps the data here.
-    pub fn route(&self, decision: &Decision) -> Result<(&str, &str), Refusal> {
-        let residency = &decision.residency;
-        let deployed = self.urls.names();
-        residency
-            .regions
-            .pick(&deployed)
-            .and_then(|region| Some((region, self.urls.get(region)?)))
-            .ok_or_else(|| {
-                Refusal::new(
-                    451,
-                    "residency-no-region",
-                    format!(
-                        "{} from {} may only be processed in {} ({}); \
-                         no {} is deployed there (deployed: {})",
-                        self.payload,
-                        decision.market,
-                        serde_json::to_string(&residency.regions).unwrap_or_default(),
-                        residency.reason.code,
-                        self.service,
-                        deployed.join(", "),
-                    ),
-                )
-            })
-    }
-}
 
 /// An outbound call, ready for any HTTP client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +31,8 @@ pub struct OutboundRequest {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Connect to last byte; the transport gives up after it.
+    pub timeout_ms: Option<u64>,
 }
 
 /// What came back.
@@ -118,6 +67,7 @@ pub struct BackendClient<T> {
     /// The shopper's experiment variants, sent as `meridian-variant` so a
     /// backend can tell its work per arm (never personal data).
     variant: Option<String>,
+    timeout_ms: Option<u64>,
 }
 
 impl<T: Transport> BackendClient<T> {
@@ -128,6 +78,7 @@ impl<T: Transport> BackendClient<T> {
             transport,
             region: None,
             variant: None,
+            timeout_ms: None,
         }
     }
 
@@ -143,6 +94,17 @@ impl<T: Transport> BackendClient<T> {
     /// the edge answers as 502).
     pub fn in_region(mut self, region: &str) -> BackendClient<T> {
         self.region = Some(region.to_owned());
+        self
+    }
+
+    /// The region calls are signed for, if any.
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// Each call gives up after `ms` (the router's attempt timeout).
+    pub fn with_timeout(mut self, ms: u64) -> BackendClient<T> {
+        self.timeout_ms = Some(ms);
         self
     }
 
@@ -198,6 +160,7 @@ impl<T: Transport> BackendClient<T> {
             url: format!("{}{route}{query}", self.base_url),
             headers,
             body,
+            timeout_ms: self.timeout_ms,
         }
     }
 
@@ -468,6 +431,33 @@ pub(crate) mod tests {
     };
 
     use super::*;
+
+    /// A router over `regional` without shared health, at [`NOW`].
+    pub(crate) fn router<'a, T: Transport + Clone>(
+        regional: &'a Regional,
+        transport: T,
+        key: &'a str,
+    ) -> Router<'a, T> {
+        let config: &'static RoutingConfig = Box::leak(Box::default());
+        Router::new(
+            regional,
+            config,
+            health::Health::none(),
+            transport,
+            key,
+            &now_ms,
+        )
+    }
+
+    /// One region, `eu`, at `url`.
+    pub(crate) fn one_region(url: &str) -> Regional {
+        Regional::parse(&format!("eu={url}"), "imaging backend", "renditions", "x")
+            .expect("a region")
+    }
+
+    pub(crate) fn now_ms() -> u64 {
+        NOW * 1000
+    }
 
     /// A backend that checks signatures like the real one and answers a
     /// scripted result.
