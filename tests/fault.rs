@@ -215,7 +215,10 @@ fn a_backend_killed_mid_render_leaves_only_whole_renditions() -> Result<()> {
         &repo_root().join("spin.toml"),
         state.path(),
         &backend.url,
-        &[("SPIN_VARIABLE_BACKEND_ROUTING", "[breaker]\ncooldown_s = 1\n")],
+        &[(
+            "SPIN_VARIABLE_BACKEND_ROUTING",
+            "[breaker]\ncooldown_s = 1\n",
+        )],
         &[],
     )?;
     let urls: Vec<String> = ASSETS

@@ -175,7 +175,8 @@ fn killing_the_nearest_region_under_load_moves_traffic_and_it_returns() -> Resul
     let frame = Arc::new(empty_frame(320, 180)?);
 
     // (when, status, region, server-timing) of every response.
-    type Seen = Vec<(Instant, u16, String, String)>;
+    type Answer = (Instant, u16, String, String);
+    type Seen = Vec<Answer>;
     let seen: Arc<Mutex<Seen>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let workers: Vec<_> = (0..3)
@@ -199,7 +200,7 @@ fn killing_the_nearest_region_under_load_moves_traffic_and_it_returns() -> Resul
             })
         })
         .collect();
-    let count = |pred: &dyn Fn(&(Instant, u16, String, String)) -> bool| {
+    let count = |pred: &dyn Fn(&Answer) -> bool| {
         seen.lock()
             .map(|s| s.iter().filter(|e| pred(e)).count())
             .unwrap_or(0)
