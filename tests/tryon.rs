@@ -191,8 +191,19 @@ fn a_consented_frame_is_composited_and_nothing_is_kept() -> Result<()> {
     );
     assert!(!logs.contains("landmarks"), "{logs}");
     drop(host);
+    // Only the router's breaker records: backend URLs, states, latencies.
     let kv = meridian_host::kv::KvDb::open(&state.path().join("kv.redb"))?;
-    assert_eq!(kv.keys("default")?, Vec::<String>::new());
+    let keys = kv.keys("default")?;
+    assert!(
+        keys.iter().all(|k| k.starts_with("backend-health/")),
+        "{keys:?}"
+    );
+    for key in &keys {
+        let value = String::from_utf8(kv.get("default", key)?.unwrap_or_default())?;
+        for personal in ["e2e-session", "landmarks", "faces", "HAT-", "EYE-"] {
+            assert!(!value.contains(personal), "{key}: {value}");
+        }
+    }
     Ok(())
 }
 
