@@ -1,4 +1,4 @@
-//! Every case of `tests/scenarios/market.toml` that can run through the
+//! Every case of `tests/scenarios/market/*.toml` that can run through the
 //! real host, as `GET /v1/market`: cases whose peer is a trusted proxy
 //! through a host trusting 127.0.0.1/32, cases whose peer is absent or not
 //! public through a host trusting nothing. Public untrusted peers run only

@@ -1,4 +1,4 @@
-//! Every case of `tests/scenarios/market.toml` through `gate::admit`
+//! Every case of `tests/scenarios/market/*.toml` through `gate::admit`
 //! natively: trusted proxies 10.0.0.0/8 and 127.0.0.1/32, the embedded
 //! country database and the embedded compiled packs.
 

@@ -1,7 +1,7 @@
-//! The market scenario table, `tests/scenarios/market.toml`: requests and
-//! what `GET /v1/market` must answer for them, as JSON pointers. Loaded and
-//! checked here; run natively by `market_native.rs` and through the real
-//! host by `market_host.rs`.
+//! The market scenario table, `tests/scenarios/market/*.toml` (one file a
+//! topic, read in name order): requests and what `GET /v1/market` must
+//! answer for them, as JSON pointers. Loaded and checked here; run natively
+//! by `market_native.rs` and through the real host by `market_host.rs`.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -14,9 +14,9 @@ use serde_json::Value;
 
 use crate::{Reply, raw_request, repo_root};
 
-/// The table's path.
-pub fn table_path() -> PathBuf {
-    repo_root().join("tests/scenarios/market.toml")
+/// The table's folder: every `*.toml` file in it is part of the table.
+pub fn table_dir() -> PathBuf {
+    repo_root().join("tests/scenarios/market")
 }
 
 pub use meridian_edge::policy::Purpose;
@@ -85,37 +85,62 @@ pub enum Where {
     Host,
 }
 
-/// Loads and validates the table: unique names, something expected, well-formed pointers.
+/// Loads and validates the table: unique names across every file,
+/// something expected, well-formed pointers.
 pub fn load() -> Result<Vec<Case>> {
-    let path = table_path();
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let table: Table =
-        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-    let mut names = std::collections::BTreeSet::new();
-    for case in &table.case {
-        if !names.insert(case.name.as_str()) {
-            bail!("{}: case `{}` is listed twice", path.display(), case.name);
-        }
-        if case.expect.is_empty() {
-            bail!("case `{}` expects nothing", case.name);
-        }
-        let pointers = case
-            .expect
-            .keys()
-            .chain(case.expect_native.keys())
-            .chain(case.expect_host.keys())
-            .chain(case.expect_null.iter());
-        for pointer in pointers {
-            if !pointer.starts_with('/') {
+    let dir = table_dir();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("listing {}", dir.display()))?;
+    paths.retain(|p| p.extension().is_some_and(|e| e == "toml"));
+    paths.sort();
+    if paths.is_empty() {
+        bail!("{} holds no scenario file", dir.display());
+    }
+    let mut names = std::collections::BTreeMap::new();
+    let mut cases = Vec::new();
+    for path in &paths {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let table: Table =
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        for case in &table.case {
+            if let Some(first) = names.insert(case.name.clone(), path.clone()) {
                 bail!(
-                    "case `{}`: `{pointer}` is not a JSON pointer (starts with /)",
-                    case.name
+                    "case `{}` is listed twice: {} and {}",
+                    case.name,
+                    first.display(),
+                    path.display()
                 );
             }
+            validate(case).with_context(|| format!("in {}", path.display()))?;
+        }
+        cases.extend(table.case);
+    }
+    Ok(cases)
+}
+
+fn validate(case: &Case) -> Result<()> {
+    if case.expect.is_empty() {
+        bail!("case `{}` expects nothing", case.name);
+    }
+    let pointers = case
+        .expect
+        .keys()
+        .chain(case.expect_native.keys())
+        .chain(case.expect_host.keys())
+        .chain(case.expect_null.iter());
+    for pointer in pointers {
+        if !pointer.starts_with('/') {
+            bail!(
+                "case `{}`: `{pointer}` is not a JSON pointer (starts with /)",
+                case.name
+            );
         }
     }
-    Ok(table.case)
+    Ok(())
 }
 
 impl Case {
