@@ -102,8 +102,8 @@ pub fn load() -> Result<Vec<Case>> {
     let mut names = std::collections::BTreeMap::new();
     let mut cases = Vec::new();
     for path in &paths {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let table: Table =
             toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
         for case in &table.case {

@@ -20,7 +20,7 @@ use fluent_syntax::ast::{
     Entry, Expression, InlineExpression, Pattern, PatternElement, VariantKey,
 };
 use meridian_edge::locale_format::{LocaleFormat, SHIPPED};
-use meridian_edge::pages::messages::{COUNT, LANGUAGES, Messages};
+use meridian_edge::pages::messages::{COUNT, LANGUAGES, Messages, layers};
 use meridian_edge::policy::locale::language_of;
 use serde_json::{Value, json};
 
@@ -186,13 +186,28 @@ fn english() -> BTreeMap<String, Shape> {
 fn every_language_has_exactly_the_english_messages_and_variables() {
     let english = english();
     assert!(english.len() > 40, "{} messages", english.len());
-    for (lang, source) in LANGUAGES {
+    for (index, (lang, source)) in LANGUAGES.iter().enumerate() {
         let shapes = shapes(lang, source);
-        assert_eq!(
-            shapes.keys().collect::<Vec<_>>(),
-            english.keys().collect::<Vec<_>>(),
-            "{lang}.ftl has other messages than en.ftl"
-        );
+        // A file layered over a parent (`pt-PT` over `pt`) lists only what
+        // differs; the layers together are complete.
+        let layered = layers(index).len() > 1;
+        if layered {
+            let extra: Vec<&String> = shapes
+                .keys()
+                .filter(|id| !english.contains_key(*id))
+                .collect();
+            assert!(
+                extra.is_empty(),
+                "{lang}.ftl has messages en.ftl lacks: {extra:?}"
+            );
+            assert!(!shapes.is_empty(), "{lang}.ftl overrides nothing");
+        } else {
+            assert_eq!(
+                shapes.keys().collect::<Vec<_>>(),
+                english.keys().collect::<Vec<_>>(),
+                "{lang}.ftl has other messages than en.ftl"
+            );
+        }
         for (id, shape) in &shapes {
             let en = &english[id];
             assert_eq!(shape.attributes, en.attributes, "{lang}.ftl {id}");
@@ -200,11 +215,43 @@ fn every_language_has_exactly_the_english_messages_and_variables() {
                 shape.variables, en.variables,
                 "{lang}.ftl {id} reads other variables than English"
             );
+        }
+        let messages = Messages::for_locale(lang);
+        assert_eq!(messages.lang, *lang, "{lang}.ftl is what {lang} reads");
+        for (id, en) in &english {
             assert!(
-                !Messages::for_locale(lang).get(id).trim().is_empty() || !en.variables.is_empty(),
-                "{lang}.ftl {id} is empty"
+                !messages.get(id).trim().is_empty() || !en.variables.is_empty(),
+                "{lang} {id} is empty"
             );
         }
+    }
+}
+
+/// Traditional Chinese shoppers never read Simplified text, and regional
+/// files win over their parent where they differ.
+#[test]
+fn scripts_and_regions_read_their_own_file() {
+    let file = |locale: &str| Messages::for_locale(locale).lang;
+    for locale in ["zh-TW", "zh-HK", "zh-MO", "zh-Hant"] {
+        assert_ne!(file(locale), "zh", "{locale} reads Simplified Chinese");
+        assert_eq!(
+            language_of(file(locale)) == "zh",
+            LANGUAGES.iter().any(|(l, _)| *l == "zh-Hant"),
+            "{locale}"
+        );
+    }
+    assert_eq!(file("zh-CN"), "zh");
+    assert_eq!(file("zh-SG"), "zh");
+    for (regional, parent) in [("pt-PT", "pt"), ("es-419", "es"), ("fr-CA", "fr")] {
+        let Some(index) = LANGUAGES.iter().position(|(l, _)| *l == regional) else {
+            continue;
+        };
+        assert_eq!(
+            layers(index).len(),
+            2,
+            "{regional} is layered over {parent}"
+        );
+        assert_eq!(LANGUAGES[layers(index)[0]].0, parent);
     }
 }
 
@@ -314,11 +361,24 @@ fn every_message_formats_as_fluent_js_formats_it_in_every_shipped_locale() {
     let mut ours = Vec::new();
     for locale in SHIPPED {
         let messages = Messages::for_locale(locale);
-        assert_eq!(messages.lang, language_of(locale), "{locale} has messages");
+        assert_eq!(
+            language_of(messages.lang),
+            language_of(locale),
+            "{locale} has messages"
+        );
+        let files: Vec<&str> = layers(
+            LANGUAGES
+                .iter()
+                .position(|(l, _)| *l == messages.lang)
+                .unwrap_or_default(),
+        )
+        .into_iter()
+        .map(|i| LANGUAGES[i].0)
+        .collect();
         for (id, shape) in &english {
             for set in argument_sets(shape) {
                 ours.push(messages.format(id, Some(&fluent_args(&set))).into_owned());
-                cases.push(json!({"lang": messages.lang, "locale": locale, "id": id, "args": set}));
+                cases.push(json!({"layers": files, "locale": locale, "id": id, "args": set}));
             }
         }
     }

@@ -15,8 +15,11 @@ pub fn spaceless(c: char) -> bool {
     )
 }
 
-/// The primary language subtag of a well-formed BCP 47 tag, lower case
-/// (`de-CH` → `de`); `None` for a malformed tag.
+/// The key the memory and templates keep a well-formed BCP 47 tag's texts
+/// under: its primary language subtag, lower case (`de-CH` → `de`), or,
+/// where the tag's script is not its language's default, the CLDR root that
+/// says so (`zh-TW` → `zh-Hant`, never `zh`: Simplified). The one text
+/// fallback decides (`meridian_locale::chain`). `None` for a malformed tag.
 pub fn language(tag: &str) -> Option<String> {
     if tag.is_empty() || tag.len() > 35 {
         return None;
@@ -29,12 +32,17 @@ pub fn language(tag: &str) -> Option<String> {
     if !parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric())) {
         return None;
     }
-    Some(primary.to_ascii_lowercase())
+    let primary = primary.to_ascii_lowercase();
+    let root = meridian_locale::chain(tag)
+        .into_iter()
+        .rev()
+        .find(|step| meridian_locale::language_of(step) == primary);
+    Some(root.unwrap_or(primary))
 }
 
 /// Whether sentences of `language` are joined without a space.
 pub fn joins_without_space(language: &str) -> bool {
-    matches!(language, "zh" | "ja")
+    matches!(language.split('-').next(), Some("zh" | "ja"))
 }
 
 /// The sentences of `text`, each with its terminator: `. ! ?` end one when
@@ -133,7 +141,14 @@ mod tests {
     #[test]
     fn language_tags_are_checked_for_shape() {
         assert_eq!(language("de-CH").as_deref(), Some("de"));
-        assert_eq!(language("ZH-Hant-TW").as_deref(), Some("zh"));
+        assert_eq!(language("ZH-Hant-TW").as_deref(), Some("zh-Hant"));
+        assert_eq!(language("zh-TW").as_deref(), Some("zh-Hant"));
+        assert_eq!(language("zh-HK").as_deref(), Some("zh-Hant"));
+        assert_eq!(language("zh-CN").as_deref(), Some("zh"));
+        assert_eq!(language("pt-PT").as_deref(), Some("pt"));
+        assert_eq!(language("es-MX").as_deref(), Some("es"));
+        assert_eq!(language("sr-Latn").as_deref(), Some("sr-Latn"));
+        assert!(joins_without_space("zh-Hant") && !joins_without_space("de"));
         assert_eq!(language("yue").as_deref(), Some("yue"));
         for bad in [
             "",

@@ -2,6 +2,7 @@
 //! §12.5.4) matched by RFC 4647 §3.4 *Lookup* against the market's
 //! languages, else the market's default.
 
+use meridian_locale::normalized;
 use serde::Serialize;
 
 /// `Accept-Language` bytes read; browsers send well under 200. A longer
@@ -172,11 +173,20 @@ pub fn negotiate_locale(
     available: &[&str],
     default: &str,
 ) -> LocaleChoice {
+    // Spellings of one locale match (`zh-Hant-TW` is the market's `zh-TW`),
+    // by CLDR's normalization; truncation never crosses a script because
+    // offered tags carry their region.
+    let offered: Vec<Option<String>> = available.iter().map(|a| normalized(a)).collect();
     let canonical = |tag: &str| {
         available
             .iter()
             .copied()
             .find(|a| a.eq_ignore_ascii_case(tag))
+            .or_else(|| {
+                let wanted = normalized(tag)?;
+                let at = offered.iter().position(|o| o.as_ref() == Some(&wanted))?;
+                available.get(at).copied()
+            })
     };
     let default_choice = canonical(default).unwrap_or(default);
 
@@ -325,6 +335,33 @@ mod tests {
         );
         let one_huge = "a".repeat(MAX_ACCEPT_LANGUAGE_LEN * 2);
         assert_eq!(parse_accept_language(&one_huge), AcceptLanguage::default());
+    }
+
+    #[test]
+    fn a_script_spelled_out_is_the_same_locale_and_never_another_script() {
+        let taiwan = &["zh-TW", "en"];
+        let c = negotiate_locale(Some("zh-Hant-TW"), None, taiwan, "zh-TW");
+        assert_eq!(
+            (c.locale.as_str(), c.source),
+            ("zh-TW", LocaleSource::AcceptLanguage)
+        );
+        let singapore = &["en-SG", "zh-SG"];
+        let c = negotiate_locale(Some("zh-Hans-SG"), None, singapore, "en-SG");
+        assert_eq!(
+            (c.locale.as_str(), c.source),
+            ("zh-SG", LocaleSource::AcceptLanguage)
+        );
+        // Traditional Chinese in Singapore is not the market's Simplified zh-SG.
+        let c = negotiate_locale(Some("zh-TW, zh-Hant"), None, singapore, "en-SG");
+        assert_eq!(
+            (c.locale.as_str(), c.source),
+            ("en-SG", LocaleSource::MarketDefault)
+        );
+        let c = negotiate_locale(None, Some("zh-hant-tw"), taiwan, "zh-TW");
+        assert_eq!(
+            (c.locale.as_str(), c.source),
+            ("zh-TW", LocaleSource::Override)
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ use unic_langid::LanguageIdentifier;
 use crate::locale_format::{
     Amount, LocaleFormat, PluralCategory, SHIPPED, data_locale, format_number,
 };
-use crate::policy::locale::{language_of, pick_tag};
+use crate::policy::locale::{Candidates, chain, language_of};
 
 pub use fluent_bundle::FluentArgs as Args;
 
@@ -34,7 +34,10 @@ macro_rules! languages {
     };
 }
 
-/// `(primary language subtag, Fluent source)`; English first, the fallback.
+/// `(CLDR locale id, Fluent source)`, English first, the fallback. `zh` is
+/// Simplified and `zh-Hant` Traditional, `pt` Brazilian and `pt-PT`
+/// European, as in CLDR. A file whose tag has another file up its CLDR
+/// chain (`pt-PT` → `pt`) lists only what differs and is layered over it.
 pub const LANGUAGES: &[(&str, &str)] = languages!(
     "en", "ar", "ca", "de", "es", "fr", "ga", "hi", "id", "it", "ja", "ko", "nb", "nl", "pl", "pt",
     "sv", "th", "vi", "zh",
@@ -76,6 +79,35 @@ fn language_index(lang: &str) -> usize {
         .iter()
         .position(|(l, _)| *l == lang)
         .unwrap_or_default()
+}
+
+/// The files' tags with their CLDR chains, computed once per instance.
+fn candidates() -> &'static Candidates<'static> {
+    static CANDIDATES: OnceLock<Candidates<'static>> = OnceLock::new();
+    CANDIDATES.get_or_init(|| {
+        let tags: Vec<&'static str> = LANGUAGES.iter().map(|(l, _)| *l).collect();
+        Candidates::new(&tags)
+    })
+}
+
+/// The file a locale reads, by the one text fallback
+/// (`meridian_locale::Candidates::pick`), else English.
+fn file_for(locale: &str) -> usize {
+    candidates().pick(locale).map_or(0, language_index)
+}
+
+/// The files a chosen file is layered from, most general first: the steps
+/// of its CLDR chain that have a file (`pt-PT` reads `pt`, then `pt-PT`).
+pub fn layers(file: usize) -> Vec<usize> {
+    let mut layers: Vec<usize> = chain(LANGUAGES[file].0)
+        .iter()
+        .filter_map(|step| LANGUAGES.iter().position(|(l, _)| l == step))
+        .collect();
+    if !layers.contains(&file) {
+        layers.insert(0, file);
+    }
+    layers.reverse();
+    layers
 }
 
 /// The bundle's locale, which Fluent's memoizer hands to formatters.
@@ -121,8 +153,11 @@ fn bundle(slot: usize, lang: usize, locale: &str) -> &'static Bundle {
             let rules = tag.and_then(|tag| LocaleFormat::new(tag).ok());
             plural_category(rules.as_ref(), positional.first())
         });
-        // Duplicate ids keep the first; `every_file_parses` forbids them.
-        let _ = bundle.add_resource(resource(lang));
+        // Within a file duplicate ids are a test failure; across layers
+        // the more specific file's message is the one kept.
+        for layer in layers(lang) {
+            bundle.add_resource_overriding(resource(layer));
+        }
         bundle
     })
 }
@@ -158,7 +193,7 @@ fn plural_category<'a>(
 /// The messages for one locale.
 #[derive(Clone, Copy)]
 pub struct Messages {
-    /// The primary language subtag the messages are in.
+    /// The file the messages are read from (`de`, `zh-Hant`, `pt-PT`).
     pub lang: &'static str,
     bundle: &'static Bundle,
     english: &'static Bundle,
@@ -174,15 +209,15 @@ impl std::fmt::Debug for Messages {
 
 impl Messages {
     /// The messages for a BCP 47 locale (`de-AT` reads German with
-    /// Austrian numbers), by the packs' locale fallback, else English.
+    /// Austrian numbers, `zh-HK` Traditional Chinese), by the one text
+    /// fallback, else English.
     pub fn for_locale(locale: &str) -> Messages {
-        let tags: Vec<&str> = LANGUAGES.iter().map(|(l, _)| *l).collect();
-        let lang = pick_tag(&tags, locale).unwrap_or("en");
-        let index = language_index(lang);
-        let data = data_locale(locale).filter(|tag| language_of(tag) == lang);
+        let index = file_for(locale);
+        // A shipped locale's bundle serves only locales reading the same file.
+        let data = data_locale(locale).filter(|tag| file_for(tag) == index);
         let bundle = match data.and_then(|tag| SHIPPED.iter().position(|s| *s == tag)) {
             Some(slot) => bundle(slot, index, SHIPPED[slot]),
-            None => bundle(SHIPPED.len() + index, index, lang),
+            None => bundle(SHIPPED.len() + index, index, LANGUAGES[index].0),
         };
         Messages {
             lang: LANGUAGES[index].0,
@@ -221,17 +256,18 @@ impl Messages {
 
     /// `rtl` or `ltr`.
     pub fn direction(&self) -> &'static str {
-        if RIGHT_TO_LEFT.contains(&self.lang) {
+        if RIGHT_TO_LEFT.contains(&language_of(self.lang).as_str()) {
             "rtl"
         } else {
             "ltr"
         }
     }
 
-    /// The tag for `<html lang>`: the locale's own when it is this
-    /// language (`de-DE` rather than `de`), else the language's.
+    /// The tag for `<html lang>`: the locale's own when the messages are
+    /// on its CLDR chain (`de-DE` rather than `de`, `zh-TW` rather than
+    /// `zh-Hant`), else the file's.
     pub fn html_lang<'a>(&self, locale: &'a str) -> &'a str {
-        if language_of(locale) == self.lang {
+        if chain(locale).iter().any(|step| step == self.lang) {
             locale
         } else {
             self.lang

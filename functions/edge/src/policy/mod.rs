@@ -24,7 +24,9 @@ pub mod compiled;
 pub mod consent;
 pub mod decision;
 pub mod embargo;
-pub mod locale;
+/// Language tags and the one text fallback (the `meridian-locale` crate, shared
+/// with the backend's copy).
+pub use meridian_locale as locale;
 pub mod merchant;
 pub mod pack;
 pub mod packs;

@@ -7,7 +7,7 @@ fn every_market_language_has_messages() {
         for locale in &pack.storefront.languages {
             let messages = Messages::for_locale(locale);
             assert_eq!(
-                messages.lang,
+                language_of(messages.lang),
                 language_of(locale),
                 "{locale} in {}",
                 pack.market
