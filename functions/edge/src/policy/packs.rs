@@ -110,8 +110,8 @@ mod tests {
         let required = [
             "DE", "FR", "IT", "ES", "NL", "PL", "SE", "IE", "NO", "GB", "US", "US-CA", "US-VA",
             "US-CO", "US-TX", "US-IL", "US-WA", "CN", "JP", "KR", "IN", "BR", "SA", "AE", "ID",
-            "TH", "VN", "ZZ", "US-CT", "US-OR", "US-MT", "US-DE", "US-IA", "US-NE", "US-NH", "US-NJ",
-            "US-TN", "US-MN", "US-MD", "US-IN", "US-KY", "US-RI",
+            "TH", "VN", "ZZ", "US-CT", "US-OR", "US-MT", "US-DE", "US-IA", "US-NE", "US-NH",
+            "US-NJ", "US-TN", "US-MN", "US-MD", "US-IN", "US-KY", "US-RI",
         ];
         for market in required {
             let p = set.pack(market).expect("required market");
@@ -145,7 +145,10 @@ mod tests {
             }
             for term in &us.advertising.banned_terms {
                 assert!(
-                    p.advertising.banned_terms.iter().any(|t| t.term == term.term),
+                    p.advertising
+                        .banned_terms
+                        .iter()
+                        .any(|t| t.term == term.term),
                     "{m}: {}",
                     term.term
                 );
