@@ -34,7 +34,21 @@ pub const EMBEDDED: &[(&str, &str)] = embed![
     "markets/TH.toml",
     "markets/US-CA.toml",
     "markets/US-CO.toml",
+    "markets/US-CT.toml",
+    "markets/US-DE.toml",
+    "markets/US-IA.toml",
     "markets/US-IL.toml",
+    "markets/US-IN.toml",
+    "markets/US-KY.toml",
+    "markets/US-MD.toml",
+    "markets/US-MN.toml",
+    "markets/US-MT.toml",
+    "markets/US-NE.toml",
+    "markets/US-NH.toml",
+    "markets/US-NJ.toml",
+    "markets/US-OR.toml",
+    "markets/US-RI.toml",
+    "markets/US-TN.toml",
     "markets/US-TX.toml",
     "markets/US-VA.toml",
     "markets/US-WA.toml",
@@ -59,7 +73,7 @@ mod tests {
     #[test]
     fn the_shipped_packs_are_valid() {
         let set = PackSet::embedded().expect("shipped packs validate");
-        assert!(set.packs().count() >= 23, "22 markets and the default");
+        assert!(set.packs().count() >= 37, "36 markets and the default");
         assert_eq!(set.files().count(), EMBEDDED.len());
         assert!(set.version().starts_with("pk1-"));
     }
@@ -96,11 +110,54 @@ mod tests {
         let required = [
             "DE", "FR", "IT", "ES", "NL", "PL", "SE", "IE", "NO", "GB", "US", "US-CA", "US-VA",
             "US-CO", "US-TX", "US-IL", "US-WA", "CN", "JP", "KR", "IN", "BR", "SA", "AE", "ID",
-            "TH", "VN", "ZZ",
+            "TH", "VN", "ZZ", "US-CT", "US-OR", "US-MT", "US-DE", "US-IA", "US-NE", "US-NH",
+            "US-NJ", "US-TN", "US-MN", "US-MD", "US-IN", "US-KY", "US-RI",
         ];
         for market in required {
             let p = set.pack(market).expect("required market");
             assert!(p.policy_url.starts_with("https://"), "{market}");
+        }
+    }
+
+    /// A state pack changes only what the state's law changes: the
+    /// storefront, residency, federal age gates and FTC terms stay the
+    /// federal pack's. Where the pack says GPC binds, it says why.
+    #[test]
+    fn us_state_packs_keep_the_federal_facts() {
+        let set = PackSet::embedded().expect("valid");
+        let us = set.pack("US").expect("federal pack");
+        let states: Vec<&crate::policy::MarketPack> = set
+            .packs()
+            .filter(|p| p.market.starts_with("US-"))
+            .collect();
+        assert!(states.len() >= 20, "{} state packs", states.len());
+        for p in states {
+            let m = &p.market;
+            assert_eq!(p.storefront, us.storefront, "{m}");
+            assert_eq!(p.residency.regions, us.residency.regions, "{m}");
+            assert_eq!(p.residency.code, us.residency.code, "{m}");
+            assert_eq!(p.consent.framework, us.consent.framework, "{m}");
+            for (category, age) in &us.restrictions.age_gates {
+                assert!(
+                    p.restrictions.age_gates.get(category) >= Some(age),
+                    "{m}: {category}"
+                );
+            }
+            for term in &us.advertising.banned_terms {
+                assert!(
+                    p.advertising
+                        .banned_terms
+                        .iter()
+                        .any(|t| t.term == term.term),
+                    "{m}: {}",
+                    term.term
+                );
+            }
+            assert!(
+                !p.consent.gpc_binding || !p.consent.gpc_basis.trim().is_empty(),
+                "{m}"
+            );
+            assert!(p.policy_url.ends_with(&m.to_ascii_lowercase()), "{m}");
         }
     }
 }

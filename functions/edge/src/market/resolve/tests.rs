@@ -438,3 +438,57 @@ proptest! {
         }
     }
 }
+
+/// Every shipped subdivision pack (`US-CT`, ...) is reachable from every
+/// default CDN format that carries a region, and the region chooses it.
+#[test]
+fn every_subdivision_pack_is_reachable_from_every_region_header() {
+    let packs = crate::policy::PackSet::embedded().expect("shipped packs");
+    let subdivisions: Vec<&str> = packs
+        .packs()
+        .map(|p| p.market.as_str())
+        .filter(|m| m.contains('-'))
+        .collect();
+    assert!(subdivisions.len() >= 20, "{subdivisions:?}");
+    for sub in subdivisions {
+        let (country, part) = sub.split_once('-').expect("CC-XX");
+        let edgescape = format!("country_code={country},region_code={part},city=X");
+        let lower = part.to_ascii_lowercase();
+        let cases: [(&str, Vec<(&str, &str)>); 5] = [
+            (
+                "cf-ipcountry",
+                vec![("cf-ipcountry", country), ("cf-region-code", part)],
+            ),
+            (
+                "cf-ipcountry",
+                vec![("cf-ipcountry", country), ("cf-region-code", sub)],
+            ),
+            (
+                "cloudfront-viewer-country",
+                vec![
+                    ("cloudfront-viewer-country", country),
+                    ("cloudfront-viewer-country-region", &lower),
+                ],
+            ),
+            (
+                "fastly-geo-country",
+                vec![("fastly-geo-country", country), ("fastly-geo-region", part)],
+            ),
+            (
+                "x-akamai-edgescape",
+                vec![("x-akamai-edgescape", &edgescape)],
+            ),
+        ];
+        for (header, headers) in cases {
+            let r = resolve(&headers, PROXY);
+            assert_eq!(r.source, geo(header), "{sub} via {headers:?}");
+            assert_eq!(r.subdivision.as_deref(), Some(sub), "{sub} via {headers:?}");
+            let found = packs.market(&r.country, r.subdivision.as_deref());
+            assert_eq!(
+                (found.pack.market.as_str(), found.reason),
+                (sub, "market-pack-subdivision"),
+                "{headers:?}"
+            );
+        }
+    }
+}
