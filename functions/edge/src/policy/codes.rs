@@ -22,6 +22,8 @@ pub const DEFAULT_MARKET: &str = "ZZ";
 /// run; whether one is deployed there is the deployment's business.
 pub const REGIONS: &[&str] = &[
     "eu", "uk", "us", "cn", "jp", "kr", "in", "br", "sa", "ae", "sg", "id", "th", "vn",
+    // Americas and Asia-Pacific
+    "ca", "au",
 ];
 
 /// Machine-readable residency reasons a pack may cite (`[residency] code`).
@@ -39,6 +41,21 @@ pub const RESIDENCY_CODES: &[&str] = &[
     "residency-id-pdp",
     "residency-th-pdpa",
     "residency-vn-pdp",
+    // Americas and Asia-Pacific
+    "residency-mx-lfpdppp",
+    "residency-ca-pipeda",
+    "residency-qc-law25",
+    "residency-ar-ley25326",
+    "residency-cl-ley21719",
+    "residency-co-ley1581",
+    "residency-pe-ley29733",
+    "residency-au-privacy-act",
+    "residency-nz-privacy-act",
+    "residency-sg-pdpa",
+    "residency-my-pdpa",
+    "residency-ph-dpa",
+    "residency-tw-pdpa",
+    "residency-hk-pdpo",
     "residency-default-strict",
 ];
 

@@ -462,14 +462,14 @@ mod tests {
             (ny.market.as_str(), ny.market_reason.code),
             ("US", "market-pack-country-fallback")
         );
-        let mx = decide(&PolicyInput::new("MX", Purpose::Personalize), &packs);
+        let bo = decide(&PolicyInput::new("BO", Purpose::Personalize), &packs);
         assert_eq!(
-            (mx.market.as_str(), mx.market_reason.code),
+            (bo.market.as_str(), bo.market_reason.code),
             ("ZZ", "market-pack-default")
         );
-        assert_eq!(mx.residency.regions, only(&["eu"]));
-        assert_eq!(mx.residency.reason.code, "residency-default-strict");
-        assert_eq!(mx.consent.reason.code, "consent-opt-in-missing");
+        assert_eq!(bo.residency.regions, only(&["eu"]));
+        assert_eq!(bo.residency.reason.code, "residency-default-strict");
+        assert_eq!(bo.consent.reason.code, "consent-opt-in-missing");
         let nowhere = decide(&PolicyInput::new("", Purpose::Render), &packs);
         assert_eq!(nowhere.market, "ZZ");
     }

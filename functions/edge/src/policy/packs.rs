@@ -54,6 +54,21 @@ pub const EMBEDDED: &[(&str, &str)] = embed![
     "markets/US-WA.toml",
     "markets/US.toml",
     "markets/VN.toml",
+    // Americas and Asia-Pacific
+    "markets/AR.toml",
+    "markets/AU.toml",
+    "markets/CA.toml",
+    "markets/CA-QC.toml",
+    "markets/CL.toml",
+    "markets/CO.toml",
+    "markets/HK.toml",
+    "markets/MX.toml",
+    "markets/MY.toml",
+    "markets/NZ.toml",
+    "markets/PE.toml",
+    "markets/PH.toml",
+    "markets/SG.toml",
+    "markets/TW.toml",
     "markets/ZZ.toml",
     "merchant.toml",
     "embargo.toml",
@@ -159,5 +174,93 @@ mod tests {
             );
             assert!(p.policy_url.ends_with(&m.to_ascii_lowercase()), "{m}");
         }
+    }
+
+    #[test]
+    fn a_quebec_shopper_gets_the_quebec_pack_and_ontario_the_federal_one() {
+        let set = PackSet::embedded().expect("valid");
+        for region in ["QC", "CA-QC", "qc"] {
+            let m = set.market("CA", Some(region));
+            assert_eq!(
+                (m.pack.market.as_str(), m.reason),
+                ("CA-QC", "market-pack-subdivision"),
+                "{region}"
+            );
+            // Charter of the French Language s.51-52: French first.
+            assert_eq!(m.pack.default_language(), "fr-CA");
+        }
+        let on = set.market("CA", Some("ON"));
+        assert_eq!(
+            (on.pack.market.as_str(), on.reason),
+            ("CA", "market-pack-country-fallback")
+        );
+        let none = set.market("CA", None);
+        assert_eq!(
+            (none.pack.market.as_str(), none.reason),
+            ("CA", "market-pack")
+        );
+        // A Québec code under another country is not Québec.
+        assert_eq!(set.market("US", Some("QC")).pack.market, "US");
+    }
+
+    #[test]
+    fn quebec_texts_exist_in_french() {
+        let set = PackSet::embedded().expect("valid");
+        for market in ["CA-QC", "CA"] {
+            let p = set.pack(market).expect("pack");
+            let french = |texts: &std::collections::BTreeMap<String, String>| {
+                texts.keys().any(|k| k == "fr-CA")
+            };
+            assert!(french(&p.consent.biometric_prompt), "{market} prompt");
+            assert!(french(&p.ai_label.text), "{market} AI label");
+            assert!(
+                p.advertising
+                    .banned_terms
+                    .iter()
+                    .any(|t| t.term == "guérit"),
+                "{market}: French copy is checked too"
+            );
+        }
+    }
+
+    /// Simplified forms of characters whose Traditional form differs, the
+    /// common ones a pasted Simplified text would show (never in zh-TW or
+    /// zh-HK texts, which must be Traditional).
+    const SIMPLIFIED_ONLY: &str = "这们会过机测脸资仅确为处许镜头当医疗内试虚时个来说国对应于与没还进现开关问题间东车长门见页点经书买卖实给让认识语话请谢钱银网络电脑视频图画样种边运动听读写学习爱总从众产业务质价费货币购税数据码标签广告护肤药针鉴隐权协议条规则义龙乐归变传统简显讯历记录设计选择获删导级优惠态术艺复杂宽紧双单层尝尽启闭项颜线织纤维丝绸围钟饰链环镯烟征别";
+
+    #[test]
+    fn traditional_chinese_packs_have_no_simplified_characters() {
+        let set = PackSet::embedded().expect("valid");
+        for market in ["TW", "HK"] {
+            let p = set.pack(market).expect("pack");
+            let chinese = |texts: &std::collections::BTreeMap<String, String>| {
+                texts
+                    .iter()
+                    .filter(|(k, _)| k.starts_with("zh"))
+                    .map(|(_, v)| v.clone())
+                    .collect::<Vec<_>>()
+            };
+            let mut texts = chinese(&p.consent.biometric_prompt);
+            texts.extend(chinese(&p.ai_label.text));
+            texts.extend(p.advertising.banned_terms.iter().map(|t| t.term.clone()));
+            assert!(texts.len() >= 4, "{market}: prompt, label and terms");
+            for text in texts {
+                assert!(
+                    !text.chars().any(|c| SIMPLIFIED_ONLY.contains(c)),
+                    "{market}: Simplified character in {text:?}"
+                );
+            }
+            assert!(
+                p.storefront.languages[0].starts_with("zh-"),
+                "{market}: Chinese first"
+            );
+        }
+        // The list does catch Simplified text: the China pack's prompt.
+        let cn = set.pack("CN").expect("CN");
+        assert!(
+            cn.consent.biometric_prompt["zh-CN"]
+                .chars()
+                .any(|c| SIMPLIFIED_ONLY.contains(c))
+        );
     }
 }
