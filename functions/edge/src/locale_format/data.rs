@@ -10,9 +10,11 @@
 /// (so no lookup falls back inside ICU4X). A unit test keeps this equal to
 /// the packs' `languages` and to `baked/LOCALES`.
 pub const SHIPPED: &[&str] = &[
-    "ar-AE", "ar-SA", "ca-ES", "de-DE", "en", "en-GB", "en-IE", "en-IN", "en-US", "es-ES", "es-US",
-    "fr-FR", "ga-IE", "hi-IN", "id-ID", "it-IT", "ja-JP", "ko-KR", "nb-NO", "nl-NL", "pl-PL",
-    "pt-BR", "sv-SE", "th-TH", "vi-VN", "zh-CN",
+    "ar-AE", "ar-SA", "ca-ES", "de-DE", "en", "en-AU", "en-CA", "en-GB", "en-HK", "en-IE", "en-IN",
+    "en-MY", "en-NZ", "en-PH", "en-SG", "en-US", "es-AR", "es-CL", "es-CO", "es-ES", "es-MX",
+    "es-PE", "es-US", "fil-PH", "fr-CA", "fr-FR", "ga-IE", "hi-IN", "id-ID", "it-IT", "ja-JP",
+    "ko-KR", "ms-MY", "nb-NO", "nl-NL", "pl-PL", "pt-BR", "sv-SE", "th-TH", "vi-VN", "zh-CN",
+    "zh-HK", "zh-TW",
 ];
 
 /// The data provider for every formatter in this module.
