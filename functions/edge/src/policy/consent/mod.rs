@@ -13,17 +13,27 @@
 //!
 //!   In every framework, where the pack makes GPC binding, `Sec-GPC: 1`
 //!   is an opt-out of sale/sharing and turns personalisation off.
+//!
+//!   A GPP string ([`gpp`]) carries the same choices per jurisdiction: a
+//!   `tcf` market reads its `tcfeuv2` section when the request has no TC
+//!   string of its own; the US packs read their state's section (`US-CT`
+//!   → `usct`) when the string carries it and `gpp_sid` applies it, else
+//!   `usnat`. A US section's opt-outs turn personalisation off as GPC
+//!   does; a malformed string, or one without the section the market
+//!   needs, means no personalisation.
 //! - `TryOn` (biometric: face geometry) needs the explicit biometric
 //!   opt-in where the pack requires it; else the page must ask
 //!   ([`ConsentOutcome::Required`]).
 
 mod bits;
+pub mod gpp;
 pub mod tcf;
 #[cfg(any(test, feature = "tcf-encode"))]
 pub mod tcf_encode;
 
 use serde::Serialize;
 
+use self::gpp::{GppError, GppString, SectionData, UsKind, UsSection};
 use self::tcf::{RestrictionType, TcString, TcfError};
 use super::decision::Purpose;
 use super::locale;
@@ -45,24 +55,61 @@ pub const DEFAULT_BIOMETRIC_PROMPT: &str = "Virtual try-on maps the geometry of 
 /// The name of the cookie CMPs store TC strings in.
 pub const TCF_COOKIE: &str = "euconsent-v2";
 
-/// The TC string from a `Cookie` header (`euconsent-v2=...`).
-pub fn tc_string_from_cookie(cookie_header: &str) -> Option<&str> {
+/// The cookies and headers a GPP string and its applicable section ids
+/// are read from (the query uses `gpp` and `gpp_sid`, as OpenRTB macros do).
+pub const GPP_COOKIE: &str = "__gpp";
+pub const GPP_SID_COOKIE: &str = "__gpp_sid";
+pub const GPP_HEADER: &str = "x-gpp-consent";
+pub const GPP_SID_HEADER: &str = "x-gpp-sid";
+
+/// A cookie's value from a `Cookie` header (quotes removed; empty is none).
+pub fn cookie_value<'a>(cookie_header: &'a str, cookie: &str) -> Option<&'a str> {
     cookie_header.split(';').find_map(|pair| {
         let (name, value) = pair.trim().split_once('=')?;
-        (name.trim() == TCF_COOKIE)
+        (name.trim() == cookie)
             .then(|| value.trim().trim_matches('"'))
             .filter(|v| !v.is_empty())
     })
 }
 
-/// The TC string from a query string (`gdpr_consent=...`).
-pub fn tc_string_from_query(query: &str) -> Option<&str> {
+/// A query parameter's raw value (empty is none).
+pub fn query_value<'a>(query: &'a str, param: &str) -> Option<&'a str> {
     query.trim_start_matches('?').split('&').find_map(|pair| {
         let (name, value) = pair.split_once('=')?;
-        (name == "gdpr_consent")
-            .then_some(value)
-            .filter(|v| !v.is_empty())
+        (name == param).then_some(value).filter(|v| !v.is_empty())
     })
+}
+
+/// The TC string from a `Cookie` header (`euconsent-v2=...`).
+pub fn tc_string_from_cookie(cookie_header: &str) -> Option<&str> {
+    cookie_value(cookie_header, TCF_COOKIE)
+}
+
+/// The TC string from a query string (`gdpr_consent=...`).
+pub fn tc_string_from_query(query: &str) -> Option<&str> {
+    query_value(query, "gdpr_consent")
+}
+
+/// The GPP string of a request and its `gpp_sid`, both from the first
+/// place that has the string: the `x-gpp-consent` header (with
+/// `x-gpp-sid`), then `?gpp=` (with `&gpp_sid=`), then the `__gpp` cookie
+/// (with `__gpp_sid`), so a string never pairs with another source's ids.
+pub fn gpp_string<'a>(
+    header: Option<&'a str>,
+    header_sid: Option<&'a str>,
+    query: Option<&'a str>,
+    cookie: Option<&'a str>,
+) -> (Option<&'a str>, Option<&'a str>) {
+    if let Some(h) = header.map(str::trim).filter(|h| !h.is_empty()) {
+        return (Some(h), header_sid.map(str::trim).filter(|s| !s.is_empty()));
+    }
+    if let Some(q) = query.and_then(|q| query_value(q, "gpp")) {
+        return (Some(q), query.and_then(|q| query_value(q, "gpp_sid")));
+    }
+    match cookie.and_then(|c| cookie_value(c, GPP_COOKIE)) {
+        Some(c) => (Some(c), cookie.and_then(|c| cookie_value(c, GPP_SID_COOKIE))),
+        None => (None, None),
+    }
 }
 
 /// The TC string of a request: the `x-tcf-consent` header, then
@@ -210,6 +257,24 @@ impl TcfSummary {
     }
 }
 
+/// What the GPP string says, without personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GppSummary {
+    /// The header's section ids.
+    pub section_ids: Vec<u16>,
+    /// `gpp_sid`, when the request sent one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applicable: Option<Vec<i16>>,
+    /// The section this market decided with (`usca`, `usnat`, `tcfeuv2`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<&'static str>,
+    /// That section's opt-outs, by field name ([`UsSection::opt_outs`]).
+    pub opt_outs: Vec<&'static str>,
+    /// That section's Gpc field, where it has a GPC segment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpc: Option<bool>,
+}
+
 /// The consent signals of a request, summarised for audit records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConsentSummary {
@@ -219,6 +284,12 @@ pub struct ConsentSummary {
     /// The decoder's error code when a TC string was refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tcf_error: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpp: Option<GppSummary>,
+    /// The GPP decoder's error code when the string (or the section this
+    /// market needs, or `gpp_sid`) was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpp_error: Option<&'static str>,
     pub gpc: bool,
     pub gpc_binding: bool,
     pub personalization_opt_in: bool,
@@ -263,6 +334,9 @@ pub struct ConsentDecision {
 pub struct ConsentSignals<'a> {
     /// Raw TC string (`euconsent-v2`, `x-tcf-consent`, `?gdpr_consent=`).
     pub tcf: Option<&'a str>,
+    /// Raw GPP string and its `gpp_sid` ([`gpp_string`]).
+    pub gpp: Option<&'a str>,
+    pub gpp_sid: Option<&'a str>,
     /// `Sec-GPC: 1`.
     pub gpc: bool,
     /// The site's own opt-in to personalisation (opt-in markets).
@@ -273,6 +347,81 @@ pub struct ConsentSignals<'a> {
     pub locale: Option<&'a str>,
 }
 
+/// The GPP section a market decides with, or why there is none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GppState<'g> {
+    /// No GPP string, or a market that decides without one.
+    NotUsed,
+    /// The string, its `gpp_sid` or the section needed was refused.
+    Malformed(&'g GppError),
+    BadSid,
+    /// The string lacks the section, or `gpp_sid` does not apply it.
+    Missing,
+    Us(UsKind, &'g UsSection),
+    /// `tcfeuv2`: decided as a TC string.
+    Tcf(Result<&'g TcString, &'g TcfError>),
+}
+
+/// The section ids a market may decide with, in order of preference:
+/// `tcfeuv2` for `tcf` markets; the state's section, then `usnat`, for the
+/// US packs (the state from the market code, `US-CT` → `usct`).
+fn gpp_wanted(pack: &MarketPack) -> Vec<u16> {
+    if pack.consent.framework == Framework::Tcf {
+        return vec![gpp::TCF_EU_V2];
+    }
+    if pack.market == "US" || pack.market.starts_with("US-") {
+        return UsKind::for_market(&pack.market)
+            .into_iter()
+            .chain([UsKind::UsNat])
+            .map(UsKind::id)
+            .collect();
+    }
+    Vec::new()
+}
+
+fn gpp_state<'g>(
+    wanted: &[u16],
+    decoded: Option<&'g Result<GppString, GppError>>,
+    sid: Option<&Result<Vec<i16>, GppError>>,
+) -> GppState<'g> {
+    let Some(decoded) = decoded else {
+        return GppState::NotUsed;
+    };
+    if wanted.is_empty() {
+        return GppState::NotUsed;
+    }
+    let g = match decoded {
+        Ok(g) => g,
+        Err(e) => return GppState::Malformed(e),
+    };
+    let applicable = match sid {
+        None => None,
+        Some(Ok(ids)) => Some(ids),
+        Some(Err(_)) => return GppState::BadSid,
+    };
+    let chosen = wanted.iter().find_map(|id| {
+        let applies = applicable.is_none_or(|ids| ids.iter().any(|a| i32::from(*a) == i32::from(*id)));
+        g.section(*id).filter(|_| applies)
+    });
+    match chosen.map(|s| &s.data) {
+        None => GppState::Missing,
+        Some(Ok(SectionData::TcfEuV2(tc))) => GppState::Tcf(Ok(tc)),
+        Some(Err(GppError::TcfEuV2(e))) => GppState::Tcf(Err(e)),
+        Some(Ok(SectionData::Us(kind, section))) => GppState::Us(*kind, section),
+        Some(Err(e)) => GppState::Malformed(e),
+        // Only ids the decoder reads are wanted.
+        Some(Ok(SectionData::Unsupported)) => GppState::Missing,
+    }
+}
+
+fn section_name(id: u16) -> &'static str {
+    if id == gpp::TCF_EU_V2 {
+        "tcfeuv2"
+    } else {
+        UsKind::from_id(id).map_or("unknown", UsKind::name)
+    }
+}
+
 pub fn decide(
     purpose: Purpose,
     pack: &MarketPack,
@@ -280,11 +429,44 @@ pub fn decide(
     signals: &ConsentSignals<'_>,
 ) -> ConsentDecision {
     let vendor = merchant.tcf_vendor_id;
-    let decoded: Option<Result<TcString, TcfError>> = signals
-        .tcf
+    let own_tcf = signals.tcf.map(str::trim).filter(|s| !s.is_empty());
+    let gpp_decoded: Option<Result<GppString, GppError>> = signals
+        .gpp
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(tcf::decode);
+        .map(gpp::decode);
+    let sid = signals.gpp_sid.map(gpp::parse_sid);
+    // A request's own TC string wins over the one inside its GPP string.
+    let wanted = match own_tcf {
+        Some(_) if pack.consent.framework == Framework::Tcf => Vec::new(),
+        _ => gpp_wanted(pack),
+    };
+    let state = gpp_state(&wanted, gpp_decoded.as_ref(), sid.as_ref());
+    let decoded: Option<Result<TcString, TcfError>> = match (own_tcf, state) {
+        (Some(raw), _) => Some(tcf::decode(raw)),
+        (None, GppState::Tcf(tc)) => Some(tc.cloned().map_err(Clone::clone)),
+        _ => None,
+    };
+    let gpp_summary = gpp_decoded.as_ref().and_then(|d| d.as_ref().ok()).map(|g| {
+        let used = wanted.iter().copied().find(|id| match state {
+            GppState::Us(kind, _) => kind.id() == *id,
+            GppState::Tcf(_) => *id == gpp::TCF_EU_V2,
+            _ => false,
+        });
+        GppSummary {
+            section_ids: g.section_ids.clone(),
+            applicable: sid.as_ref().and_then(|s| s.as_ref().ok()).cloned(),
+            section: used.map(section_name),
+            opt_outs: match state {
+                GppState::Us(_, s) => s.opt_outs(),
+                _ => Vec::new(),
+            },
+            gpc: match state {
+                GppState::Us(_, s) => s.gpc,
+                _ => None,
+            },
+        }
+    });
     let summary = ConsentSummary {
         framework: pack.consent.framework.as_str(),
         tcf: match &decoded {
@@ -293,6 +475,12 @@ pub fn decide(
         },
         tcf_error: match &decoded {
             Some(Err(e)) => Some(e.code()),
+            _ => None,
+        },
+        gpp: gpp_summary,
+        gpp_error: match (&state, &sid) {
+            (GppState::Malformed(e), _) => Some(e.code()),
+            (GppState::BadSid, Some(Err(e))) => Some(e.code()),
             _ => None,
         },
         gpc: signals.gpc,
@@ -306,7 +494,7 @@ pub fn decide(
             Reason::new("no-personal-data", "rendering uses no personal data"),
         ),
         Purpose::TryOn => try_on(pack, signals),
-        Purpose::Personalize => personalize(pack, vendor, signals, decoded.as_ref()),
+        Purpose::Personalize => personalize(pack, vendor, signals, decoded.as_ref(), state),
     };
     ConsentDecision {
         outcome,
@@ -372,6 +560,7 @@ fn personalize(
     vendor: Option<u16>,
     signals: &ConsentSignals<'_>,
     decoded: Option<&Result<TcString, TcfError>>,
+    gpp: GppState<'_>,
 ) -> (ConsentOutcome, Reason) {
     let denied = |code, detail: String| (ConsentOutcome::Denied, Reason::new(code, detail));
     if signals.gpc && pack.consent.gpc_binding {
@@ -383,8 +572,67 @@ fn personalize(
             ),
         );
     }
+    match gpp {
+        GppState::Malformed(e) => {
+            return denied("consent-gpp-malformed", format!("GPP string refused: {e}"));
+        }
+        GppState::BadSid => {
+            return denied(
+                "consent-gpp-malformed",
+                "gpp_sid is not a comma-separated list of section ids".to_owned(),
+            );
+        }
+        GppState::Missing => {
+            let names: Vec<&str> = gpp_wanted(pack).into_iter().map(section_name).collect();
+            return denied(
+                "consent-gpp-section-missing",
+                format!(
+                    "the GPP string carries no {} section that gpp_sid applies",
+                    names.join(" or ")
+                ),
+            );
+        }
+        GppState::Us(kind, section) => {
+            let opt_outs = section.opt_outs();
+            if !opt_outs.is_empty() {
+                return denied(
+                    "consent-gpp-opt-out",
+                    format!(
+                        "GPP {}: {} ({}); personalisation is off",
+                        kind.name(),
+                        opt_outs.join(", "),
+                        pack.consent.basis
+                    ),
+                );
+            }
+            if section.gpc == Some(true) && pack.consent.gpc_binding {
+                return denied(
+                    "consent-gpp-opt-out",
+                    format!(
+                        "GPP {}: Gpc is an opt-out of sale/sharing ({}); personalisation is off",
+                        kind.name(),
+                        pack.consent.gpc_basis
+                    ),
+                );
+            }
+        }
+        GppState::NotUsed | GppState::Tcf(_) => {}
+    }
     match pack.consent.framework {
         Framework::OptOut => {
+            if let GppState::Us(kind, _) = gpp {
+                return (
+                    ConsentOutcome::Granted,
+                    Reason::new(
+                        "consent-gpp-no-opt-out",
+                        format!(
+                            "GPP {}: no opt-out of sale, sharing or targeted advertising ({})",
+                            kind.name(),
+                            pack.consent.basis
+                        ),
+                    ),
+                );
+            }
             let detail = if signals.gpc {
                 "no opt-out with legal force (GPC received but not binding here)".to_owned()
             } else {
