@@ -35,6 +35,12 @@ function read(string) {
       for (const [field, value] of Object.entries(obj)) {
         sections[name][field] = value instanceof Date ? value.getTime() : value;
       }
+      // Not in toObject(): whether the string carried a GPC segment.
+      try {
+        sections[name].GpcSegmentIncluded = model.getFieldValue(name, "GpcSegmentIncluded");
+      } catch {
+        // The section has no GPC segment.
+      }
     }
     return { string, section_ids: model.getSectionIds(), sections };
   } catch (e) {
