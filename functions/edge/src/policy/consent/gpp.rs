@@ -800,13 +800,14 @@ pub fn parse_sid(raw: &str) -> Result<Vec<i16>, GppError> {
         .collect()
 }
 
+/// Exact GPP strings for tests, built bit by bit.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod testing {
     use crate::policy::consent::bits::BitWriter;
 
+
     /// Fibonacci code of `v` ≥ 1, least significant first, then the end bit.
-    fn fib(w: &mut BitWriter, v: u64) {
+    pub(crate) fn fib(w: &mut BitWriter, v: u64) {
         let mut seq = vec![1u64, 2];
         while seq[seq.len() - 1] + seq[seq.len() - 2] <= v {
             let n = seq[seq.len() - 1] + seq[seq.len() - 2];
@@ -830,7 +831,7 @@ mod tests {
     }
 
     /// A header naming `ids` (ascending), one entry each.
-    fn header_for(ids: &[u16]) -> String {
+    pub(crate) fn header_for(ids: &[u16]) -> String {
         let mut w = BitWriter::new();
         w.push(3, 6).push(1, 6).push(ids.len() as u64, 12);
         let mut offset = 0;
@@ -843,7 +844,7 @@ mod tests {
     }
 
     /// A US core segment: version then 2-bit values.
-    fn us_core(version: u8, values: &[u8]) -> String {
+    pub(crate) fn us_core(version: u8, values: &[u8]) -> String {
         let mut w = BitWriter::new();
         w.push(u64::from(version), 6);
         for v in values {
@@ -851,6 +852,21 @@ mod tests {
         }
         w.finish()
     }
+
+    /// A GPP string of `sections` (ascending ids).
+    pub(crate) fn gpp_string(sections: &[(u16, &str)]) -> String {
+        let ids: Vec<u16> = sections.iter().map(|s| s.0).collect();
+        let mut parts = vec![header_for(&ids)];
+        parts.extend(sections.iter().map(|s| s.1.to_owned()));
+        parts.join("~")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{fib, header_for, us_core};
+    use super::*;
+    use crate::policy::consent::bits::BitWriter;
 
     #[test]
     fn the_reference_example_decodes() {

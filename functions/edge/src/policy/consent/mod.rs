@@ -1058,6 +1058,185 @@ mod tests {
         );
     }
 
+    fn shipped(market: &str) -> MarketPack {
+        let packs = crate::policy::PackSet::embedded().expect("shipped packs");
+        let (country, sub) = match market.split_once('-') {
+            Some((c, _)) => (c, Some(market)),
+            None => (market, None),
+        };
+        let found = packs.market(country, sub);
+        assert_eq!(found.pack.market, market);
+        found.pack.clone()
+    }
+
+    fn gpp_decision(market: &str, gpp: &str, sid: Option<&str>) -> ConsentDecision {
+        let signals = ConsentSignals {
+            gpp: Some(gpp),
+            gpp_sid: sid,
+            ..ConsentSignals::default()
+        };
+        decide(Purpose::Personalize, &shipped(market), &merchant(), &signals)
+    }
+
+    /// usca: SaleOptOut and SharingOptOut as given, the rest "did not opt out".
+    fn usca(sale: u8, sharing: u8) -> String {
+        let mut v = vec![1, 1, 1, sale, sharing];
+        v.extend([2; 9]);
+        v.extend([0, 0, 0, 2, 0, 0]);
+        gpp::testing::us_core(1, &v)
+    }
+
+    /// usnat v2 with SaleOptOut as given.
+    fn usnat(sale: u8) -> String {
+        let mut v = vec![1, 1, 1, 1, 1, 1, sale, 2, 2];
+        v.extend([0; 16]);
+        v.extend([0, 0, 0, 0, 2, 0, 0]);
+        gpp::testing::us_core(2, &v)
+    }
+
+    #[test]
+    fn us_state_markets_use_their_section_then_usnat() {
+        use gpp::testing::gpp_string;
+        let (ca_out, ca_in) = (usca(1, 2), usca(2, 2));
+        let d = gpp_decision("US-CA", &gpp_string(&[(8, &ca_out)]), None);
+        assert_eq!(
+            (d.outcome, d.reason.code),
+            (ConsentOutcome::Denied, "consent-gpp-opt-out")
+        );
+        assert!(d.reason.detail.contains("usca: SaleOptOut"), "{}", d.reason.detail);
+        let g = d.summary.gpp.expect("summary");
+        assert_eq!((g.section, g.opt_outs), (Some("usca"), vec!["SaleOptOut"]));
+        let d = gpp_decision("US-CA", &gpp_string(&[(8, &ca_in)]), None);
+        assert_eq!(
+            (d.outcome, d.reason.code),
+            (ConsentOutcome::Granted, "consent-gpp-no-opt-out")
+        );
+        // The state section wins over usnat; gpp_sid can rule it out.
+        let both = gpp_string(&[(7, &usnat(1)), (8, &ca_in)]);
+        assert_eq!(gpp_decision("US-CA", &both, None).reason.code, "consent-gpp-no-opt-out");
+        assert_eq!(
+            gpp_decision("US-CA", &both, Some("7")).reason.code,
+            "consent-gpp-opt-out"
+        );
+        assert_eq!(
+            gpp_decision("US-CA", &both, Some("7,8")).reason.code,
+            "consent-gpp-no-opt-out"
+        );
+        // No state section: usnat. The federal pack and states without a
+        // section read usnat only.
+        let nat = gpp_string(&[(7, &usnat(1))]);
+        assert_eq!(gpp_decision("US-CA", &nat, None).reason.code, "consent-gpp-opt-out");
+        assert_eq!(gpp_decision("US", &nat, None).reason.code, "consent-gpp-opt-out");
+        assert_eq!(gpp_decision("US-IL", &nat, None).reason.code, "consent-gpp-opt-out");
+        assert_eq!(
+            gpp_decision("US", &gpp_string(&[(8, &ca_out)]), None).reason.code,
+            "consent-gpp-section-missing"
+        );
+        // gpp_sid naming a section the string lacks.
+        let d = gpp_decision("US-CA", &both, Some("9"));
+        assert_eq!(d.reason.code, "consent-gpp-section-missing");
+        assert!(d.reason.detail.contains("usca or usnat"));
+        assert_eq!(gpp_decision("US-CA", &both, Some("-1")).reason.code, "consent-gpp-section-missing");
+        let d = gpp_decision("US-CA", &both, Some("7;8"));
+        assert_eq!(
+            (d.reason.code, d.summary.gpp_error),
+            ("consent-gpp-malformed", Some("gpp-sid"))
+        );
+    }
+
+    #[test]
+    fn the_gpc_field_counts_where_gpc_is_binding() {
+        use gpp::testing::gpp_string;
+        // usca with a GPC segment saying Gpc = 1 ("YA": type 1, Gpc 1).
+        let s = gpp_string(&[(8, &format!("{}.YA", usca(2, 2)))]);
+        let d = gpp_decision("US-CA", &s, None);
+        assert_eq!(d.reason.code, "consent-gpp-opt-out");
+        assert!(d.reason.detail.contains("Gpc"));
+        assert_eq!(d.summary.gpp.and_then(|g| g.gpc), Some(true));
+        // US-VA: GPC not binding, and usva has no GPC segment anyway; usnat's
+        // Gpc is ignored there.
+        let nat = gpp_string(&[(7, &format!("{}.YA", usnat(2)))]);
+        assert_eq!(gpp_decision("US-VA", &nat, None).reason.code, "consent-gpp-no-opt-out");
+        assert_eq!(gpp_decision("US-CO", &nat, None).reason.code, "consent-gpp-opt-out");
+    }
+
+    #[test]
+    fn malformed_gpp_means_no_personalisation_never_an_error() {
+        use gpp::testing::gpp_string;
+        for (raw, code) in [
+            ("not a gpp string", "gpp-not-base64url"),
+            ("DBABM", "gpp-section-count"),
+            ("CBABM~BAAA", "gpp-header-type"),
+        ] {
+            let d = gpp_decision("US-CA", raw, None);
+            assert_eq!(
+                (d.outcome, d.reason.code, d.summary.gpp_error),
+                (ConsentOutcome::Denied, "consent-gpp-malformed", Some(code)),
+                "{raw}"
+            );
+            assert!(!d.reason.detail.contains(raw));
+        }
+        // The section the market needs is damaged; another one is not read.
+        let s = gpp_string(&[(7, "BAA"), (8, &usca(2, 2))]);
+        assert_eq!(gpp_decision("US-CA", &s, None).reason.code, "consent-gpp-no-opt-out");
+        let d = gpp_decision("US", &s, None);
+        assert_eq!(
+            (d.reason.code, d.summary.gpp_error),
+            ("consent-gpp-malformed", Some("gpp-truncated"))
+        );
+        // Markets outside the US and TCF decide without GPP.
+        assert_eq!(gpp_decision("JP", "garbage", None).reason.code, "consent-opt-out-not-exercised");
+    }
+
+    #[test]
+    fn tcf_markets_read_the_tcfeuv2_section() {
+        use gpp::testing::gpp_string;
+        let granted = tc(&[1, 5, 6], &[VENDOR]);
+        let d = gpp_decision("DE", &gpp_string(&[(2, &granted)]), Some("2"));
+        assert_eq!(d.reason.code, "consent-tcf-granted");
+        assert_eq!(d.summary.tcf.map(|t| t.purposes), Some(vec![1, 5, 6]));
+        assert_eq!(d.summary.gpp.and_then(|g| g.section), Some("tcfeuv2"));
+        let d = gpp_decision("FR", &gpp_string(&[(2, &tc(&[1, 5], &[VENDOR]))]), None);
+        assert_eq!(d.reason.code, "consent-tcf-purpose-6-missing");
+        let d = gpp_decision("DE", &gpp_string(&[(2, "CPXx")]), None);
+        assert_eq!(
+            (d.reason.code, d.summary.tcf_error),
+            ("consent-tcf-malformed", Some("tcf-truncated"))
+        );
+        let d = gpp_decision("DE", &gpp_string(&[(7, &usnat(2))]), None);
+        assert_eq!(d.reason.code, "consent-gpp-section-missing");
+        assert_eq!(
+            gpp_decision("DE", &gpp_string(&[(2, &granted)]), Some("7")).reason.code,
+            "consent-gpp-section-missing"
+        );
+        // The request's own TC string wins over the GPP one.
+        let signals = ConsentSignals {
+            tcf: Some(&granted),
+            gpp: Some("garbage"),
+            ..ConsentSignals::default()
+        };
+        let d = decide(Purpose::Personalize, &shipped("DE"), &merchant(), &signals);
+        assert_eq!(d.reason.code, "consent-tcf-granted");
+        assert!(d.summary.gpp.is_none() && d.summary.gpp_error.is_none());
+    }
+
+    #[test]
+    fn gpp_signals_come_from_one_place() {
+        assert_eq!(
+            gpp_string(Some(" DBA "), Some("7"), Some("gpp=DBB&gpp_sid=8"), None),
+            (Some("DBA"), Some("7"))
+        );
+        assert_eq!(
+            gpp_string(None, Some("7"), Some("a=1&gpp=DBB&gpp_sid=8"), Some("__gpp=DBC")),
+            (Some("DBB"), Some("8"))
+        );
+        assert_eq!(
+            gpp_string(None, None, Some("gpp_sid=8"), Some("a=b; __gpp=DBC; __gpp_sid=7,8")),
+            (Some("DBC"), Some("7,8"))
+        );
+        assert_eq!(gpp_string(Some(""), None, Some(""), Some("__gpp=")), (None, None));
+    }
+
     #[test]
     fn request_helpers_find_the_signals() {
         assert_eq!(
