@@ -99,7 +99,10 @@ fn tcf_fields(rng: &mut Rng) -> Map<String, Value> {
     let day = 1_700_000_000_000u64 + rng.below(1000) * 86_400_000;
     let mut f = Map::new();
     f.insert("Created".into(), json!(day));
-    f.insert("LastUpdated".into(), json!(day + rng.below(30) * 86_400_000));
+    f.insert(
+        "LastUpdated".into(),
+        json!(day + rng.below(30) * 86_400_000),
+    );
     f.insert("CmpId".into(), json!(rng.below(4096)));
     f.insert("CmpVersion".into(), json!(rng.below(4096)));
     f.insert("ConsentScreen".into(), json!(rng.below(64)));
@@ -192,7 +195,9 @@ fn us_as_reference(kind: UsKind, s: &UsSection) -> Map<String, Value> {
 }
 
 fn bits_as_bools(bits: u64, width: u32) -> Vec<bool> {
-    (1..=width).map(|n| (bits >> (width - n)) & 1 == 1).collect()
+    (1..=width)
+        .map(|n| (bits >> (width - n)) & 1 == 1)
+        .collect()
 }
 
 /// The TC string fields Meridian decides with, as the reference names them.
@@ -223,7 +228,10 @@ fn tcf_as_reference(tc: &TcString) -> Map<String, Value> {
         "PurposeLegitimateInterests".into(),
         json!(bits_as_bools(u64::from(tc.purposes_li), 24)),
     );
-    m.insert("PurposeOneTreatment".into(), json!(tc.purpose_one_treatment));
+    m.insert(
+        "PurposeOneTreatment".into(),
+        json!(tc.purpose_one_treatment),
+    );
     m.insert("PublisherCountryCode".into(), json!(tc.publisher_cc));
     m.insert(
         "VendorConsents".into(),
@@ -248,8 +256,7 @@ fn every_field_matches_the_reference_library() {
         assert!(answer.get("error").is_none(), "{case}: {answer}");
         let string = answer["string"].as_str().expect("a string");
         let ours = gpp::decode(string).unwrap_or_else(|e| panic!("{string}: {e}"));
-        let ids: Vec<u16> =
-            serde_json::from_value(answer["section_ids"].clone()).expect("ids");
+        let ids: Vec<u16> = serde_json::from_value(answer["section_ids"].clone()).expect("ids");
         assert_eq!(ours.section_ids, ids, "{string}");
         let reference = answer["sections"].as_object().expect("sections");
         assert_eq!(ours.sections.len(), reference.len(), "{string}");
@@ -278,8 +285,15 @@ fn every_field_matches_the_reference_library() {
                     _ => value.clone(),
                 };
                 // The reference encoder stamps Created and LastUpdated with today.
-                if !matches!(field.as_str(), "GpcSegmentIncluded" | "Created" | "LastUpdated") {
-                    assert_eq!(mine.get(field), Some(&asked), "{string}: {name}.{field} as encoded");
+                if !matches!(
+                    field.as_str(),
+                    "GpcSegmentIncluded" | "Created" | "LastUpdated"
+                ) {
+                    assert_eq!(
+                        mine.get(field),
+                        Some(&asked),
+                        "{string}: {name}.{field} as encoded"
+                    );
                 }
             }
             sections_checked += 1;
@@ -304,7 +318,11 @@ fn damaged_strings_never_panic_and_agree_where_both_read() {
     let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~.";
     let mut damaged = Vec::new();
     for answer in good.as_array().expect("answers") {
-        let s = answer["string"].as_str().expect("string").as_bytes().to_vec();
+        let s = answer["string"]
+            .as_str()
+            .expect("string")
+            .as_bytes()
+            .to_vec();
         for _ in 0..4 {
             let mut d = s.clone();
             match rng.below(3) {
@@ -350,5 +368,8 @@ fn damaged_strings_never_panic_and_agree_where_both_read() {
             }
         }
     }
-    eprintln!("{} damaged strings, {agreed} sections both read", damaged.len());
+    eprintln!(
+        "{} damaged strings, {agreed} sections both read",
+        damaged.len()
+    );
 }

@@ -33,9 +33,9 @@ use meridian_edge::market::{
     CountryDb, CountrySource, LocaleSource, MarketConfig, negotiate_locale, parse_accept_language,
     resolve_country,
 };
+use meridian_edge::policy::consent::gpp::{self, GppError, SectionData, UsField};
 use meridian_edge::policy::consent::tcf::{self, MAX_TC_STRING_LEN, TcString, TcfError, VendorSet};
 use meridian_edge::policy::consent::tcf_encode::{VendorEncoding, encode};
-use meridian_edge::policy::consent::gpp::{self, GppError, SectionData, UsField};
 use meridian_edge::policy::consent::{gpp_string, tc_string_from_cookie, tc_string_from_query};
 use meridian_edge::presets::Presets;
 use meridian_wit::rpc::{

@@ -505,7 +505,10 @@ impl UsSection {
         [
             (F::SaleOptOut, self.sale_opt_out),
             (F::SharingOptOut, self.sharing_opt_out),
-            (F::TargetedAdvertisingOptOut, self.targeted_advertising_opt_out),
+            (
+                F::TargetedAdvertisingOptOut,
+                self.targeted_advertising_opt_out,
+            ),
             (F::PersonalDataConsents, self.personal_data_consents),
             (
                 F::AdditionalDataProcessingConsent,
@@ -805,7 +808,6 @@ pub fn parse_sid(raw: &str) -> Result<Vec<i16>, GppError> {
 pub(crate) mod testing {
     use crate::policy::consent::bits::BitWriter;
 
-
     /// Fibonacci code of `v` ≥ 1, least significant first, then the end bit.
     pub(crate) fn fib(w: &mut BitWriter, v: u64) {
         let mut seq = vec![1u64, 2];
@@ -906,7 +908,14 @@ mod tests {
         assert_eq!(s.sensitive_data_processing.len(), 12);
         assert_eq!(s.known_child_sensitive_data_consents, vec![1, 2]);
         assert_eq!(s.sale_opt_out, Some(1));
-        assert_eq!(s.opt_outs(), vec!["SaleOptOut", "TargetedAdvertisingOptOut", "PersonalDataConsents"]);
+        assert_eq!(
+            s.opt_outs(),
+            vec![
+                "SaleOptOut",
+                "TargetedAdvertisingOptOut",
+                "PersonalDataConsents"
+            ]
+        );
         assert_eq!(s.mspa_service_provider_mode, 0);
         let mut v2 = vec![0; 9];
         v2.extend([2; 16]);
@@ -974,12 +983,18 @@ mod tests {
             Err(GppError::SectionCount { .. })
         ));
         assert!(matches!(decode("CBABM~x"), Err(GppError::HeaderType(2))));
-        assert!(matches!(decode("DCABM~x"), Err(GppError::UnsupportedVersion(2))));
+        assert!(matches!(
+            decode("DCABM~x"),
+            Err(GppError::UnsupportedVersion(2))
+        ));
         assert!(matches!(decode("D!"), Err(GppError::NotBase64Url { .. })));
         assert!(matches!(decode("DBA"), Err(GppError::Truncated { .. })));
         // A blank section is that section's error, not the string's.
         let g = decode(&format!("{}~ ", header_for(&[8]))).expect("header fine");
-        assert_eq!(g.sections[0].data, Err(GppError::EmptySection { section: 1 }));
+        assert_eq!(
+            g.sections[0].data,
+            Err(GppError::EmptySection { section: 1 })
+        );
     }
 
     #[test]
@@ -989,7 +1004,10 @@ mod tests {
         assert_eq!(g.section_ids, vec![5, 8, 40]);
         assert_eq!(g.sections[0].data, Ok(SectionData::Unsupported));
         assert_eq!(g.sections[2].data, Ok(SectionData::Unsupported));
-        assert!(matches!(g.sections[1].data, Ok(SectionData::Us(UsKind::UsCa, _))));
+        assert!(matches!(
+            g.sections[1].data,
+            Ok(SectionData::Us(UsKind::UsCa, _))
+        ));
         let mut w = BitWriter::new();
         w.push(3, 6).push(1, 6).push(1, 12).push_bool(false);
         fib(&mut w, 300);

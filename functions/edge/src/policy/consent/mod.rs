@@ -107,7 +107,10 @@ pub fn gpp_string<'a>(
         return (Some(q), query.and_then(|q| query_value(q, "gpp_sid")));
     }
     match cookie.and_then(|c| cookie_value(c, GPP_COOKIE)) {
-        Some(c) => (Some(c), cookie.and_then(|c| cookie_value(c, GPP_SID_COOKIE))),
+        Some(c) => (
+            Some(c),
+            cookie.and_then(|c| cookie_value(c, GPP_SID_COOKIE)),
+        ),
         None => (None, None),
     }
 }
@@ -400,7 +403,8 @@ fn gpp_state<'g>(
         Some(Err(_)) => return GppState::BadSid,
     };
     let chosen = wanted.iter().find_map(|id| {
-        let applies = applicable.is_none_or(|ids| ids.iter().any(|a| i32::from(*a) == i32::from(*id)));
+        let applies =
+            applicable.is_none_or(|ids| ids.iter().any(|a| i32::from(*a) == i32::from(*id)));
         g.section(*id).filter(|_| applies)
     });
     match chosen.map(|s| &s.data) {
@@ -1075,7 +1079,12 @@ mod tests {
             gpp_sid: sid,
             ..ConsentSignals::default()
         };
-        decide(Purpose::Personalize, &shipped(market), &merchant(), &signals)
+        decide(
+            Purpose::Personalize,
+            &shipped(market),
+            &merchant(),
+            &signals,
+        )
     }
 
     /// usca: SaleOptOut and SharingOptOut as given, the rest "did not opt out".
@@ -1103,7 +1112,11 @@ mod tests {
             (d.outcome, d.reason.code),
             (ConsentOutcome::Denied, "consent-gpp-opt-out")
         );
-        assert!(d.reason.detail.contains("usca: SaleOptOut"), "{}", d.reason.detail);
+        assert!(
+            d.reason.detail.contains("usca: SaleOptOut"),
+            "{}",
+            d.reason.detail
+        );
         let g = d.summary.gpp.expect("summary");
         assert_eq!((g.section, g.opt_outs), (Some("usca"), vec!["SaleOptOut"]));
         let d = gpp_decision("US-CA", &gpp_string(&[(8, &ca_in)]), None);
@@ -1113,7 +1126,10 @@ mod tests {
         );
         // The state section wins over usnat; gpp_sid can rule it out.
         let both = gpp_string(&[(7, &usnat(1)), (8, &ca_in)]);
-        assert_eq!(gpp_decision("US-CA", &both, None).reason.code, "consent-gpp-no-opt-out");
+        assert_eq!(
+            gpp_decision("US-CA", &both, None).reason.code,
+            "consent-gpp-no-opt-out"
+        );
         assert_eq!(
             gpp_decision("US-CA", &both, Some("7")).reason.code,
             "consent-gpp-opt-out"
@@ -1125,18 +1141,32 @@ mod tests {
         // No state section: usnat. The federal pack and states without a
         // section read usnat only.
         let nat = gpp_string(&[(7, &usnat(1))]);
-        assert_eq!(gpp_decision("US-CA", &nat, None).reason.code, "consent-gpp-opt-out");
-        assert_eq!(gpp_decision("US", &nat, None).reason.code, "consent-gpp-opt-out");
-        assert_eq!(gpp_decision("US-IL", &nat, None).reason.code, "consent-gpp-opt-out");
         assert_eq!(
-            gpp_decision("US", &gpp_string(&[(8, &ca_out)]), None).reason.code,
+            gpp_decision("US-CA", &nat, None).reason.code,
+            "consent-gpp-opt-out"
+        );
+        assert_eq!(
+            gpp_decision("US", &nat, None).reason.code,
+            "consent-gpp-opt-out"
+        );
+        assert_eq!(
+            gpp_decision("US-IL", &nat, None).reason.code,
+            "consent-gpp-opt-out"
+        );
+        assert_eq!(
+            gpp_decision("US", &gpp_string(&[(8, &ca_out)]), None)
+                .reason
+                .code,
             "consent-gpp-section-missing"
         );
         // gpp_sid naming a section the string lacks.
         let d = gpp_decision("US-CA", &both, Some("9"));
         assert_eq!(d.reason.code, "consent-gpp-section-missing");
         assert!(d.reason.detail.contains("usca or usnat"));
-        assert_eq!(gpp_decision("US-CA", &both, Some("-1")).reason.code, "consent-gpp-section-missing");
+        assert_eq!(
+            gpp_decision("US-CA", &both, Some("-1")).reason.code,
+            "consent-gpp-section-missing"
+        );
         let d = gpp_decision("US-CA", &both, Some("7;8"));
         assert_eq!(
             (d.reason.code, d.summary.gpp_error),
@@ -1156,8 +1186,14 @@ mod tests {
         // US-VA: GPC not binding, and usva has no GPC segment anyway; usnat's
         // Gpc is ignored there.
         let nat = gpp_string(&[(7, &format!("{}.YA", usnat(2)))]);
-        assert_eq!(gpp_decision("US-VA", &nat, None).reason.code, "consent-gpp-no-opt-out");
-        assert_eq!(gpp_decision("US-CO", &nat, None).reason.code, "consent-gpp-opt-out");
+        assert_eq!(
+            gpp_decision("US-VA", &nat, None).reason.code,
+            "consent-gpp-no-opt-out"
+        );
+        assert_eq!(
+            gpp_decision("US-CO", &nat, None).reason.code,
+            "consent-gpp-opt-out"
+        );
     }
 
     #[test]
@@ -1178,14 +1214,20 @@ mod tests {
         }
         // The section the market needs is damaged; another one is not read.
         let s = gpp_string(&[(7, "BAA"), (8, &usca(2, 2))]);
-        assert_eq!(gpp_decision("US-CA", &s, None).reason.code, "consent-gpp-no-opt-out");
+        assert_eq!(
+            gpp_decision("US-CA", &s, None).reason.code,
+            "consent-gpp-no-opt-out"
+        );
         let d = gpp_decision("US", &s, None);
         assert_eq!(
             (d.reason.code, d.summary.gpp_error),
             ("consent-gpp-malformed", Some("gpp-truncated"))
         );
         // Markets outside the US and TCF decide without GPP.
-        assert_eq!(gpp_decision("JP", "garbage", None).reason.code, "consent-opt-out-not-exercised");
+        assert_eq!(
+            gpp_decision("JP", "garbage", None).reason.code,
+            "consent-opt-out-not-exercised"
+        );
     }
 
     #[test]
@@ -1206,7 +1248,9 @@ mod tests {
         let d = gpp_decision("DE", &gpp_string(&[(7, &usnat(2))]), None);
         assert_eq!(d.reason.code, "consent-gpp-section-missing");
         assert_eq!(
-            gpp_decision("DE", &gpp_string(&[(2, &granted)]), Some("7")).reason.code,
+            gpp_decision("DE", &gpp_string(&[(2, &granted)]), Some("7"))
+                .reason
+                .code,
             "consent-gpp-section-missing"
         );
         // The request's own TC string wins over the GPP one.
@@ -1227,14 +1271,27 @@ mod tests {
             (Some("DBA"), Some("7"))
         );
         assert_eq!(
-            gpp_string(None, Some("7"), Some("a=1&gpp=DBB&gpp_sid=8"), Some("__gpp=DBC")),
+            gpp_string(
+                None,
+                Some("7"),
+                Some("a=1&gpp=DBB&gpp_sid=8"),
+                Some("__gpp=DBC")
+            ),
             (Some("DBB"), Some("8"))
         );
         assert_eq!(
-            gpp_string(None, None, Some("gpp_sid=8"), Some("a=b; __gpp=DBC; __gpp_sid=7,8")),
+            gpp_string(
+                None,
+                None,
+                Some("gpp_sid=8"),
+                Some("a=b; __gpp=DBC; __gpp_sid=7,8")
+            ),
             (Some("DBC"), Some("7,8"))
         );
-        assert_eq!(gpp_string(Some(""), None, Some(""), Some("__gpp=")), (None, None));
+        assert_eq!(
+            gpp_string(Some(""), None, Some(""), Some("__gpp=")),
+            (None, None)
+        );
     }
 
     #[test]
