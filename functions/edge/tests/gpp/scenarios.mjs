@@ -47,6 +47,8 @@ const strings = {
   nat_v1_sale_out: { usnat: usnat({ SaleOptOut: 1 }, 1) },
   nat_v1_clean: { usnat: usnat({}, 1) },
   nat_gpc: { usnat: usnat(gpc) },
+  // SensitiveDataProcessing category 7 (biometric) = 1: opted out.
+  nat_biometric_refused: { usnat: usnat({ SensitiveDataProcessing: [2, 2, 2, 2, 2, 2, 1, ...fill(9, 2)] }) },
   ca_sale_out: { usca: usca({ SaleOptOut: 1 }) },
   ca_sharing_out: { usca: usca({ SharingOptOut: 1 }) },
   ca_clean: { usca: usca({}) },

@@ -456,6 +456,13 @@ impl UsKind {
         Some(layout)
     }
 
+    /// The 1-based SensitiveDataProcessing category of biometric data (to
+    /// identify a person): 7 in every section's specification but `usor`'s,
+    /// where it is 10.
+    pub fn biometric_category(self) -> u8 {
+        if self == UsKind::UsOr { 10 } else { 7 }
+    }
+
     /// Whether the section may carry a GPC segment (all but `usva`, `usut`
     /// and `usfl`).
     pub fn has_gpc_segment(self) -> bool {
@@ -519,6 +526,13 @@ impl UsSection {
         .filter(|(_, v)| *v == Some(OPTED_OUT))
         .map(|(f, _)| f.name())
         .collect()
+    }
+
+    /// The biometric category's value: 0 not applicable, 1 opted out (or
+    /// no consent), 2 did not opt out (or consent).
+    pub fn biometric(&self, kind: UsKind) -> u8 {
+        let at = usize::from(kind.biometric_category()) - 1;
+        self.sensitive_data_processing.get(at).copied().unwrap_or(0)
     }
 }
 

@@ -20,7 +20,8 @@
 //!   → `usct`) when the string carries it and `gpp_sid` applies it, else
 //!   `usnat`. A US section's opt-outs turn personalisation off as GPC
 //!   does; a malformed string, or one without the section the market
-//!   needs, means no personalisation.
+//!   needs, means no personalisation. For try-on, the section's refusal of
+//!   biometric processing makes even a notice-only market ask first.
 //! - `TryOn` (biometric: face geometry) needs the explicit biometric
 //!   opt-in where the pack requires it; else the page must ask
 //!   ([`ConsentOutcome::Required`]).
@@ -276,6 +277,10 @@ pub struct GppSummary {
     /// That section's Gpc field, where it has a GPC segment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gpc: Option<bool>,
+    /// That section's biometric sensitive-data choice
+    /// ([`UsSection::biometric`]: 0, 1 refused, 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub biometric: Option<u8>,
 }
 
 /// The consent signals of a request, summarised for audit records.
@@ -469,6 +474,10 @@ pub fn decide(
                 GppState::Us(_, s) => s.gpc,
                 _ => None,
             },
+            biometric: match state {
+                GppState::Us(kind, s) => Some(s.biometric(kind)),
+                _ => None,
+            },
         }
     });
     let summary = ConsentSummary {
@@ -497,7 +506,7 @@ pub fn decide(
             ConsentOutcome::NotNeeded,
             Reason::new("no-personal-data", "rendering uses no personal data"),
         ),
-        Purpose::TryOn => try_on(pack, signals),
+        Purpose::TryOn => try_on(pack, signals, state),
         Purpose::Personalize => personalize(pack, vendor, signals, decoded.as_ref(), state),
     };
     ConsentDecision {
@@ -524,9 +533,19 @@ pub fn biometric_prompt(pack: &MarketPack, locale: Option<&str>) -> (String, Str
     }
 }
 
-fn try_on(pack: &MarketPack, signals: &ConsentSignals<'_>) -> (ConsentOutcome, Reason) {
+fn try_on(
+    pack: &MarketPack,
+    signals: &ConsentSignals<'_>,
+    gpp: GppState<'_>,
+) -> (ConsentOutcome, Reason) {
     let basis = &pack.consent.biometric_basis;
-    if !pack.consent.biometric_opt_in {
+    // A GPP section that records a refusal of biometric processing makes
+    // even a notice-only market ask explicitly before try-on.
+    let refused_in = match gpp {
+        GppState::Us(kind, s) if s.biometric(kind) == gpp::NO_CONSENT => Some(kind),
+        _ => None,
+    };
+    if !pack.consent.biometric_opt_in && refused_in.is_none() {
         return (
             ConsentOutcome::Granted,
             Reason::new(
@@ -545,6 +564,19 @@ fn try_on(pack: &MarketPack, signals: &ConsentSignals<'_>) -> (ConsentOutcome, R
         );
     }
     let (locale, prompt) = biometric_prompt(pack, signals.locale);
+    let reason = match refused_in {
+        Some(kind) if !pack.consent.biometric_opt_in => Reason::new(
+            "consent-gpp-biometric-refused",
+            format!(
+                "GPP {}: the shopper refused processing of biometric data; try-on needs an explicit opt-in ({basis})",
+                kind.name()
+            ),
+        ),
+        _ => Reason::new(
+            "biometric-opt-in-required",
+            format!("try-on processes biometric data; explicit opt-in is required ({basis})"),
+        ),
+    };
     (
         ConsentOutcome::Required(ConsentRequired {
             kind: "biometric",
@@ -552,10 +584,7 @@ fn try_on(pack: &MarketPack, signals: &ConsentSignals<'_>) -> (ConsentOutcome, R
             prompt,
             basis: basis.clone(),
         }),
-        Reason::new(
-            "biometric-opt-in-required",
-            format!("try-on processes biometric data; explicit opt-in is required ({basis})"),
-        ),
+        reason,
     )
 }
 
@@ -1172,6 +1201,47 @@ mod tests {
             (d.reason.code, d.summary.gpp_error),
             ("consent-gpp-malformed", Some("gpp-sid"))
         );
+    }
+
+    #[test]
+    fn a_gpp_biometric_refusal_makes_try_on_ask() {
+        use gpp::testing::gpp_string;
+        // usor (processing-notice family, 11 categories): category 10
+        // (biometric) = 1, no consent.
+        let usor = |biometric: u8| {
+            let mut v = vec![1, 1, 1, 2, 2];
+            v.extend([2; 9]);
+            v.extend([biometric, 2]);
+            v.extend([0, 0, 0, 0, 1, 0, 0]);
+            gpp::testing::us_core(1, &v)
+        };
+        let refused = gpp_string(&[(15, &usor(1))]);
+        let ask = |gpp: &str, opt_in: bool| {
+            let signals = ConsentSignals {
+                gpp: Some(gpp),
+                biometric_opt_in: opt_in,
+                ..ConsentSignals::default()
+            };
+            // A notice-only US market (the shipped US-CA pack's merchant
+            // override asks for biometric opt-in everywhere in California).
+            let p = MarketPack::parse(
+                "markets/US-OR.toml",
+                &pack_toml("US-OR")
+                    .replace("framework = \"tcf\"", "framework = \"opt-out\"")
+                    .replace("biometric_opt_in = true", "biometric_opt_in = false"),
+            )
+            .expect("valid");
+            decide(Purpose::TryOn, &p, &merchant(), &signals)
+        };
+        let d = ask(&refused, false);
+        assert!(matches!(d.outcome, ConsentOutcome::Required(_)));
+        assert_eq!(d.reason.code, "consent-gpp-biometric-refused");
+        assert_eq!(d.summary.gpp.and_then(|g| g.biometric), Some(1));
+        assert_eq!(ask(&refused, true).reason.code, "biometric-opt-in-given");
+        // Notice-only otherwise.
+        let fine = gpp_string(&[(15, &usor(2))]);
+        assert_eq!(ask(&fine, false).reason.code, "biometric-notice-only");
+        assert_eq!(gpp::UsKind::UsCa.biometric_category(), 7);
     }
 
     #[test]
