@@ -36,7 +36,10 @@ use meridian_edge::market::{
 use meridian_edge::policy::consent::gpp::{self, GppError, SectionData, UsField};
 use meridian_edge::policy::consent::tcf::{self, MAX_TC_STRING_LEN, TcString, TcfError, VendorSet};
 use meridian_edge::policy::consent::tcf_encode::{VendorEncoding, encode};
-use meridian_edge::policy::consent::{gpp_string, tc_string_from_cookie, tc_string_from_query};
+use meridian_edge::policy::consent::{
+    self, ConsentOutcome, ConsentSignals, gpp_string, tc_string_from_cookie, tc_string_from_query,
+};
+use meridian_edge::policy::{PackSet, Purpose};
 use meridian_edge::presets::Presets;
 use meridian_wit::rpc::{
     self, BindingError, BytesPayload, decode_args, decode_bytes_args, decode_json_reply,
@@ -93,6 +96,9 @@ pub fn gpp(data: &[u8]) {
     if let Err(e) = gpp::parse_sid(sid) {
         assert_eq!(e, GppError::Sid);
     }
+    if !string.trim().is_empty() {
+        gpp_decisions(string, (!sid.is_empty()).then_some(sid));
+    }
     let decoded = match gpp::decode(string) {
         Ok(g) => g,
         Err(e) => {
@@ -142,6 +148,32 @@ pub fn gpp(data: &[u8]) {
             assert!(v <= 2, "{kind:?}: value {v}");
         }
         assert!(s.gpc.is_none() || kind.has_gpc_segment());
+    }
+}
+
+/// Whatever the string, personalisation is decided, never refused: a
+/// reason from the consent codes, and "granted" only with a decoded section.
+fn gpp_decisions(string: &str, sid: Option<&str>) {
+    static PACKS: OnceLock<PackSet> = OnceLock::new();
+    let packs = PACKS.get_or_init(|| PackSet::embedded().expect("shipped packs"));
+    let signals = ConsentSignals {
+        gpp: Some(string),
+        gpp_sid: sid,
+        ..ConsentSignals::default()
+    };
+    for (country, sub) in [("US", Some("US-CA")), ("US", None), ("DE", None)] {
+        let pack = packs.market(country, sub).pack;
+        let d = consent::decide(Purpose::Personalize, pack, packs.merchant(), &signals);
+        assert!(
+            d.reason.code.starts_with("consent-"),
+            "{}: {}",
+            pack.market,
+            d.reason.code
+        );
+        if d.outcome == ConsentOutcome::Granted {
+            assert!(d.summary.gpp.is_some_and(|g| g.section.is_some()));
+        }
+        assert!(!d.reason.detail.contains(string) || string.len() < 8);
     }
 }
 
