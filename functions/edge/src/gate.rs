@@ -11,7 +11,7 @@ use crate::market::{
     CountryDb, CountryResolution, LocaleChoice, MarketConfig, RequestHeaders, negotiate_locale,
     resolve_country, truncate_ip,
 };
-use crate::policy::consent::{gpc_signal, tc_string};
+use crate::policy::consent::{GPP_HEADER, GPP_SID_HEADER, gpc_signal, gpp_string, tc_string};
 use crate::policy::pack::{MarketPack, TaxDisplay, Units};
 use crate::policy::stored::{FALLBACK_HEADER, Fallback};
 use crate::policy::{
@@ -128,6 +128,12 @@ pub fn admit<H: RequestHeaders + ?Sized>(
         &languages,
         pack.default_language(),
     );
+    let (gpp, gpp_sid) = gpp_string(
+        header(headers, GPP_HEADER),
+        header(headers, GPP_SID_HEADER),
+        Some(query),
+        header(headers, "cookie"),
+    );
     let input = PolicyInput {
         country: &country.country,
         subdivision: country.subdivision.as_deref(),
@@ -136,6 +142,8 @@ pub fn admit<H: RequestHeaders + ?Sized>(
             Some(query),
             header(headers, "cookie"),
         ),
+        gpp,
+        gpp_sid,
         gpc: gpc_signal(header(headers, "sec-gpc")),
         personalization_opt_in: opted_in(headers, "personalization"),
         biometric_opt_in: opted_in(headers, "biometric"),

@@ -33,9 +33,13 @@ use meridian_edge::market::{
     CountryDb, CountrySource, LocaleSource, MarketConfig, negotiate_locale, parse_accept_language,
     resolve_country,
 };
+use meridian_edge::policy::consent::gpp::{self, GppError, SectionData, UsField};
 use meridian_edge::policy::consent::tcf::{self, MAX_TC_STRING_LEN, TcString, TcfError, VendorSet};
 use meridian_edge::policy::consent::tcf_encode::{VendorEncoding, encode};
-use meridian_edge::policy::consent::{tc_string_from_cookie, tc_string_from_query};
+use meridian_edge::policy::consent::{
+    self, ConsentOutcome, ConsentSignals, gpp_string, tc_string_from_cookie, tc_string_from_query,
+};
+use meridian_edge::policy::{PackSet, Purpose};
 use meridian_edge::presets::Presets;
 use meridian_wit::rpc::{
     self, BindingError, BytesPayload, decode_args, decode_bytes_args, decode_json_reply,
@@ -49,6 +53,7 @@ pub type Target = (&'static str, fn(&[u8]));
 /// Every target, as `infra/run fuzz` and the replay test know them.
 pub const TARGETS: &[Target] = &[
     ("tcf", tcf),
+    ("gpp", gpp),
     ("accept_language", accept_language),
     ("headers", headers),
     ("media_path", media_path),
@@ -70,6 +75,106 @@ fn assert_refusal_json(refusal: Refusal) {
         serde_json::from_slice(&response.body).expect("a refusal body is JSON");
     assert_eq!(body["status"], status, "body status matches");
     assert!(body["code"].is_string() && body["message"].is_string());
+}
+
+// --- GPP strings ------------------------------------------------------------
+
+/// The GPP decoder: the first line is the string, the second (if any)
+/// `gpp_sid`. What decodes has strictly ascending section ids within
+/// range, one section per id, and US sections whose every field is a
+/// 2-bit choice (0-2) in the layout's lengths; the extractors return part
+/// of their input; refusals are typed (a code for every error).
+pub fn gpp(data: &[u8]) {
+    let Ok(raw) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (string, sid) = raw.split_once('\n').unwrap_or((raw, ""));
+    let (found, found_sid) = gpp_string(None, None, Some(raw), Some(raw));
+    for part in [found, found_sid].into_iter().flatten() {
+        assert!(raw.contains(part));
+    }
+    if let Err(e) = gpp::parse_sid(sid) {
+        assert_eq!(e, GppError::Sid);
+    }
+    if !string.trim().is_empty() {
+        gpp_decisions(string, (!sid.is_empty()).then_some(sid));
+    }
+    let decoded = match gpp::decode(string) {
+        Ok(g) => g,
+        Err(e) => {
+            assert!(e.code().starts_with("gpp-"));
+            return;
+        }
+    };
+    assert!(string.len() <= gpp::MAX_GPP_STRING_LEN);
+    assert_eq!(decoded.section_ids.len(), decoded.sections.len());
+    assert!(decoded.section_ids.windows(2).all(|w| w[0] < w[1]));
+    for (id, section) in decoded.section_ids.iter().zip(&decoded.sections) {
+        assert_eq!(*id, section.id);
+        assert!((1..=gpp::MAX_SECTION_ID).contains(id));
+        let Ok(SectionData::Us(kind, s)) = &section.data else {
+            continue;
+        };
+        assert_eq!(kind.id(), *id);
+        let layout = kind.layout(s.version).expect("decoded with a layout");
+        for field in layout {
+            match field {
+                UsField::SensitiveDataProcessing(n) => {
+                    assert_eq!(s.sensitive_data_processing.len(), usize::from(*n));
+                }
+                UsField::KnownChildSensitiveDataConsents(n) => {
+                    assert_eq!(
+                        s.known_child_sensitive_data_consents.len(),
+                        usize::from((*n).max(1))
+                    );
+                }
+                _ => {}
+            }
+        }
+        let all = s
+            .sensitive_data_processing
+            .iter()
+            .chain(&s.known_child_sensitive_data_consents)
+            .copied()
+            .chain([
+                s.mspa_covered_transaction,
+                s.mspa_opt_out_option_mode,
+                s.mspa_service_provider_mode,
+            ])
+            .chain(s.sale_opt_out)
+            .chain(s.sharing_opt_out)
+            .chain(s.targeted_advertising_opt_out);
+        for v in all {
+            assert!(v <= 2, "{kind:?}: value {v}");
+        }
+        assert!(s.gpc.is_none() || kind.has_gpc_segment());
+    }
+}
+
+/// Whatever the string, personalisation is decided, never refused: a
+/// reason from the consent codes, and "granted" only with a decoded section.
+fn gpp_decisions(string: &str, sid: Option<&str>) {
+    static PACKS: OnceLock<PackSet> = OnceLock::new();
+    let packs = PACKS.get_or_init(|| PackSet::embedded().expect("shipped packs"));
+    let signals = ConsentSignals {
+        gpp: Some(string),
+        gpp_sid: sid,
+        ..ConsentSignals::default()
+    };
+    for (country, sub) in [("US", Some("US-CA")), ("US", None), ("DE", None)] {
+        let pack = packs.market(country, sub).pack;
+        let d = consent::decide(Purpose::Personalize, pack, packs.merchant(), &signals);
+        assert!(
+            d.reason.code.starts_with("consent-"),
+            "{}: {}",
+            pack.market,
+            d.reason.code
+        );
+        if d.outcome == ConsentOutcome::Granted {
+            assert!(d.summary.gpp.is_some_and(|g| g.section.is_some()));
+        }
+        assert!(!d.reason.detail.contains(string) || string.len() < 8);
+    }
 }
 
 // --- TC strings -------------------------------------------------------------

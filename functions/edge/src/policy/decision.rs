@@ -51,6 +51,9 @@ pub struct PolicyInput<'a> {
     pub subdivision: Option<&'a str>,
     /// The raw TC string, if any ([`consent::tc_string`] finds it).
     pub tcf: Option<&'a str>,
+    /// The raw GPP string and its `gpp_sid`, if any ([`consent::gpp_string`]).
+    pub gpp: Option<&'a str>,
+    pub gpp_sid: Option<&'a str>,
     /// `Sec-GPC: 1` ([`consent::gpc_signal`]).
     pub gpc: bool,
     /// The site's own opt-in to personalisation (markets with `opt-in`).
@@ -285,6 +288,8 @@ pub fn decide(input: &PolicyInput<'_>, packs: &PackSet) -> Decision {
         packs.merchant(),
         &ConsentSignals {
             tcf: input.tcf,
+            gpp: input.gpp,
+            gpp_sid: input.gpp_sid,
             gpc: input.gpc,
             personalization_opt_in: input.personalization_opt_in,
             biometric_opt_in: input.biometric_opt_in,

@@ -13,17 +13,28 @@
 //!
 //!   In every framework, where the pack makes GPC binding, `Sec-GPC: 1`
 //!   is an opt-out of sale/sharing and turns personalisation off.
+//!
+//!   A GPP string ([`gpp`]) carries the same choices per jurisdiction: a
+//!   `tcf` market reads its `tcfeuv2` section when the request has no TC
+//!   string of its own; the US packs read their state's section (`US-CT`
+//!   → `usct`) when the string carries it and `gpp_sid` applies it, else
+//!   `usnat`. A US section's opt-outs turn personalisation off as GPC
+//!   does; a malformed string, or one without the section the market
+//!   needs, means no personalisation. For try-on, the section's refusal of
+//!   biometric processing makes even a notice-only market ask first.
 //! - `TryOn` (biometric: face geometry) needs the explicit biometric
 //!   opt-in where the pack requires it; else the page must ask
 //!   ([`ConsentOutcome::Required`]).
 
 mod bits;
+pub mod gpp;
 pub mod tcf;
 #[cfg(any(test, feature = "tcf-encode"))]
 pub mod tcf_encode;
 
 use serde::Serialize;
 
+use self::gpp::{GppError, GppString, SectionData, UsKind, UsSection};
 use self::tcf::{RestrictionType, TcString, TcfError};
 use super::decision::Purpose;
 use super::locale;
@@ -45,24 +56,64 @@ pub const DEFAULT_BIOMETRIC_PROMPT: &str = "Virtual try-on maps the geometry of 
 /// The name of the cookie CMPs store TC strings in.
 pub const TCF_COOKIE: &str = "euconsent-v2";
 
-/// The TC string from a `Cookie` header (`euconsent-v2=...`).
-pub fn tc_string_from_cookie(cookie_header: &str) -> Option<&str> {
+/// The cookies and headers a GPP string and its applicable section ids
+/// are read from (the query uses `gpp` and `gpp_sid`, as OpenRTB macros do).
+pub const GPP_COOKIE: &str = "__gpp";
+pub const GPP_SID_COOKIE: &str = "__gpp_sid";
+pub const GPP_HEADER: &str = "x-gpp-consent";
+pub const GPP_SID_HEADER: &str = "x-gpp-sid";
+
+/// A cookie's value from a `Cookie` header (quotes removed; empty is none).
+pub fn cookie_value<'a>(cookie_header: &'a str, cookie: &str) -> Option<&'a str> {
     cookie_header.split(';').find_map(|pair| {
         let (name, value) = pair.trim().split_once('=')?;
-        (name.trim() == TCF_COOKIE)
+        (name.trim() == cookie)
             .then(|| value.trim().trim_matches('"'))
             .filter(|v| !v.is_empty())
     })
 }
 
-/// The TC string from a query string (`gdpr_consent=...`).
-pub fn tc_string_from_query(query: &str) -> Option<&str> {
+/// A query parameter's raw value (empty is none).
+pub fn query_value<'a>(query: &'a str, param: &str) -> Option<&'a str> {
     query.trim_start_matches('?').split('&').find_map(|pair| {
         let (name, value) = pair.split_once('=')?;
-        (name == "gdpr_consent")
-            .then_some(value)
-            .filter(|v| !v.is_empty())
+        (name == param).then_some(value).filter(|v| !v.is_empty())
     })
+}
+
+/// The TC string from a `Cookie` header (`euconsent-v2=...`).
+pub fn tc_string_from_cookie(cookie_header: &str) -> Option<&str> {
+    cookie_value(cookie_header, TCF_COOKIE)
+}
+
+/// The TC string from a query string (`gdpr_consent=...`).
+pub fn tc_string_from_query(query: &str) -> Option<&str> {
+    query_value(query, "gdpr_consent")
+}
+
+/// The GPP string of a request and its `gpp_sid`, both from the first
+/// place that has the string: the `x-gpp-consent` header (with
+/// `x-gpp-sid`), then `?gpp=` (with `&gpp_sid=`), then the `__gpp` cookie
+/// (with `__gpp_sid`), so a string never pairs with another source's ids.
+pub fn gpp_string<'a>(
+    header: Option<&'a str>,
+    header_sid: Option<&'a str>,
+    query: Option<&'a str>,
+    cookie: Option<&'a str>,
+) -> (Option<&'a str>, Option<&'a str>) {
+    if let Some(h) = header.map(str::trim).filter(|h| !h.is_empty()) {
+        return (Some(h), header_sid.map(str::trim).filter(|s| !s.is_empty()));
+    }
+    if let Some(q) = query.and_then(|q| query_value(q, "gpp")) {
+        return (Some(q), query.and_then(|q| query_value(q, "gpp_sid")));
+    }
+    match cookie.and_then(|c| cookie_value(c, GPP_COOKIE)) {
+        Some(c) => (
+            Some(c),
+            cookie.and_then(|c| cookie_value(c, GPP_SID_COOKIE)),
+        ),
+        None => (None, None),
+    }
 }
 
 /// The TC string of a request: the `x-tcf-consent` header, then
@@ -210,6 +261,28 @@ impl TcfSummary {
     }
 }
 
+/// What the GPP string says, without personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GppSummary {
+    /// The header's section ids.
+    pub section_ids: Vec<u16>,
+    /// `gpp_sid`, when the request sent one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applicable: Option<Vec<i16>>,
+    /// The section this market decided with (`usca`, `usnat`, `tcfeuv2`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<&'static str>,
+    /// That section's opt-outs, by field name ([`UsSection::opt_outs`]).
+    pub opt_outs: Vec<&'static str>,
+    /// That section's Gpc field, where it has a GPC segment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpc: Option<bool>,
+    /// That section's biometric sensitive-data choice
+    /// ([`UsSection::biometric`]: 0, 1 refused, 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub biometric: Option<u8>,
+}
+
 /// The consent signals of a request, summarised for audit records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConsentSummary {
@@ -219,6 +292,12 @@ pub struct ConsentSummary {
     /// The decoder's error code when a TC string was refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tcf_error: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpp: Option<GppSummary>,
+    /// The GPP decoder's error code when the string (or the section this
+    /// market needs, or `gpp_sid`) was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpp_error: Option<&'static str>,
     pub gpc: bool,
     pub gpc_binding: bool,
     pub personalization_opt_in: bool,
@@ -263,6 +342,9 @@ pub struct ConsentDecision {
 pub struct ConsentSignals<'a> {
     /// Raw TC string (`euconsent-v2`, `x-tcf-consent`, `?gdpr_consent=`).
     pub tcf: Option<&'a str>,
+    /// Raw GPP string and its `gpp_sid` ([`gpp_string`]).
+    pub gpp: Option<&'a str>,
+    pub gpp_sid: Option<&'a str>,
     /// `Sec-GPC: 1`.
     pub gpc: bool,
     /// The site's own opt-in to personalisation (opt-in markets).
@@ -273,6 +355,82 @@ pub struct ConsentSignals<'a> {
     pub locale: Option<&'a str>,
 }
 
+/// The GPP section a market decides with, or why there is none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GppState<'g> {
+    /// No GPP string, or a market that decides without one.
+    NotUsed,
+    /// The string, its `gpp_sid` or the section needed was refused.
+    Malformed(&'g GppError),
+    BadSid,
+    /// The string lacks the section, or `gpp_sid` does not apply it.
+    Missing,
+    Us(UsKind, &'g UsSection),
+    /// `tcfeuv2`: decided as a TC string.
+    Tcf(Result<&'g TcString, &'g TcfError>),
+}
+
+/// The section ids a market may decide with, in order of preference:
+/// `tcfeuv2` for `tcf` markets; the state's section, then `usnat`, for the
+/// US packs (the state from the market code, `US-CT` → `usct`).
+fn gpp_wanted(pack: &MarketPack) -> Vec<u16> {
+    if pack.consent.framework == Framework::Tcf {
+        return vec![gpp::TCF_EU_V2];
+    }
+    if pack.market == "US" || pack.market.starts_with("US-") {
+        return UsKind::for_market(&pack.market)
+            .into_iter()
+            .chain([UsKind::UsNat])
+            .map(UsKind::id)
+            .collect();
+    }
+    Vec::new()
+}
+
+fn gpp_state<'g>(
+    wanted: &[u16],
+    decoded: Option<&'g Result<GppString, GppError>>,
+    sid: Option<&Result<Vec<i16>, GppError>>,
+) -> GppState<'g> {
+    let Some(decoded) = decoded else {
+        return GppState::NotUsed;
+    };
+    if wanted.is_empty() {
+        return GppState::NotUsed;
+    }
+    let g = match decoded {
+        Ok(g) => g,
+        Err(e) => return GppState::Malformed(e),
+    };
+    let applicable = match sid {
+        None => None,
+        Some(Ok(ids)) => Some(ids),
+        Some(Err(_)) => return GppState::BadSid,
+    };
+    let chosen = wanted.iter().find_map(|id| {
+        let applies =
+            applicable.is_none_or(|ids| ids.iter().any(|a| i32::from(*a) == i32::from(*id)));
+        g.section(*id).filter(|_| applies)
+    });
+    match chosen.map(|s| &s.data) {
+        None => GppState::Missing,
+        Some(Ok(SectionData::TcfEuV2(tc))) => GppState::Tcf(Ok(tc)),
+        Some(Err(GppError::TcfEuV2(e))) => GppState::Tcf(Err(e)),
+        Some(Ok(SectionData::Us(kind, section))) => GppState::Us(*kind, section),
+        Some(Err(e)) => GppState::Malformed(e),
+        // Only ids the decoder reads are wanted.
+        Some(Ok(SectionData::Unsupported)) => GppState::Missing,
+    }
+}
+
+fn section_name(id: u16) -> &'static str {
+    if id == gpp::TCF_EU_V2 {
+        "tcfeuv2"
+    } else {
+        UsKind::from_id(id).map_or("unknown", UsKind::name)
+    }
+}
+
 pub fn decide(
     purpose: Purpose,
     pack: &MarketPack,
@@ -280,11 +438,48 @@ pub fn decide(
     signals: &ConsentSignals<'_>,
 ) -> ConsentDecision {
     let vendor = merchant.tcf_vendor_id;
-    let decoded: Option<Result<TcString, TcfError>> = signals
-        .tcf
+    let own_tcf = signals.tcf.map(str::trim).filter(|s| !s.is_empty());
+    let gpp_decoded: Option<Result<GppString, GppError>> = signals
+        .gpp
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(tcf::decode);
+        .map(gpp::decode);
+    let sid = signals.gpp_sid.map(gpp::parse_sid);
+    // A request's own TC string wins over the one inside its GPP string.
+    let wanted = match own_tcf {
+        Some(_) if pack.consent.framework == Framework::Tcf => Vec::new(),
+        _ => gpp_wanted(pack),
+    };
+    let state = gpp_state(&wanted, gpp_decoded.as_ref(), sid.as_ref());
+    let decoded: Option<Result<TcString, TcfError>> = match (own_tcf, state) {
+        (Some(raw), _) => Some(tcf::decode(raw)),
+        (None, GppState::Tcf(tc)) => Some(tc.cloned().map_err(Clone::clone)),
+        _ => None,
+    };
+    let gpp_summary = gpp_decoded.as_ref().and_then(|d| d.as_ref().ok()).map(|g| {
+        let used = wanted.iter().copied().find(|id| match state {
+            GppState::Us(kind, _) => kind.id() == *id,
+            GppState::Tcf(_) => *id == gpp::TCF_EU_V2,
+            _ => false,
+        });
+        GppSummary {
+            section_ids: g.section_ids.clone(),
+            applicable: sid.as_ref().and_then(|s| s.as_ref().ok()).cloned(),
+            section: used.map(section_name),
+            opt_outs: match state {
+                GppState::Us(_, s) => s.opt_outs(),
+                _ => Vec::new(),
+            },
+            gpc: match state {
+                GppState::Us(_, s) => s.gpc,
+                _ => None,
+            },
+            biometric: match state {
+                GppState::Us(kind, s) => Some(s.biometric(kind)),
+                _ => None,
+            },
+        }
+    });
     let summary = ConsentSummary {
         framework: pack.consent.framework.as_str(),
         tcf: match &decoded {
@@ -293,6 +488,12 @@ pub fn decide(
         },
         tcf_error: match &decoded {
             Some(Err(e)) => Some(e.code()),
+            _ => None,
+        },
+        gpp: gpp_summary,
+        gpp_error: match (&state, &sid) {
+            (GppState::Malformed(e), _) => Some(e.code()),
+            (GppState::BadSid, Some(Err(e))) => Some(e.code()),
             _ => None,
         },
         gpc: signals.gpc,
@@ -305,8 +506,8 @@ pub fn decide(
             ConsentOutcome::NotNeeded,
             Reason::new("no-personal-data", "rendering uses no personal data"),
         ),
-        Purpose::TryOn => try_on(pack, signals),
-        Purpose::Personalize => personalize(pack, vendor, signals, decoded.as_ref()),
+        Purpose::TryOn => try_on(pack, signals, state),
+        Purpose::Personalize => personalize(pack, vendor, signals, decoded.as_ref(), state),
     };
     ConsentDecision {
         outcome,
@@ -332,9 +533,19 @@ pub fn biometric_prompt(pack: &MarketPack, locale: Option<&str>) -> (String, Str
     }
 }
 
-fn try_on(pack: &MarketPack, signals: &ConsentSignals<'_>) -> (ConsentOutcome, Reason) {
+fn try_on(
+    pack: &MarketPack,
+    signals: &ConsentSignals<'_>,
+    gpp: GppState<'_>,
+) -> (ConsentOutcome, Reason) {
     let basis = &pack.consent.biometric_basis;
-    if !pack.consent.biometric_opt_in {
+    // A GPP section that records a refusal of biometric processing makes
+    // even a notice-only market ask explicitly before try-on.
+    let refused_in = match gpp {
+        GppState::Us(kind, s) if s.biometric(kind) == gpp::NO_CONSENT => Some(kind),
+        _ => None,
+    };
+    if !pack.consent.biometric_opt_in && refused_in.is_none() {
         return (
             ConsentOutcome::Granted,
             Reason::new(
@@ -353,6 +564,19 @@ fn try_on(pack: &MarketPack, signals: &ConsentSignals<'_>) -> (ConsentOutcome, R
         );
     }
     let (locale, prompt) = biometric_prompt(pack, signals.locale);
+    let reason = match refused_in {
+        Some(kind) if !pack.consent.biometric_opt_in => Reason::new(
+            "consent-gpp-biometric-refused",
+            format!(
+                "GPP {}: the shopper refused processing of biometric data; try-on needs an explicit opt-in ({basis})",
+                kind.name()
+            ),
+        ),
+        _ => Reason::new(
+            "biometric-opt-in-required",
+            format!("try-on processes biometric data; explicit opt-in is required ({basis})"),
+        ),
+    };
     (
         ConsentOutcome::Required(ConsentRequired {
             kind: "biometric",
@@ -360,10 +584,7 @@ fn try_on(pack: &MarketPack, signals: &ConsentSignals<'_>) -> (ConsentOutcome, R
             prompt,
             basis: basis.clone(),
         }),
-        Reason::new(
-            "biometric-opt-in-required",
-            format!("try-on processes biometric data; explicit opt-in is required ({basis})"),
-        ),
+        reason,
     )
 }
 
@@ -372,6 +593,7 @@ fn personalize(
     vendor: Option<u16>,
     signals: &ConsentSignals<'_>,
     decoded: Option<&Result<TcString, TcfError>>,
+    gpp: GppState<'_>,
 ) -> (ConsentOutcome, Reason) {
     let denied = |code, detail: String| (ConsentOutcome::Denied, Reason::new(code, detail));
     if signals.gpc && pack.consent.gpc_binding {
@@ -383,8 +605,67 @@ fn personalize(
             ),
         );
     }
+    match gpp {
+        GppState::Malformed(e) => {
+            return denied("consent-gpp-malformed", format!("GPP string refused: {e}"));
+        }
+        GppState::BadSid => {
+            return denied(
+                "consent-gpp-malformed",
+                "gpp_sid is not a comma-separated list of section ids".to_owned(),
+            );
+        }
+        GppState::Missing => {
+            let names: Vec<&str> = gpp_wanted(pack).into_iter().map(section_name).collect();
+            return denied(
+                "consent-gpp-section-missing",
+                format!(
+                    "the GPP string carries no {} section that gpp_sid applies",
+                    names.join(" or ")
+                ),
+            );
+        }
+        GppState::Us(kind, section) => {
+            let opt_outs = section.opt_outs();
+            if !opt_outs.is_empty() {
+                return denied(
+                    "consent-gpp-opt-out",
+                    format!(
+                        "GPP {}: {} ({}); personalisation is off",
+                        kind.name(),
+                        opt_outs.join(", "),
+                        pack.consent.basis
+                    ),
+                );
+            }
+            if section.gpc == Some(true) && pack.consent.gpc_binding {
+                return denied(
+                    "consent-gpp-opt-out",
+                    format!(
+                        "GPP {}: Gpc is an opt-out of sale/sharing ({}); personalisation is off",
+                        kind.name(),
+                        pack.consent.gpc_basis
+                    ),
+                );
+            }
+        }
+        GppState::NotUsed | GppState::Tcf(_) => {}
+    }
     match pack.consent.framework {
         Framework::OptOut => {
+            if let GppState::Us(kind, _) = gpp {
+                return (
+                    ConsentOutcome::Granted,
+                    Reason::new(
+                        "consent-gpp-no-opt-out",
+                        format!(
+                            "GPP {}: no opt-out of sale, sharing or targeted advertising ({})",
+                            kind.name(),
+                            pack.consent.basis
+                        ),
+                    ),
+                );
+            }
             let detail = if signals.gpc {
                 "no opt-out with legal force (GPC received but not binding here)".to_owned()
             } else {
@@ -807,6 +1088,279 @@ mod tests {
         assert_eq!(
             (d.outcome, d.reason.code),
             (ConsentOutcome::NotNeeded, "no-personal-data")
+        );
+    }
+
+    fn shipped(market: &str) -> MarketPack {
+        let packs = crate::policy::PackSet::embedded().expect("shipped packs");
+        let (country, sub) = match market.split_once('-') {
+            Some((c, _)) => (c, Some(market)),
+            None => (market, None),
+        };
+        let found = packs.market(country, sub);
+        assert_eq!(found.pack.market, market);
+        found.pack.clone()
+    }
+
+    fn gpp_decision(market: &str, gpp: &str, sid: Option<&str>) -> ConsentDecision {
+        let signals = ConsentSignals {
+            gpp: Some(gpp),
+            gpp_sid: sid,
+            ..ConsentSignals::default()
+        };
+        decide(
+            Purpose::Personalize,
+            &shipped(market),
+            &merchant(),
+            &signals,
+        )
+    }
+
+    /// usca: SaleOptOut and SharingOptOut as given, the rest "did not opt out".
+    fn usca(sale: u8, sharing: u8) -> String {
+        let mut v = vec![1, 1, 1, sale, sharing];
+        v.extend([2; 9]);
+        v.extend([0, 0, 0, 2, 0, 0]);
+        gpp::testing::us_core(1, &v)
+    }
+
+    /// usnat v2 with SaleOptOut as given.
+    fn usnat(sale: u8) -> String {
+        let mut v = vec![1, 1, 1, 1, 1, 1, sale, 2, 2];
+        v.extend([0; 16]);
+        v.extend([0, 0, 0, 0, 2, 0, 0]);
+        gpp::testing::us_core(2, &v)
+    }
+
+    #[test]
+    fn us_state_markets_use_their_section_then_usnat() {
+        use gpp::testing::gpp_string;
+        let (ca_out, ca_in) = (usca(1, 2), usca(2, 2));
+        let d = gpp_decision("US-CA", &gpp_string(&[(8, &ca_out)]), None);
+        assert_eq!(
+            (d.outcome, d.reason.code),
+            (ConsentOutcome::Denied, "consent-gpp-opt-out")
+        );
+        assert!(
+            d.reason.detail.contains("usca: SaleOptOut"),
+            "{}",
+            d.reason.detail
+        );
+        let g = d.summary.gpp.expect("summary");
+        assert_eq!((g.section, g.opt_outs), (Some("usca"), vec!["SaleOptOut"]));
+        let d = gpp_decision("US-CA", &gpp_string(&[(8, &ca_in)]), None);
+        assert_eq!(
+            (d.outcome, d.reason.code),
+            (ConsentOutcome::Granted, "consent-gpp-no-opt-out")
+        );
+        // The state section wins over usnat; gpp_sid can rule it out.
+        let both = gpp_string(&[(7, &usnat(1)), (8, &ca_in)]);
+        assert_eq!(
+            gpp_decision("US-CA", &both, None).reason.code,
+            "consent-gpp-no-opt-out"
+        );
+        assert_eq!(
+            gpp_decision("US-CA", &both, Some("7")).reason.code,
+            "consent-gpp-opt-out"
+        );
+        assert_eq!(
+            gpp_decision("US-CA", &both, Some("7,8")).reason.code,
+            "consent-gpp-no-opt-out"
+        );
+        // No state section: usnat. The federal pack and states without a
+        // section read usnat only.
+        let nat = gpp_string(&[(7, &usnat(1))]);
+        assert_eq!(
+            gpp_decision("US-CA", &nat, None).reason.code,
+            "consent-gpp-opt-out"
+        );
+        assert_eq!(
+            gpp_decision("US", &nat, None).reason.code,
+            "consent-gpp-opt-out"
+        );
+        assert_eq!(
+            gpp_decision("US-IL", &nat, None).reason.code,
+            "consent-gpp-opt-out"
+        );
+        assert_eq!(
+            gpp_decision("US", &gpp_string(&[(8, &ca_out)]), None)
+                .reason
+                .code,
+            "consent-gpp-section-missing"
+        );
+        // gpp_sid naming a section the string lacks.
+        let d = gpp_decision("US-CA", &both, Some("9"));
+        assert_eq!(d.reason.code, "consent-gpp-section-missing");
+        assert!(d.reason.detail.contains("usca or usnat"));
+        assert_eq!(
+            gpp_decision("US-CA", &both, Some("-1")).reason.code,
+            "consent-gpp-section-missing"
+        );
+        let d = gpp_decision("US-CA", &both, Some("7;8"));
+        assert_eq!(
+            (d.reason.code, d.summary.gpp_error),
+            ("consent-gpp-malformed", Some("gpp-sid"))
+        );
+    }
+
+    #[test]
+    fn a_gpp_biometric_refusal_makes_try_on_ask() {
+        use gpp::testing::gpp_string;
+        // usor (processing-notice family, 11 categories): category 10
+        // (biometric) = 1, no consent.
+        let usor = |biometric: u8| {
+            let mut v = vec![1, 1, 1, 2, 2];
+            v.extend([2; 9]);
+            v.extend([biometric, 2]);
+            v.extend([0, 0, 0, 0, 1, 0, 0]);
+            gpp::testing::us_core(1, &v)
+        };
+        let refused = gpp_string(&[(15, &usor(1))]);
+        let ask = |gpp: &str, opt_in: bool| {
+            let signals = ConsentSignals {
+                gpp: Some(gpp),
+                biometric_opt_in: opt_in,
+                ..ConsentSignals::default()
+            };
+            // A notice-only US market (the shipped US-CA pack's merchant
+            // override asks for biometric opt-in everywhere in California).
+            let p = MarketPack::parse(
+                "markets/US-OR.toml",
+                &pack_toml("US-OR")
+                    .replace("framework = \"tcf\"", "framework = \"opt-out\"")
+                    .replace("biometric_opt_in = true", "biometric_opt_in = false"),
+            )
+            .expect("valid");
+            decide(Purpose::TryOn, &p, &merchant(), &signals)
+        };
+        let d = ask(&refused, false);
+        assert!(matches!(d.outcome, ConsentOutcome::Required(_)));
+        assert_eq!(d.reason.code, "consent-gpp-biometric-refused");
+        assert_eq!(d.summary.gpp.and_then(|g| g.biometric), Some(1));
+        assert_eq!(ask(&refused, true).reason.code, "biometric-opt-in-given");
+        // Notice-only otherwise.
+        let fine = gpp_string(&[(15, &usor(2))]);
+        assert_eq!(ask(&fine, false).reason.code, "biometric-notice-only");
+        assert_eq!(gpp::UsKind::UsCa.biometric_category(), 7);
+    }
+
+    #[test]
+    fn the_gpc_field_counts_where_gpc_is_binding() {
+        use gpp::testing::gpp_string;
+        // usca with a GPC segment saying Gpc = 1 ("YA": type 1, Gpc 1).
+        let s = gpp_string(&[(8, &format!("{}.YA", usca(2, 2)))]);
+        let d = gpp_decision("US-CA", &s, None);
+        assert_eq!(d.reason.code, "consent-gpp-opt-out");
+        assert!(d.reason.detail.contains("Gpc"));
+        assert_eq!(d.summary.gpp.and_then(|g| g.gpc), Some(true));
+        // US-VA: GPC not binding, and usva has no GPC segment anyway; usnat's
+        // Gpc is ignored there.
+        let nat = gpp_string(&[(7, &format!("{}.YA", usnat(2)))]);
+        assert_eq!(
+            gpp_decision("US-VA", &nat, None).reason.code,
+            "consent-gpp-no-opt-out"
+        );
+        assert_eq!(
+            gpp_decision("US-CO", &nat, None).reason.code,
+            "consent-gpp-opt-out"
+        );
+    }
+
+    #[test]
+    fn malformed_gpp_means_no_personalisation_never_an_error() {
+        use gpp::testing::gpp_string;
+        for (raw, code) in [
+            ("not a gpp string", "gpp-not-base64url"),
+            ("DBABM", "gpp-section-count"),
+            ("CBABM~BAAA", "gpp-header-type"),
+        ] {
+            let d = gpp_decision("US-CA", raw, None);
+            assert_eq!(
+                (d.outcome, d.reason.code, d.summary.gpp_error),
+                (ConsentOutcome::Denied, "consent-gpp-malformed", Some(code)),
+                "{raw}"
+            );
+            assert!(!d.reason.detail.contains(raw));
+        }
+        // The section the market needs is damaged; another one is not read.
+        let s = gpp_string(&[(7, "BAA"), (8, &usca(2, 2))]);
+        assert_eq!(
+            gpp_decision("US-CA", &s, None).reason.code,
+            "consent-gpp-no-opt-out"
+        );
+        let d = gpp_decision("US", &s, None);
+        assert_eq!(
+            (d.reason.code, d.summary.gpp_error),
+            ("consent-gpp-malformed", Some("gpp-truncated"))
+        );
+        // Markets outside the US and TCF decide without GPP.
+        assert_eq!(
+            gpp_decision("JP", "garbage", None).reason.code,
+            "consent-opt-out-not-exercised"
+        );
+    }
+
+    #[test]
+    fn tcf_markets_read_the_tcfeuv2_section() {
+        use gpp::testing::gpp_string;
+        let granted = tc(&[1, 5, 6], &[VENDOR]);
+        let d = gpp_decision("DE", &gpp_string(&[(2, &granted)]), Some("2"));
+        assert_eq!(d.reason.code, "consent-tcf-granted");
+        assert_eq!(d.summary.tcf.map(|t| t.purposes), Some(vec![1, 5, 6]));
+        assert_eq!(d.summary.gpp.and_then(|g| g.section), Some("tcfeuv2"));
+        let d = gpp_decision("FR", &gpp_string(&[(2, &tc(&[1, 5], &[VENDOR]))]), None);
+        assert_eq!(d.reason.code, "consent-tcf-purpose-6-missing");
+        let d = gpp_decision("DE", &gpp_string(&[(2, "CPXx")]), None);
+        assert_eq!(
+            (d.reason.code, d.summary.tcf_error),
+            ("consent-tcf-malformed", Some("tcf-truncated"))
+        );
+        let d = gpp_decision("DE", &gpp_string(&[(7, &usnat(2))]), None);
+        assert_eq!(d.reason.code, "consent-gpp-section-missing");
+        assert_eq!(
+            gpp_decision("DE", &gpp_string(&[(2, &granted)]), Some("7"))
+                .reason
+                .code,
+            "consent-gpp-section-missing"
+        );
+        // The request's own TC string wins over the GPP one.
+        let signals = ConsentSignals {
+            tcf: Some(&granted),
+            gpp: Some("garbage"),
+            ..ConsentSignals::default()
+        };
+        let d = decide(Purpose::Personalize, &shipped("DE"), &merchant(), &signals);
+        assert_eq!(d.reason.code, "consent-tcf-granted");
+        assert!(d.summary.gpp.is_none() && d.summary.gpp_error.is_none());
+    }
+
+    #[test]
+    fn gpp_signals_come_from_one_place() {
+        assert_eq!(
+            gpp_string(Some(" DBA "), Some("7"), Some("gpp=DBB&gpp_sid=8"), None),
+            (Some("DBA"), Some("7"))
+        );
+        assert_eq!(
+            gpp_string(
+                None,
+                Some("7"),
+                Some("a=1&gpp=DBB&gpp_sid=8"),
+                Some("__gpp=DBC")
+            ),
+            (Some("DBB"), Some("8"))
+        );
+        assert_eq!(
+            gpp_string(
+                None,
+                None,
+                Some("gpp_sid=8"),
+                Some("a=b; __gpp=DBC; __gpp_sid=7,8")
+            ),
+            (Some("DBC"), Some("7,8"))
+        );
+        assert_eq!(
+            gpp_string(Some(""), None, Some(""), Some("__gpp=")),
+            (None, None)
         );
     }
 
