@@ -22,6 +22,8 @@ pub const DEFAULT_MARKET: &str = "ZZ";
 /// run; whether one is deployed there is the deployment's business.
 pub const REGIONS: &[&str] = &[
     "eu", "uk", "us", "cn", "jp", "kr", "in", "br", "sa", "ae", "sg", "id", "th", "vn",
+    // EMEA
+    "ch", "eg", "ru", "tr",
 ];
 
 /// Machine-readable residency reasons a pack may cite (`[residency] code`).
@@ -39,6 +41,15 @@ pub const RESIDENCY_CODES: &[&str] = &[
     "residency-id-pdp",
     "residency-th-pdpa",
     "residency-vn-pdp",
+    // EMEA
+    "residency-ch-fadp",
+    "residency-eg-pdpl",
+    "residency-il-ppl",
+    "residency-ke-dpa",
+    "residency-ng-ndpa",
+    "residency-ru-152fz",
+    "residency-tr-kvkk",
+    "residency-za-popia",
     "residency-default-strict",
 ];
 
