@@ -194,7 +194,11 @@ fn russian_personal_data_never_leaves_for_a_region_outside_russia() {
         assert_eq!(decision.market, "RU");
         assert_eq!(decision.residency.reason.code, "residency-ru-152fz");
         assert!(
-            decision.residency.reason.detail.contains("152-FZ Art. 18(5)"),
+            decision
+                .residency
+                .reason
+                .detail
+                .contains("152-FZ Art. 18(5)"),
             "{}",
             decision.residency.reason.detail
         );
@@ -208,7 +212,9 @@ fn russian_personal_data_never_leaves_for_a_region_outside_russia() {
             "{purpose:?}"
         );
         assert!(
-            refusal.message.contains("from RU may only be processed in [\"ru\"] (residency-ru-152fz)"),
+            refusal
+                .message
+                .contains("from RU may only be processed in [\"ru\"] (residency-ru-152fz)"),
             "{}",
             refusal.message
         );
