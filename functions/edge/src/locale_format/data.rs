@@ -10,11 +10,13 @@
 /// (so no lookup falls back inside ICU4X). A unit test keeps this equal to
 /// the packs' `languages` and to `baked/LOCALES`.
 pub const SHIPPED: &[&str] = &[
-    "ar-AE", "ar-SA", "ca-ES", "de-DE", "en", "en-AU", "en-CA", "en-GB", "en-HK", "en-IE", "en-IN",
-    "en-MY", "en-NZ", "en-PH", "en-SG", "en-US", "es-AR", "es-CL", "es-CO", "es-ES", "es-MX",
-    "es-PE", "es-US", "fil-PH", "fr-CA", "fr-FR", "ga-IE", "hi-IN", "id-ID", "it-IT", "ja-JP",
-    "ko-KR", "ms-MY", "nb-NO", "nl-NL", "pl-PL", "pt-BR", "sv-SE", "th-TH", "vi-VN", "zh-CN",
-    "zh-HK", "zh-TW",
+    "af-ZA", "ar-AE", "ar-EG", "ar-IL", "ar-SA", "ca-ES", "cs-CZ", "da-DK", "de-AT", "de-CH",
+    "de-DE", "el-GR", "en", "en-AU", "en-CA", "en-GB", "en-HK", "en-IE", "en-IN", "en-KE", "en-MY",
+    "en-NG", "en-NZ", "en-PH", "en-SG", "en-US", "en-ZA", "es-AR", "es-CL", "es-CO", "es-ES",
+    "es-MX", "es-PE", "es-US", "fi-FI", "fil-PH", "fr-BE", "fr-CA", "fr-CH", "fr-FR", "ga-IE",
+    "he-IL", "hi-IN", "hu-HU", "id-ID", "it-CH", "it-IT", "ja-JP", "ko-KR", "ms-MY", "nb-NO",
+    "nl-BE", "nl-NL", "pl-PL", "pt-BR", "pt-PT", "ro-RO", "ru-RU", "sv-FI", "sv-SE", "sw-KE",
+    "th-TH", "tr-TR", "vi-VN", "zh-CN", "zh-HK", "zh-TW", "zu-ZA",
 ];
 
 /// The data provider for every formatter in this module.

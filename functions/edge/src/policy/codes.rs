@@ -23,7 +23,8 @@ pub const DEFAULT_MARKET: &str = "ZZ";
 pub const REGIONS: &[&str] = &[
     "eu", "uk", "us", "cn", "jp", "kr", "in", "br", "sa", "ae", "sg", "id", "th", "vn",
     // Americas and Asia-Pacific
-    "ca", "au",
+    "ca", "au", // EMEA
+    "ch", "eg", "ru", "tr",
 ];
 
 /// Machine-readable residency reasons a pack may cite (`[residency] code`).
@@ -56,6 +57,15 @@ pub const RESIDENCY_CODES: &[&str] = &[
     "residency-ph-dpa",
     "residency-tw-pdpa",
     "residency-hk-pdpo",
+    // EMEA
+    "residency-ch-fadp",
+    "residency-eg-pdpl",
+    "residency-il-ppl",
+    "residency-ke-dpa",
+    "residency-ng-ndpa",
+    "residency-ru-152fz",
+    "residency-tr-kvkk",
+    "residency-za-popia",
     "residency-default-strict",
 ];
 

@@ -79,6 +79,16 @@ impl World {
 
     /// One call within `regions`.
     fn call(&self, regions: &Regions, retry: Retry) -> Routed<String> {
+        let scope = Scope {
+            regions,
+            market: "GB",
+            reason: "residency-uk-gdpr",
+        };
+        self.call_in(scope, retry)
+    }
+
+    /// One call within `scope` (a policy decision's, or any other).
+    fn call_in(&self, scope: Scope<'_>, retry: Retry) -> Routed<String> {
         let clock = || self.clock.get();
         let mut router = Router::new(
             &self.regional,
@@ -89,11 +99,6 @@ impl World {
             &clock,
         );
         router.draw = 0;
-        let scope = Scope {
-            regions,
-            market: "GB",
-            reason: "residency-uk-gdpr",
-        };
         block_on(router.call(scope, retry, |client| {
             let url = client.base_url().to_owned();
             self.called.borrow_mut().push(url.clone());
@@ -175,6 +180,59 @@ fn nothing_leaves_the_residency_set_even_when_its_regions_are_down() {
         (451, "residency-no-region")
     );
     assert!(w.calls().is_empty());
+}
+
+#[test]
+fn russian_personal_data_never_leaves_for_a_region_outside_russia() {
+    use crate::policy::{PackSet, PolicyInput, Purpose, decide};
+    // 152-FZ Art. 18(5): Russian citizens' personal data is stored in
+    // Russia. The shipped RU pack allows only `ru`; none is deployed here.
+    let packs = PackSet::embedded().expect("shipped packs");
+    let w = World::new(THREE, RoutingConfig::default());
+    for purpose in [Purpose::Personalize, Purpose::TryOn] {
+        let decision = decide(&PolicyInput::new("RU", purpose), &packs);
+        assert_eq!(decision.market, "RU");
+        assert_eq!(decision.residency.reason.code, "residency-ru-152fz");
+        assert!(
+            decision
+                .residency
+                .reason
+                .detail
+                .contains("152-FZ Art. 18(5)"),
+            "{}",
+            decision.residency.reason.detail
+        );
+        let refusal = w
+            .call_in(Scope::of(&decision), Retry::Idempotent)
+            .result
+            .expect_err("no ru region is deployed");
+        assert_eq!(
+            (refusal.status, refusal.code.as_str()),
+            (451, "residency-no-region"),
+            "{purpose:?}"
+        );
+        assert!(
+            refusal
+                .message
+                .contains("from RU may only be processed in [\"ru\"] (residency-ru-152fz)"),
+            "{}",
+            refusal.message
+        );
+        assert!(w.calls().is_empty(), "{purpose:?}: nothing left the edge");
+        assert!(w.readyz.probed.borrow().is_empty());
+    }
+    // A render carries no personal data: any deployed region serves it.
+    let render = decide(&PolicyInput::new("RU", Purpose::Render), &packs);
+    assert_eq!(render.residency.regions, Regions::Any);
+    let routed = w.call_in(Scope::of(&render), Retry::Idempotent);
+    assert!(routed.result.is_ok(), "{:?}", routed.result);
+    assert_eq!(w.calls().len(), 1);
+    // Once a Russian backend is deployed, personal data goes there only.
+    let w = World::new("eu=http://eu,ru=http://ru", RoutingConfig::default());
+    let tryon = decide(&PolicyInput::new("RU", Purpose::TryOn), &packs);
+    let routed = w.call_in(Scope::of(&tryon), Retry::Idempotent);
+    assert_eq!(routed.result.as_deref(), Ok("http://ru"));
+    assert_eq!(w.calls(), ["http://ru"]);
 }
 
 #[test]
