@@ -109,7 +109,9 @@ fn minor_units_come_from_cldr() {
 fn other_locales_use_the_packs_fallback() {
     let locale = |l: &str| LocaleFormat::new(l).expect("formatter").locale();
     assert_eq!(locale("de-DE"), "de-DE");
-    assert_eq!(locale("de-AT"), "de-DE");
+    assert_eq!(locale("de-AT"), "de-AT");
+    assert_eq!(locale("zh-MO"), "zh-HK");
+    assert_eq!(locale("zh-SG"), "zh-CN");
     assert_eq!(locale("de_de"), "de-DE");
     assert_eq!(locale("ko"), "ko-KR");
     assert_eq!(locale("en"), "en");
