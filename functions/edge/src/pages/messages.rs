@@ -39,9 +39,9 @@ macro_rules! languages {
 /// European, as in CLDR. A file whose tag has another file up its CLDR
 /// chain (`pt-PT` → `pt`) lists only what differs and is layered over it.
 pub const LANGUAGES: &[(&str, &str)] = languages!(
-    "en", "ar", "ca", "cs", "da", "de", "el", "es", "es-419", "fi", "fil", "fr", "fr-CA", "ga",
-    "he", "hi", "hu", "id", "it", "ja", "ko", "ms", "nb", "nl", "pl", "pt", "pt-PT", "ro", "ru",
-    "sv", "sw", "th", "tr", "vi", "zh", "zh-Hant",
+    "en", "af", "ar", "ca", "cs", "da", "de", "el", "es", "es-419", "fi", "fil", "fr", "fr-CA",
+    "ga", "he", "hi", "hu", "id", "it", "ja", "ko", "ms", "nb", "nl", "pl", "pt", "pt-PT", "ro",
+    "ru", "sv", "sw", "th", "tr", "vi", "zh", "zh-Hant", "zu",
 );
 
 /// Territorial refusal codes with their own `blocked-<code>` message.
