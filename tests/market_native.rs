@@ -79,14 +79,14 @@ fn every_market_scenario_natively() -> Result<()> {
         cases.len(),
         failures.join("\n\n")
     );
-    assert!(cases.len() >= 100, "only {} cases", cases.len());
+    assert!(cases.len() >= 540, "only {} cases", cases.len());
     assert!(
-        markets.len() >= 22,
+        markets.len() >= 45,
         "only {} markets covered: {markets:?}",
         markets.len()
     );
     assert!(
-        host_runnable >= 85,
+        host_runnable >= 530,
         "only {host_runnable} cases can run through the host"
     );
     Ok(())
