@@ -290,4 +290,88 @@ mod tests {
         let masked = scrub_copy("最佳夏日太阳镜", cn);
         assert_eq!(masked.text, "***夏日太阳镜");
     }
+
+    #[test]
+    fn emea_cure_claims_are_caught_in_the_markets_languages_with_their_law() {
+        let packs = crate::policy::PackSet::embedded().expect("shipped packs");
+        // (market, copy, the term hit, a word of the law its reason cites)
+        let cases = [
+            ("RU", "Этот крем ЛЕЧИТ акне", "лечит", "38-FZ"),
+            (
+                "TR",
+                "Bu krem cildi tedavi eder.",
+                "tedavi eder",
+                "Health Claims",
+            ),
+            ("GR", "Θεραπεύει την ακμή", "θεραπεύει", "2251/1994"),
+            ("CZ", "Léčí akné za týden", "léčí", "634/1992"),
+            (
+                "HU",
+                "Ez a csodaszer mindenre jó",
+                "csodaszer",
+                "UCPD 2005/29/EC Annex I No. 17",
+            ),
+            ("HU", "A krém gyógyít", "gyógyít", "Fttv."),
+            ("RO", "Crema vindecă acneea", "vindecă", "363/2007"),
+            (
+                "DK",
+                "Cremen helbreder alt",
+                "helbreder",
+                "Markedsføringsloven",
+            ),
+            (
+                "FI",
+                "Tämä on ihmelääke",
+                "ihmelääke",
+                "Kuluttajansuojalaki",
+            ),
+            (
+                "PT",
+                "Cura garantida em 7 dias",
+                "cura garantida",
+                "57/2008",
+            ),
+            ("BE", "Cette crème guérit l'acné", "guérit", "VI.100"),
+            ("AT", "Die Creme heilt Akne", "heilt", "UWG"),
+            ("CH", "La crème guérit l'acné", "guérit", "ODAlOUs"),
+            (
+                "IL",
+                "תרופת פלא לעור",
+                "תרופת פלא",
+                "Consumer Protection Law",
+            ),
+            ("EG", "كريم يشفي البشرة", "يشفي", "181/2018"),
+            (
+                "ZA",
+                "Dit genees aknee",
+                "genees",
+                "Consumer Protection Act",
+            ),
+            (
+                "KE",
+                "Dawa hii huponya chunusi",
+                "huponya",
+                "Consumer Protection Act 2012",
+            ),
+            (
+                "NG",
+                "A miracle cure for acne",
+                "miracle cure",
+                "Competition and Consumer Protection",
+            ),
+        ];
+        for (market, copy, term, law) in cases {
+            let m = packs.market(market, None);
+            assert_eq!(m.pack.market, market);
+            let hits = check_copy(copy, m.pack);
+            assert_eq!(hits.len(), 1, "{market}: {hits:?}");
+            assert_eq!(hits[0].term.to_lowercase(), term, "{market}");
+            assert!(hits[0].reason.contains(law), "{market}: {}", hits[0].reason);
+        }
+        // Whole words only where letters have case: no hit inside a longer word.
+        let za = packs.market("ZA", None).pack;
+        assert!(check_copy("geneeskunde en geneesmiddels", za).is_empty());
+        let hu = packs.market("HU", None).pack;
+        assert!(check_copy("csodaszerek", hu).is_empty());
+    }
 }
