@@ -570,3 +570,20 @@ fn the_reference_manifest_trusts_its_ingress_and_names_no_default_country() -> R
     assert_eq!(config.geo_headers.len(), 1, "only the header the CDN sets");
     Ok(())
 }
+
+/// The SpinApp's other TOML variables are read by the edge's own parsers
+/// (infra/deploy/check.py checks the manifest's shape, not these values).
+#[test]
+fn the_reference_manifest_s_routing_and_cache_configs_parse() -> Result<()> {
+    use meridian_edge::backend::RoutingConfig;
+    use meridian_edge::cache::CacheConfig;
+    let yaml = std::fs::read_to_string(repo_root().join("infra/deploy/edge/spinapp.yaml"))?;
+    let routing =
+        manifest_variable(&yaml, "backend_routing").context("backend_routing in spinapp.yaml")?;
+    let routing = RoutingConfig::from_toml(&routing)
+        .map_err(|r| anyhow::anyhow!("backend_routing: {r:?}"))?;
+    assert_eq!(routing.breaker.failures, 3);
+    let cache = manifest_variable(&yaml, "cache_config").context("cache_config in spinapp.yaml")?;
+    CacheConfig::from_toml(&cache).map_err(|r| anyhow::anyhow!("cache_config: {r:?}"))?;
+    Ok(())
+}
