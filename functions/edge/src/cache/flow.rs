@@ -34,8 +34,12 @@ pub type Clock<'a> = &'a dyn Fn() -> u64;
 pub struct Client<'a> {
     pub if_none_match: Option<&'a str>,
     pub if_modified_since: Option<&'a str>,
-    /// `HEAD`: the same answer without its body; a miss forwards `HEAD`.
+    /// `HEAD`: the same answer without its body.
     pub head: bool,
+    /// A `HEAD` miss is forwarded as `HEAD` and not stored (origins);
+    /// otherwise it fills the entry like a `GET` (renditions, whose
+    /// renderer has no cheaper `HEAD`).
+    pub forward_head: bool,
     pub if_match: Option<&'a str>,
     pub if_unmodified_since: Option<&'a str>,
     /// `Range` (one byte range is served from a whole stored response;
@@ -47,12 +51,14 @@ pub struct Client<'a> {
 }
 
 impl<'a> Client<'a> {
-    /// Reads the fields the cache answers from a request's headers.
+    /// Reads the fields the cache answers from a request's headers, for a
+    /// route whose fetch can answer `HEAD` itself (an origin).
     pub fn from_headers(headers: impl Fn(&str) -> Option<&'a str>, head: bool) -> Client<'a> {
         Client {
             if_none_match: headers("if-none-match"),
             if_modified_since: headers("if-modified-since"),
             head,
+            forward_head: true,
             if_match: headers("if-match"),
             if_unmodified_since: headers("if-unmodified-since"),
             range: headers("range"),
@@ -366,7 +372,7 @@ pub async fn serve<K: Kv>(
         if demand.only_if_cached {
             return Err(not_cached());
         }
-        if client.head || client.range.is_some() {
+        if (client.head && client.forward_head) || (client.range.is_some() && !client.head) {
             return pass_through(request, client, fetch).await;
         }
         let forward = match &vary {

@@ -1371,6 +1371,7 @@ fn head_is_forwarded_as_head_and_answered_from_a_fresh_get() {
     )));
     let head = Client {
         head: true,
+        forward_head: true,
         ..Client::default()
     };
     let cfg = CacheConfig::default();
@@ -1533,5 +1534,23 @@ fn failed_preconditions_are_412_and_if_match_is_strong() {
         let r = run_with(&kv, &cfg, &origin, &req, client, T0 + 1).expect("ok");
         assert_eq!(r.response.status, status, "{client:?}");
     }
+    assert_eq!(origin.calls(), 1);
+}
+
+#[test]
+fn head_without_forwarding_fills_the_entry_like_get() {
+    let (kv, origin) = (MemoryKv::default(), Origin::default());
+    let req = request("/m", &[]);
+    origin.ok(&[("cache-control", "max-age=60")], b"pixels");
+    let head = Client {
+        head: true,
+        ..Client::default()
+    };
+    let r = run_with(&kv, &CacheConfig::default(), &origin, &req, head, T0).expect("ok");
+    assert_eq!(origin.asked.borrow()[0].method, http::Method::GET);
+    assert!(r.response.body.is_empty());
+    assert_eq!(r.response.get("content-length"), Some("6"));
+    let hit = run(&kv, &origin, &req, T0 + 1);
+    assert_eq!(hit.response.body, b"pixels");
     assert_eq!(origin.calls(), 1);
 }
