@@ -15,6 +15,9 @@ use meridian_edge::cache::flow::Client;
 use meridian_edge::cache::{CacheConfig, CacheRequest, Fetched, MemoryKv, serve};
 use meridian_edge::http::response::Refusal;
 
+/// What the cache sent to nginx: each request's method and headers.
+type Asked = std::cell::RefCell<Vec<(String, Vec<(String, String)>)>>;
+
 struct Nginx {
     child: Child,
     url: String,
@@ -89,7 +92,7 @@ fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
 /// The cache's fetch: the request's method and headers sent to nginx.
 fn fetch_from<'a>(
     base: &'a str,
-    asked: &'a std::cell::RefCell<Vec<(String, Vec<(String, String)>)>>,
+    asked: &'a Asked,
 ) -> impl AsyncFn(http::request::Parts) -> Result<Fetched, Refusal> + 'a {
     async move |parts: http::request::Parts| {
         let headers: Vec<(String, String)> = parts
@@ -126,12 +129,7 @@ struct Answer {
     content_range: Option<String>,
 }
 
-fn edge(
-    kv: &MemoryKv,
-    base: &str,
-    client: Client<'_>,
-    asked: &std::cell::RefCell<Vec<(String, Vec<(String, String)>)>>,
-) -> Result<Answer> {
+fn edge(kv: &MemoryKv, base: &str, client: Client<'_>, asked: &Asked) -> Result<Answer> {
     let config = CacheConfig::default();
     let request =
         CacheRequest::new("/file.txt", [], &config).map_err(|r| anyhow::anyhow!("{r}"))?;
