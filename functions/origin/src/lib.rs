@@ -16,7 +16,7 @@ use meridian_spin::personalize::{Personalized, open_store};
 use meridian_spin::{
     Gate, Incoming, SpinCache, SpinOrigin, get_or_head, now, open_cache, respond, variable,
 };
-use spin_sdk::http::{IncomingRequest, ResponseOutparam};
+use spin_sdk::http::{IncomingRequest, Method, ResponseOutparam};
 use spin_sdk::{http_component, variables};
 
 #[http_component]
@@ -55,15 +55,73 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
 
 type Deferred = Option<(Pass, Revalidation)>;
 
+/// An unsafe method, passed through when the origin's configuration lists
+/// it (RFC 9111 §4.4 invalidation in [`origin::pass_unsafe`]). The gate
+/// runs first; the origin gets the edge's decisions, the negotiation
+/// headers and the content type, never cookies or credentials.
+async fn pass_unsafe(
+    incoming: &Incoming,
+    origins: &Origins,
+    requested: &str,
+    store: &SpinCache,
+    cache: &CacheConfig,
+) -> Result<Response, Refusal> {
+    let req = &incoming.request;
+    let admission = Gate::load(&store.durable)?.admit(incoming, Ask::default())?;
+    if let Some(refusal) = admission.refusal() {
+        return Ok(refusal);
+    }
+    let method = match req.method() {
+        Method::Post => "POST",
+        Method::Put => "PUT",
+        Method::Patch => "PATCH",
+        Method::Delete => "DELETE",
+        other => {
+            return Err(Refusal::new(
+                405,
+                "method-not-allowed",
+                format!("{other} is not allowed on origin routes"),
+            ));
+        }
+    };
+    let mut builder = ::http::Request::builder().method(method).uri(requested);
+    for (name, value) in origin::decision_headers(&admission) {
+        builder = builder.header(name, value);
+    }
+    for name in ["accept", "accept-language", "content-type"] {
+        if let Some(value) = req.header(name).and_then(|v| v.as_str()) {
+            builder = builder.header(name, value);
+        }
+    }
+    let (parts, ()) = builder
+        .body(())
+        .map_err(|e| Refusal::new(400, "header-invalid", e.to_string()))?
+        .into_parts();
+    let request = origin::Unsafe {
+        origins,
+        requested,
+        parts: &parts,
+        body: req.body(),
+    };
+    let response = origin::pass_unsafe(request, store, cache, &SpinOrigin, now()).await?;
+    Ok(admission.stamp(response))
+}
+
 async fn serve(
     incoming: &Incoming,
     store: &SpinCache,
     cache: &CacheConfig,
 ) -> Result<(Response, Deferred), Refusal> {
     let req = &incoming.request;
-    let head = get_or_head(req, "origin routes")?;
     let origins = Origins::parse(&variable("origins")?)?;
     let requested = req.path_and_query().unwrap_or(req.path());
+    if !matches!(req.method(), Method::Get | Method::Head) {
+        return Ok((
+            pass_unsafe(incoming, &origins, requested, store, cache).await?,
+            None,
+        ));
+    }
+    let head = get_or_head(req, "origin routes")?;
     let (base, _) = origins.route(requested)?;
     // Keyed and fetched as normalised, so both name the same resource.
     let path = origins.edge_path(requested)?;
@@ -96,11 +154,7 @@ async fn serve(
         base: base.to_owned(),
         request,
     };
-    let client = Client {
-        if_none_match: header("if-none-match"),
-        if_modified_since: header("if-modified-since"),
-        head,
-    };
+    let client = Client::from_headers(header, head);
     let (response, revalidation) =
         origin::serve(&pass, client, store, cache, &SpinOrigin, &now).await?;
     let response = personalized.stamp_without_cookie(response);

@@ -576,7 +576,12 @@ pub fn authorize_bearer(req: &Request, variable_name: &str, api: &str) -> Result
 pub struct SpinOrigin;
 
 impl OriginClient for SpinOrigin {
-    async fn fetch(&self, url: &str, parts: &::http::request::Parts) -> Result<Fetched, Refusal> {
+    async fn send(
+        &self,
+        url: &str,
+        parts: &::http::request::Parts,
+        body: &[u8],
+    ) -> Result<Fetched, Refusal> {
         let unreachable = |e: String| {
             Refusal::new(
                 502,
@@ -585,12 +590,24 @@ impl OriginClient for SpinOrigin {
             )
         };
         let mut builder = Request::builder();
-        builder.method(Method::Get).uri(url);
+        // The cache's method: GET, or HEAD forwarded as HEAD.
+        let method = match parts.method.as_str() {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            "OPTIONS" => Method::Options,
+            other => Method::Other(other.to_owned()),
+        };
+        builder.method(method).uri(url);
         for (name, value) in &parts.headers {
             if let Ok(value) = value.to_str() {
                 builder.header(name.as_str(), value);
             }
         }
+        builder.body(body.to_vec());
         let response: IncomingResponse = http::send(builder.build())
             .await
             .map_err(|e| unreachable(e.to_string()))?;

@@ -44,13 +44,26 @@ pub struct CacheConfig {
     pub webhook_tolerance_s: u64,
 }
 
-/// How one origin's query strings form cache keys.
+/// How one origin's requests form cache keys and what the edge lets
+/// through to it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OriginKey {
-    /// `"all"` or the list of parameters the origin reads; any other
-    /// parameter is dropped from the key and from the request sent on.
+    /// `"all"` (the default) or the list of parameters the origin reads;
+    /// any other parameter is dropped from the key and from the request
+    /// sent on.
+    #[serde(default = "QueryKey::all")]
     pub query: QueryKey,
+    /// Whether clients' `Cache-Control: no-cache` and `max-age` may send
+    /// requests through to this origin (see [`super::directives`]); off by
+    /// default, so a reload or a script cannot bypass the cache.
+    #[serde(default)]
+    pub client_revalidation: bool,
+    /// Unsafe methods (`POST`, `PUT`, `PATCH`, `DELETE`) passed through to
+    /// this origin; none by default (405). Each non-error answer
+    /// invalidates what is stored for the URIs it touched.
+    #[serde(default)]
+    pub methods: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -58,6 +71,12 @@ pub struct OriginKey {
 pub enum QueryKey {
     All,
     Declared(Vec<String>),
+}
+
+impl QueryKey {
+    fn all() -> QueryKey {
+        QueryKey::All
+    }
 }
 
 #[derive(Deserialize)]
@@ -138,12 +157,21 @@ impl CacheConfig {
             })
     }
 
-    /// The query rule for an edge path: its origin's, or `All`.
-    pub fn query_key(&self, path: &str) -> &QueryKey {
+    /// The configuration of the origin an edge path goes to, if any.
+    pub fn origin(&self, path: &str) -> Option<&OriginKey> {
         path.strip_prefix(crate::routes::origin::PREFIX)
             .map(|rest| rest.split(['/', '?']).next().unwrap_or_default())
             .and_then(|name| self.origins.get(name))
-            .map_or(&QueryKey::All, |o| &o.query)
+    }
+
+    /// The query rule for an edge path: its origin's, or `All`.
+    pub fn query_key(&self, path: &str) -> &QueryKey {
+        self.origin(path).map_or(&QueryKey::All, |o| &o.query)
+    }
+
+    /// Whether clients' `no-cache` and `max-age` count for an edge path.
+    pub fn client_revalidation(&self, path: &str) -> bool {
+        self.origin(path).is_some_and(|o| o.client_revalidation)
     }
 }
 
@@ -169,6 +197,14 @@ mod tests {
         );
         assert_eq!(c.query_key("/v1/origin/search"), &QueryKey::All);
         assert_eq!(c.query_key("/v1/origin/other/p"), &QueryKey::All);
+        assert!(
+            !c.client_revalidation("/v1/origin/catalog/p"),
+            "off by default"
+        );
+        let c = CacheConfig::from_toml("[origins.live]\nclient_revalidation = true").expect("live");
+        assert_eq!(c.query_key("/v1/origin/live/p"), &QueryKey::All);
+        assert!(c.client_revalidation("/v1/origin/live/p"));
+        assert!(!c.client_revalidation("/v1/media/a/b.jpg"));
         for bad in [
             "chunk_bytes = 10",
             "nope = 1",

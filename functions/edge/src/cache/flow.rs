@@ -12,6 +12,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http_cache_semantics::{AfterResponse, CacheOptions, CachePolicy};
 
+use super::conditional::{self, Conditions, Precondition, Ranged};
+use super::directives::RequestDirectives;
 use super::key::{CacheRequest, VaryRefusal};
 use super::status::{CacheStatus, Forward};
 use super::store::{self, Head, Stored};
@@ -26,13 +28,64 @@ pub type Fetched = http::Response<Vec<u8>>;
 /// counts from when it arrived, and a slow render must not arrive stale.
 pub type Clock<'a> = &'a dyn Fn() -> u64;
 
-/// The client's own conditions, answered after the cache has its response.
+/// The client's own conditions, ranges and directives, answered after
+/// the cache has its response (RFC 9110 §13, §14; RFC 9111 §5.2.1).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Client<'a> {
     pub if_none_match: Option<&'a str>,
     pub if_modified_since: Option<&'a str>,
     /// `HEAD`: the same answer without its body.
     pub head: bool,
+    /// A `HEAD` miss is forwarded as `HEAD` and not stored (origins);
+    /// otherwise it fills the entry like a `GET` (renditions, whose
+    /// renderer has no cheaper `HEAD`).
+    pub forward_head: bool,
+    pub if_match: Option<&'a str>,
+    pub if_unmodified_since: Option<&'a str>,
+    /// `Range` (one byte range is served from a whole stored response;
+    /// on a miss it goes to the origin with `If-Range`).
+    pub range: Option<&'a str>,
+    pub if_range: Option<&'a str>,
+    /// The request's `Cache-Control` ([`RequestDirectives`]).
+    pub cache_control: Option<&'a str>,
+}
+
+impl<'a> Client<'a> {
+    /// Reads the fields the cache answers from a request's headers, for a
+    /// route whose fetch can answer `HEAD` itself (an origin).
+    pub fn from_headers(headers: impl Fn(&str) -> Option<&'a str>, head: bool) -> Client<'a> {
+        Client {
+            if_none_match: headers("if-none-match"),
+            if_modified_since: headers("if-modified-since"),
+            head,
+            forward_head: true,
+            if_match: headers("if-match"),
+            if_unmodified_since: headers("if-unmodified-since"),
+            range: headers("range"),
+            if_range: headers("if-range"),
+            cache_control: headers("cache-control"),
+        }
+    }
+
+    fn conditions(&self) -> Conditions<'a> {
+        Conditions {
+            if_match: self.if_match,
+            if_none_match: self.if_none_match,
+            if_modified_since: self.if_modified_since,
+            if_unmodified_since: self.if_unmodified_since,
+            range: self.range,
+            if_range: self.if_range,
+        }
+    }
+}
+
+/// `only-if-cached` with nothing usable stored (RFC 9111 §5.2.1.7).
+fn not_cached() -> Refusal {
+    Refusal::new(
+        504,
+        "only-if-cached",
+        "only-if-cached: nothing usable is stored for this request",
+    )
 }
 
 /// A response and what the cache did for it.
@@ -310,10 +363,18 @@ pub async fn serve<K: Kv>(
     fetch: impl AsyncFn(http::request::Parts) -> Result<Fetched, Refusal>,
 ) -> Result<Outcome, Refusal> {
     let now = clock();
+    let demand = RequestDirectives::parse(client.cache_control)
+        .honouring(config.client_revalidation(&request.url));
     let vary = store::read_vary(kv, &request.primary);
     let id = request.entry_id(vary.as_deref().unwrap_or_default());
     let found = lookup(kv, &id, now);
     let Some(stored) = found.stored else {
+        if demand.only_if_cached {
+            return Err(not_cached());
+        }
+        if (client.head && client.forward_head) || (client.range.is_some() && !client.head) {
+            return pass_through(request, client, fetch).await;
+        }
         let forward = match &vary {
             Some(names) if !names.is_empty() => Forward::VaryMiss,
             _ => Forward::UriMiss,
@@ -347,16 +408,29 @@ pub async fn serve<K: Kv>(
     };
 
     let head = &stored.head;
-    if head.is_fresh(now) {
-        let ttl = head.fresh_until.saturating_sub(now) as i64;
+    let ttl = if head.is_fresh(now) {
+        head.fresh_until.saturating_sub(now) as i64
+    } else {
+        // Stale from the second freshness ends: at that second `staleness`
+        // is still 0, which must not read as fresh with ttl 0.
+        -(head.staleness(now).max(1) as i64)
+    };
+    if demand.accepts(head.age(now), ttl, head.must_revalidate) {
         let status = CacheStatus::new(Forward::Hit).ttl(ttl);
+        let status = if ttl < 0 {
+            status.detail("max-stale")
+        } else {
+            status
+        };
         return Ok(finish(from_store(stored, now, status), client));
     }
 
     let staleness = head.staleness(now);
     let stale_ttl = -(staleness as i64);
     let may_serve_on_error = !head.must_revalidate && staleness <= head.stale_if_error;
-    if !head.must_revalidate && staleness <= head.stale_while_revalidate {
+    // Fresh but not fresh enough for this client: revalidated below.
+    let swr_allowed = !demand.forces_revalidation() && !head.is_fresh(now);
+    if swr_allowed && !head.must_revalidate && staleness <= head.stale_while_revalidate {
         let status = CacheStatus::new(Forward::Hit)
             .ttl(stale_ttl)
             .detail("stale-while-revalidate");
@@ -374,6 +448,9 @@ pub async fn serve<K: Kv>(
             ..from_store(stored, now, status)
         };
         return Ok(finish(outcome, client));
+    }
+    if demand.only_if_cached {
+        return Err(not_cached());
     }
 
     let lock = match FillLock::acquire(kv, config, &id, now) {
@@ -429,6 +506,55 @@ pub async fn serve<K: Kv>(
     lock.release(kv);
     outcome.status.forward = Forward::Stale;
     Ok(finish(outcome, client))
+}
+
+/// A miss the cache does not fill: `HEAD` forwarded as `HEAD`, a range
+/// with its `If-Range` forwarded as asked. Nothing is stored (a `HEAD`
+/// answer has no body, a `206` is a part); a whole `200` the origin sends
+/// instead is answered with the range as usual.
+async fn pass_through(
+    request: &CacheRequest,
+    client: Client<'_>,
+    fetch: impl AsyncFn(http::request::Parts) -> Result<Fetched, Refusal>,
+) -> Result<Outcome, Refusal> {
+    let mut parts = plain_request(request);
+    if client.head {
+        parts.method = http::Method::HEAD;
+    } else {
+        for (name, value) in [("range", client.range), ("if-range", client.if_range)] {
+            if let Some(v) = value.and_then(|v| http::HeaderValue::from_str(v).ok()) {
+                parts.headers.insert(name, v);
+            }
+        }
+    }
+    let fetched = fetch(parts).await?;
+    let fwd_status = fetched.status().as_u16();
+    let length = fetched
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (parts, body) = fetched.into_parts();
+    let mut response = Response::new(fwd_status);
+    response.headers = served_headers(&parts.headers);
+    response.body = body;
+    if client.head
+        && let Some(length) = length
+    {
+        // The length of the body a GET would get.
+        response.headers.push(("content-length".into(), length));
+    }
+    let status = CacheStatus::new(Forward::UriMiss)
+        .fwd_status(fwd_status)
+        .detail(if client.head { "head" } else { "range" });
+    Ok(finish(
+        Outcome {
+            response,
+            status,
+            revalidation: None,
+        },
+        client,
+    ))
 }
 
 /// The request a miss sends on.
@@ -491,7 +617,10 @@ fn after_fetch<K: Kv>(
     tags.sort();
     tags.dedup();
 
-    let refused = if !policy.is_storable() {
+    let refused = if fwd_status == 206 {
+        // A part is not the response the key names.
+        Some("partial")
+    } else if !policy.is_storable() {
         Some("not-storable")
     } else if parts.headers.contains_key("set-cookie") {
         Some("set-cookie")
@@ -655,57 +784,98 @@ fn from_store(stored: Stored, now: u64, status: CacheStatus) -> Outcome {
     }
 }
 
-/// Says what the cache did and applies the client's conditions and method.
+/// Says what the cache did and applies the client's conditions, range
+/// and method.
 fn finish(mut outcome: Outcome, client: Client<'_>) -> Outcome {
     let r = &mut outcome.response;
     r.headers
         .push(("cache-status".into(), outcome.status.value()));
-    r.headers
-        .retain(|(n, _)| !n.eq_ignore_ascii_case("content-length"));
-    r.headers
-        .push(("content-length".into(), r.body.len().to_string()));
-    if r.status == 200 && not_modified(r, client) {
-        const KEEP: &[&str] = &[
-            "cache-control",
-            "content-location",
-            "date",
-            "etag",
-            "expires",
-            "vary",
-            "last-modified",
-            "age",
-            "cache-status",
-        ];
-        r.status = 304;
+    // A forwarded HEAD's own length stands; otherwise the body's.
+    let head_length = client.head && r.body.is_empty() && r.get("content-length").is_some();
+    if !head_length {
         r.headers
-            .retain(|(n, _)| KEEP.iter().any(|k| n.eq_ignore_ascii_case(k)));
-        r.body.clear();
-    } else if client.head {
+            .retain(|(n, _)| !n.eq_ignore_ascii_case("content-length"));
+        r.headers
+            .push(("content-length".into(), r.body.len().to_string()));
+    }
+    if r.status != 200 {
+        if client.head {
+            r.body.clear();
+        }
+        return outcome;
+    }
+    let conditions = client.conditions();
+    let (etag, modified) = (
+        r.get("etag").map(str::to_owned),
+        r.get("last-modified").map(str::to_owned),
+    );
+    match conditions.evaluate(etag.as_deref(), modified.as_deref()) {
+        Precondition::NotModified => {
+            const KEEP: &[&str] = &[
+                "cache-control",
+                "content-location",
+                "date",
+                "etag",
+                "expires",
+                "vary",
+                "last-modified",
+                "age",
+                "cache-status",
+            ];
+            r.status = 304;
+            r.headers
+                .retain(|(n, _)| KEEP.iter().any(|k| n.eq_ignore_ascii_case(k)));
+            r.body.clear();
+            return outcome;
+        }
+        Precondition::Failed => {
+            let refusal = Refusal::new(
+                412,
+                "precondition-failed",
+                "If-Match or If-Unmodified-Since does not hold for the current representation",
+            );
+            let cache_status = r.get("cache-status").map(str::to_owned);
+            *r = refusal.into_response();
+            r.headers
+                .extend(cache_status.map(|v| ("cache-status".to_owned(), v)));
+            return outcome;
+        }
+        Precondition::Proceed => {}
+    }
+    if let Some(field) = client.range.filter(|_| !client.head)
+        && conditions.range_applies(etag.as_deref(), modified.as_deref())
+    {
+        let length = r.body.len() as u64;
+        let set_length = |r: &mut Response| {
+            r.headers
+                .retain(|(n, _)| !n.eq_ignore_ascii_case("content-length"));
+            r.headers
+                .push(("content-length".into(), r.body.len().to_string()));
+        };
+        match conditional::range(field, length) {
+            Ranged::Whole => {}
+            Ranged::Part { first, last } => {
+                r.status = 206;
+                r.body = r.body[first as usize..=last as usize].to_vec();
+                r.headers.push((
+                    "content-range".into(),
+                    format!("bytes {first}-{last}/{length}"),
+                ));
+                set_length(r);
+            }
+            Ranged::Unsatisfiable => {
+                r.status = 416;
+                r.body.clear();
+                r.headers
+                    .push(("content-range".into(), format!("bytes */{length}")));
+                set_length(r);
+            }
+        }
+    }
+    if client.head {
         r.body.clear();
     }
     outcome
-}
-
-/// RFC 9110 13.2.2: `If-None-Match` first; `If-Modified-Since` only
-/// without it.
-fn not_modified(r: &Response, client: Client<'_>) -> bool {
-    if let Some(inm) = client.if_none_match {
-        return r
-            .get("etag")
-            .is_some_and(|etag| super::none_match(inm, etag));
-    }
-    match (client.if_modified_since, r.get("last-modified")) {
-        (Some(since), Some(modified)) => {
-            match (
-                httpdate::parse_http_date(since),
-                httpdate::parse_http_date(modified),
-            ) {
-                (Ok(since), Ok(modified)) => modified <= since,
-                _ => false,
-            }
-        }
-        _ => false,
-    }
 }
 
 /// The response as the edge cache judges it: `CDN-Cache-Control` (RFC

@@ -7,7 +7,9 @@
 //! stale and miss and revalidates, [`tags`] indexes surrogate keys for
 //! [`purge`], and [`status`] says what happened in `Cache-Status` (RFC 9211).
 
+pub mod conditional;
 pub mod config;
+pub mod directives;
 pub mod flow;
 pub mod key;
 pub mod kv;
@@ -33,8 +35,7 @@ pub fn etag_of(body: &[u8]) -> String {
 
 /// Whether `If-None-Match` matches `etag` (weak comparison, RFC 9110 13.1.2).
 pub fn none_match(if_none_match: &str, etag: &str) -> bool {
-    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_owned();
-    if_none_match.trim() == "*" || if_none_match.split(',').any(|t| opaque(t) == opaque(etag))
+    conditional::none_match(if_none_match, Some(etag))
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ pub enum Forward {
     Stale,
     /// The route does not use the cache (personal or uncacheable).
     Bypass,
+    /// The request's method is not one the cache answers (RFC 9211 `method`).
+    Method,
 }
 
 /// One `Cache-Status` member.
@@ -72,6 +74,7 @@ impl CacheStatus {
             Forward::UriMiss => "; fwd=uri-miss",
             Forward::VaryMiss => "; fwd=vary-miss",
             Forward::Miss => "; fwd=miss",
+            Forward::Method => "; fwd=method",
             Forward::Stale => "; fwd=stale",
             Forward::Bypass => "; fwd=bypass",
         });

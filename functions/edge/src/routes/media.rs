@@ -177,6 +177,7 @@ async fn serve<K: Kv, T: Transport + Clone>(
         if_none_match: request.if_none_match,
         if_modified_since: request.if_modified_since,
         head,
+        ..Client::default()
     };
     let outcome = cache::serve(media.kv, media.cache, &key, client, clock, fetch).await?;
     let deferred = outcome

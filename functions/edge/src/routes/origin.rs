@@ -161,12 +161,167 @@ pub fn decision_headers(admission: &Admission) -> [(&'static str, String); 3] {
 
 /// Sends an origin request; hosts give Spin's outbound HTTP, tests a server.
 pub trait OriginClient {
-    /// `url` is absolute; `parts` carries the method and headers to send.
+    /// `url` is absolute; `parts` carries the method and headers to send,
+    /// `body` the request's content (empty for `GET` and `HEAD`).
+    fn send(
+        &self,
+        url: &str,
+        parts: &http::request::Parts,
+        body: &[u8],
+    ) -> impl Future<Output = Result<Fetched, Refusal>>;
+
+    /// A request without content (what the cache sends).
     fn fetch(
         &self,
         url: &str,
         parts: &http::request::Parts,
-    ) -> impl Future<Output = Result<Fetched, Refusal>>;
+    ) -> impl Future<Output = Result<Fetched, Refusal>> {
+        self.send(url, parts, &[])
+    }
+}
+
+/// Methods that never change the origin's state (RFC 9110 §9.2.1): the
+/// cache answers them; any other is passed through when the origin's
+/// configuration lists it (`cache_config`, `[origins.<name>] methods`).
+pub fn is_safe(method: &http::Method) -> bool {
+    matches!(
+        *method,
+        http::Method::GET | http::Method::HEAD | http::Method::OPTIONS | http::Method::TRACE
+    )
+}
+
+/// An unsafe request as [`pass_unsafe`] sends it on.
+#[derive(Debug, Clone, Copy)]
+pub struct Unsafe<'a> {
+    pub origins: &'a Origins,
+    /// The edge path and query as requested.
+    pub requested: &'a str,
+    /// The method and the headers the origin may see.
+    pub parts: &'a http::request::Parts,
+    pub body: &'a [u8],
+}
+
+/// One request with an unsafe method (`POST`, `PUT`, `PATCH`, `DELETE`)
+/// passed to the origin, never stored. After a non-error answer (2xx,
+/// 3xx) the stored responses for the target URI and for the `Location`
+/// and `Content-Location` URIs that lie on the same origin are
+/// invalidated (RFC 9111 §4.4); other URIs are left alone, so an origin
+/// cannot purge what is not its own.
+pub async fn pass_unsafe<K: Kv, C: OriginClient>(
+    request: Unsafe<'_>,
+    kv: &K,
+    config: &CacheConfig,
+    origin: &C,
+    now: u64,
+) -> Result<Response, Refusal> {
+    let Unsafe {
+        origins,
+        requested,
+        parts,
+        body,
+    } = request;
+    let method = parts.method.as_str();
+    let (base, tail) = origins.route(requested)?;
+    let edge_path = origins.edge_path(requested)?;
+    let allowed = config
+        .origin(&edge_path)
+        .is_some_and(|o| o.methods.iter().any(|m| m.eq_ignore_ascii_case(method)));
+    if !allowed {
+        return Err(Refusal::new(
+            405,
+            "method-not-allowed",
+            format!(
+                "{method} is not allowed to this origin (cache_config: [origins.<name>] methods)"
+            ),
+        ));
+    }
+    let url = format!("{base}{tail}");
+    let mut fetched = origin.send(&url, parts, body).await?;
+    drop_origin_only_headers(fetched.headers_mut());
+    let status = fetched.status();
+    if status.is_success() || status.is_redirection() {
+        let name = split(&edge_path)
+            .map(|(n, _)| n.to_owned())
+            .unwrap_or_default();
+        let mut urls = vec![edge_path.clone()];
+        for field in ["location", "content-location"] {
+            let same_origin = fetched
+                .headers()
+                .get(field)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| edge_path_of(base, &url, &name, v));
+            urls.extend(same_origin);
+        }
+        let purge = cache::purge::PurgeRequest {
+            urls,
+            tags: Vec::new(),
+            soft: false,
+        };
+        cache::purge::purge(kv, config, &purge, now)?;
+    }
+    let (parts, body) = fetched.into_parts();
+    let mut response = Response::new(parts.status.as_u16());
+    response.headers = parts
+        .headers
+        .iter()
+        .filter(|(n, _)| !HOP_BY_HOP.contains(&n.as_str()))
+        .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    response.headers.push((
+        "cache-status".into(),
+        cache::status::CacheStatus::new(cache::status::Forward::Method)
+            .fwd_status(parts.status.as_u16())
+            .value(),
+    ));
+    response.body = body;
+    Ok(response)
+}
+
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+];
+
+/// The edge path (`/v1/origin/<name>/...`) of a `Location` or
+/// `Content-Location` value, resolved against the request's `url`; `None`
+/// when it leaves the origin's base URL or does not parse.
+fn edge_path_of(base: &str, url: &str, name: &str, value: &str) -> Option<String> {
+    let request: http::Uri = url.parse().ok()?;
+    let value = value.trim();
+    let absolute = if value.contains("://") {
+        value.to_owned()
+    } else if value.starts_with("//") {
+        format!("{}:{value}", request.scheme_str()?)
+    } else {
+        let origin = format!("{}://{}", request.scheme_str()?, request.authority()?);
+        if value.starts_with('/') {
+            format!("{origin}{value}")
+        } else {
+            // Relative to the request path's directory.
+            let dir = request.path().rsplit_once('/').map_or("", |(d, _)| d);
+            format!("{origin}{dir}/{value}")
+        }
+    };
+    let target: http::Uri = absolute.parse().ok()?;
+    let base_uri: http::Uri = base.parse().ok()?;
+    if target.scheme() != base_uri.scheme() || target.authority() != base_uri.authority() {
+        return None;
+    }
+    let base_path = base_uri.path().trim_end_matches('/');
+    let rest = target.path().strip_prefix(base_path)?;
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return None;
+    }
+    let query = target.query().map(|q| format!("?{q}")).unwrap_or_default();
+    let tail = normalize_tail(base, &format!("{rest}{query}")).ok()?;
+    Some(format!("{PREFIX}{name}{tail}"))
 }
 
 /// One pass-through request.
@@ -280,10 +435,11 @@ mod tests {
     }
 
     impl OriginClient for Impostor {
-        async fn fetch(
+        async fn send(
             &self,
             url: &str,
             _parts: &http::request::Parts,
+            _body: &[u8],
         ) -> Result<Fetched, Refusal> {
             self.asked.borrow_mut().push(url.to_owned());
             http::Response::builder()
@@ -337,5 +493,180 @@ mod tests {
             ["http://127.0.0.1:9000/api/p/1?a=1"],
             "fetched once, normalised"
         );
+    }
+
+    /// An origin that answers from a list and records what it was sent.
+    #[derive(Default)]
+    struct Scripted {
+        answers: std::cell::RefCell<Vec<Fetched>>,
+        sent: std::cell::RefCell<Vec<(String, String, Vec<u8>)>>,
+    }
+
+    impl OriginClient for Scripted {
+        async fn send(
+            &self,
+            url: &str,
+            parts: &http::request::Parts,
+            body: &[u8],
+        ) -> Result<Fetched, Refusal> {
+            self.sent
+                .borrow_mut()
+                .push((parts.method.to_string(), url.to_owned(), body.to_vec()));
+            let mut answers = self.answers.borrow_mut();
+            if answers.is_empty() {
+                return Err(Refusal::new(502, "test", "no answer left"));
+            }
+            Ok(answers.remove(0))
+        }
+    }
+
+    fn answer(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Fetched {
+        let mut b = http::Response::builder().status(status);
+        for (n, v) in headers {
+            b = b.header(*n, *v);
+        }
+        b.body(body.to_vec()).expect("response")
+    }
+
+    #[test]
+    fn unsafe_methods_pass_through_and_invalidate_what_they_touch() {
+        let kv = crate::cache::MemoryKv::default();
+        let config =
+            CacheConfig::from_toml("[origins.catalog]\nmethods = [\"POST\", \"DELETE\"]\n")
+                .expect("config");
+        let origins = Origins::parse("catalog=http://127.0.0.1:9000/api").expect("origins");
+        let origin = Scripted::default();
+        let get = |path: &str| {
+            let pass = Pass {
+                base: "http://127.0.0.1:9000/api".into(),
+                request: CacheRequest::new(path, [], &config).expect("request"),
+            };
+            futures_executor::block_on(serve(
+                &pass,
+                Client::default(),
+                &kv,
+                &config,
+                &origin,
+                &|| 1_790_000_000,
+            ))
+            .expect("served")
+            .0
+        };
+        let cached = [("cache-control", "max-age=600")];
+        for path in [
+            "/v1/origin/catalog/p",
+            "/v1/origin/catalog/p/2",
+            "/v1/origin/catalog/q",
+        ] {
+            origin
+                .answers
+                .borrow_mut()
+                .push(answer(200, &cached, b"v1"));
+            get(path);
+        }
+        assert_eq!(origin.sent.borrow().len(), 3);
+        let parts = |method: &str| {
+            http::Request::builder()
+                .method(method)
+                .uri("/v1/origin/catalog/p")
+                .body(())
+                .expect("request")
+                .into_parts()
+                .0
+        };
+        let send = |method: &str| {
+            let parts = parts(method);
+            let request = Unsafe {
+                origins: &origins,
+                requested: "/v1/origin/catalog/p",
+                parts: &parts,
+                body: b"{\"sku\":2}",
+            };
+            futures_executor::block_on(pass_unsafe(request, &kv, &config, &origin, 1_790_000_010))
+        };
+        // PUT is not listed: refused before the origin hears of it.
+        let e = send("PUT").expect_err("not allowed");
+        assert_eq!((e.status, e.code.as_str()), (405, "method-not-allowed"));
+        assert_eq!(origin.sent.borrow().len(), 3);
+        // An error answer invalidates nothing.
+        origin
+            .answers
+            .borrow_mut()
+            .push(answer(409, &[], b"conflict"));
+        assert_eq!(send("POST").expect("passed").status, 409);
+        assert!(
+            get("/v1/origin/catalog/p")
+                .get("cache-status")
+                .unwrap_or_default()
+                .contains("hit")
+        );
+        // A success invalidates the target and same-origin Location /
+        // Content-Location, not another origin's URI nor an untouched one.
+        origin.answers.borrow_mut().push(answer(
+            201,
+            &[
+                ("location", "/api/p/2"),
+                ("content-location", "http://elsewhere.example/api/q"),
+                ("set-cookie", "a=1"),
+            ],
+            b"created",
+        ));
+        let r = send("POST").expect("passed");
+        assert_eq!((r.status, r.body.as_slice()), (201, &b"created"[..]));
+        assert!(
+            r.get("cache-status")
+                .unwrap_or_default()
+                .contains("fwd=method")
+        );
+        assert_eq!(r.get("set-cookie"), None);
+        let sent = origin.sent.borrow().last().cloned().expect("sent");
+        assert_eq!(
+            sent,
+            (
+                "POST".to_owned(),
+                "http://127.0.0.1:9000/api/p".to_owned(),
+                b"{\"sku\":2}".to_vec()
+            )
+        );
+        for (path, again) in [
+            ("/v1/origin/catalog/p", true),
+            ("/v1/origin/catalog/p/2", true),
+            ("/v1/origin/catalog/q", false),
+        ] {
+            origin
+                .answers
+                .borrow_mut()
+                .push(answer(200, &cached, b"v2"));
+            let before = origin.sent.borrow().len();
+            get(path);
+            assert_eq!(origin.sent.borrow().len() > before, again, "{path}");
+            origin.answers.borrow_mut().clear();
+        }
+    }
+
+    #[test]
+    fn location_values_map_to_edge_paths_only_on_the_same_origin() {
+        let base = "http://127.0.0.1:9000/api";
+        let url = "http://127.0.0.1:9000/api/products/1";
+        for (value, expected) in [
+            ("/api/products/2", Some("/v1/origin/catalog/products/2")),
+            ("2", Some("/v1/origin/catalog/products/2")),
+            (
+                "http://127.0.0.1:9000/api/x?a=1",
+                Some("/v1/origin/catalog/x?a=1"),
+            ),
+            ("//127.0.0.1:9000/api/y", Some("/v1/origin/catalog/y")),
+            ("/apix/z", None),
+            ("/other", None),
+            ("https://127.0.0.1:9000/api/x", None),
+            ("http://evil.example/api/x", None),
+            ("/api/../admin", None),
+        ] {
+            assert_eq!(
+                edge_path_of(base, url, "catalog", value).as_deref(),
+                expected,
+                "{value}"
+            );
+        }
     }
 }

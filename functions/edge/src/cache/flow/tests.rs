@@ -648,6 +648,7 @@ fn clients_get_304_and_head_from_the_cache() {
             if_none_match,
             if_modified_since,
             head,
+            ..Client::default()
         };
         let r = run_with(&kv, &cfg, &origin, &req, client, T0 + 1).expect("ok");
         assert_eq!(
@@ -1264,4 +1265,292 @@ fn a_head_claiming_more_chunks_than_its_length_is_no_entry() {
         kv.set(&head_key, &tampered).expect("set");
         assert!(store::read(&kv, &id).is_none(), "{to}: no entry, no abort");
     }
+}
+
+fn stored_body(kv: &MemoryKv, origin: &Origin, req: &CacheRequest) {
+    origin.ok(
+        &[
+            ("cache-control", "max-age=60"),
+            ("etag", "\"e\""),
+            ("last-modified", "Tue, 01 Sep 2026 10:00:00 GMT"),
+        ],
+        b"0123456789",
+    );
+    run(kv, origin, req, T0);
+}
+
+#[test]
+fn ranges_are_served_from_a_whole_stored_response() {
+    let (kv, origin) = (MemoryKv::default(), Origin::default());
+    let req = request("/r", &[]);
+    stored_body(&kv, &origin, &req);
+    let cfg = CacheConfig::default();
+    for (range, if_range, status, body, content_range) in [
+        ("bytes=2-4", None, 206, &b"234"[..], Some("bytes 2-4/10")),
+        ("bytes=7-", None, 206, b"789", Some("bytes 7-9/10")),
+        ("bytes=-2", None, 206, b"89", Some("bytes 8-9/10")),
+        ("bytes=10-", None, 416, b"", Some("bytes */10")),
+        ("bytes=0-1,5-6", None, 200, b"0123456789", None),
+        ("bytes=0-0", Some("\"e\""), 206, b"0", Some("bytes 0-0/10")),
+        ("bytes=0-0", Some("\"old\""), 200, b"0123456789", None),
+        ("bytes=0-0", Some("W/\"e\""), 200, b"0123456789", None),
+        (
+            "bytes=0-0",
+            Some("Tue, 01 Sep 2026 10:00:00 GMT"),
+            206,
+            b"0",
+            Some("bytes 0-0/10"),
+        ),
+    ] {
+        let client = Client {
+            range: Some(range),
+            if_range,
+            ..Client::default()
+        };
+        let r = run_with(&kv, &cfg, &origin, &req, client, T0 + 1).expect("ok");
+        assert_eq!(
+            (r.response.status, r.response.body.as_slice()),
+            (status, body),
+            "{range} {if_range:?}"
+        );
+        assert_eq!(r.response.get("content-range"), content_range, "{range}");
+        assert_eq!(
+            r.response.get("content-length"),
+            Some(body.len().to_string().as_str())
+        );
+    }
+    assert_eq!(
+        origin.calls(),
+        1,
+        "every range from the one stored response"
+    );
+}
+
+#[test]
+fn a_range_with_nothing_stored_passes_through_and_is_not_stored() {
+    let (kv, origin) = (MemoryKv::default(), Origin::default());
+    let req = request("/r", &[]);
+    origin.answer(Ok(response(
+        206,
+        &[
+            ("cache-control", "max-age=60"),
+            ("content-range", "bytes 0-1/10"),
+        ],
+        b"01",
+    )));
+    let client = Client {
+        range: Some("bytes=0-1"),
+        if_range: Some("\"e\""),
+        ..Client::default()
+    };
+    let cfg = CacheConfig::default();
+    let r = run_with(&kv, &cfg, &origin, &req, client, T0).expect("ok");
+    assert_eq!(
+        (r.response.status, r.response.body.as_slice()),
+        (206, &b"01"[..])
+    );
+    assert_eq!(r.response.get("content-range"), Some("bytes 0-1/10"));
+    assert_eq!(origin.last_header("range").as_deref(), Some("bytes=0-1"));
+    assert_eq!(origin.last_header("if-range").as_deref(), Some("\"e\""));
+    assert!(status_of(&r).contains("detail=range"), "{}", status_of(&r));
+    assert!(kv.keys().iter().all(|k| !k.starts_with(store::HEAD_PREFIX)));
+    // A partial answer is never mistaken for the resource.
+    origin.ok(&[("cache-control", "max-age=60")], b"0123456789");
+    let whole = run(&kv, &origin, &req, T0 + 1);
+    assert_eq!(whole.response.body, b"0123456789");
+}
+
+#[test]
+fn head_is_forwarded_as_head_and_answered_from_a_fresh_get() {
+    let (kv, origin) = (MemoryKv::default(), Origin::default());
+    let req = request("/h", &[]);
+    origin.answer(Ok(response(
+        200,
+        &[("cache-control", "max-age=60"), ("content-length", "10")],
+        b"",
+    )));
+    let head = Client {
+        head: true,
+        forward_head: true,
+        ..Client::default()
+    };
+    let cfg = CacheConfig::default();
+    let r = run_with(&kv, &cfg, &origin, &req, head, T0).expect("ok");
+    assert_eq!(origin.asked.borrow()[0].method, http::Method::HEAD);
+    assert_eq!(r.response.get("content-length"), Some("10"));
+    assert!(r.response.body.is_empty());
+    assert!(
+        kv.keys().iter().all(|k| !k.starts_with(store::HEAD_PREFIX)),
+        "a HEAD answer is not stored"
+    );
+    stored_body(&kv, &origin, &req);
+    let r = run_with(&kv, &cfg, &origin, &req, head, T0 + 1).expect("ok");
+    assert_eq!(origin.calls(), 2, "HEAD from the stored GET");
+    assert_eq!(r.response.get("content-length"), Some("10"));
+    assert!(r.response.body.is_empty());
+    assert!(status_of(&r).contains("hit"));
+}
+
+#[test]
+fn request_directives() {
+    let (kv, origin) = (MemoryKv::default(), Origin::default());
+    let req = request("/v1/origin/catalog/d", &[]);
+    let cfg = CacheConfig::default();
+    let with = |cc| Client {
+        cache_control: Some(cc),
+        ..Client::default()
+    };
+    let e = run_with(&kv, &cfg, &origin, &req, with("only-if-cached"), T0).expect_err("504");
+    assert_eq!((e.status, e.code.as_str()), (504, "only-if-cached"));
+    assert_eq!(origin.calls(), 0, "never asks the origin");
+    // Kept an hour past its lifetime (stale-if-error), so max-stale has
+    // something to take: entries go once no directive of the origin's
+    // could serve them.
+    origin.ok(
+        &[
+            ("cache-control", "max-age=60, stale-if-error=3600"),
+            ("etag", "\"e\""),
+        ],
+        b"0123456789",
+    );
+    run(&kv, &origin, &req, T0);
+    let r = run_with(&kv, &cfg, &origin, &req, with("only-if-cached"), T0 + 10).expect("hit");
+    assert_eq!(r.response.body, b"0123456789");
+    // Stale by 10 s: max-stale=10 takes it, max-stale=9 does not.
+    let r = run_with(
+        &kv,
+        &cfg,
+        &origin,
+        &req,
+        with("max-stale=10, only-if-cached"),
+        T0 + 70,
+    )
+    .expect("stale accepted");
+    assert!(status_of(&r).contains("max-stale"), "{}", status_of(&r));
+    let e = run_with(
+        &kv,
+        &cfg,
+        &origin,
+        &req,
+        with("max-stale=9, only-if-cached"),
+        T0 + 70,
+    )
+    .expect_err("too stale");
+    assert_eq!(e.status, 504);
+    // min-fresh: 50 s left is not 55.
+    let e = run_with(
+        &kv,
+        &cfg,
+        &origin,
+        &req,
+        with("min-fresh=55, only-if-cached"),
+        T0 + 10,
+    )
+    .expect_err("not fresh enough");
+    assert_eq!(e.status, 504);
+    origin.answer(Ok(response(
+        304,
+        &[("cache-control", "max-age=60"), ("etag", "\"e\"")],
+        b"",
+    )));
+    let r = run_with(&kv, &cfg, &origin, &req, with("min-fresh=55"), T0 + 10).expect("ok");
+    assert_eq!(
+        origin.last_header("if-none-match").as_deref(),
+        Some("\"e\"")
+    );
+    assert_eq!(r.response.body, b"0123456789");
+    assert_eq!(origin.calls(), 2);
+    // no-cache is ignored by default ...
+    let r = run_with(&kv, &cfg, &origin, &req, with("no-cache"), T0 + 11).expect("hit");
+    assert!(status_of(&r).contains("hit"));
+    assert_eq!(origin.calls(), 2);
+    // ... and revalidates where the origin allows it.
+    let live =
+        CacheConfig::from_toml("[origins.catalog]\nclient_revalidation = true").expect("config");
+    // (max-age=0 accepts a response refreshed this very second: its age is 0.)
+    for (cc, at) in [("no-cache", T0 + 12), ("max-age=0", T0 + 13)] {
+        origin.answer(Ok(response(
+            304,
+            &[("cache-control", "max-age=60"), ("etag", "\"e\"")],
+            b"",
+        )));
+        let r = run_with(&kv, &live, &origin, &req, with(cc), at).expect("revalidated");
+        assert_eq!(r.response.body, b"0123456789");
+    }
+    assert_eq!(origin.calls(), 4);
+}
+
+#[test]
+fn failed_preconditions_are_412_and_if_match_is_strong() {
+    let (kv, origin) = (MemoryKv::default(), Origin::default());
+    let req = request("/c", &[]);
+    stored_body(&kv, &origin, &req);
+    let cfg = CacheConfig::default();
+    for (client, status) in [
+        (
+            Client {
+                if_match: Some("\"other\""),
+                ..Client::default()
+            },
+            412,
+        ),
+        (
+            Client {
+                if_match: Some("W/\"e\""),
+                ..Client::default()
+            },
+            412,
+        ),
+        (
+            Client {
+                if_match: Some("\"e\""),
+                ..Client::default()
+            },
+            200,
+        ),
+        (
+            Client {
+                if_unmodified_since: Some("Mon, 31 Aug 2026 10:00:00 GMT"),
+                ..Client::default()
+            },
+            412,
+        ),
+        (
+            Client {
+                if_none_match: Some("e"),
+                ..Client::default()
+            },
+            304,
+        ),
+        (
+            Client {
+                if_none_match: Some("\"x\""),
+                if_modified_since: Some("Wed, 02 Sep 2026 10:00:00 GMT"),
+                ..Client::default()
+            },
+            200,
+        ),
+    ] {
+        let r = run_with(&kv, &cfg, &origin, &req, client, T0 + 1).expect("ok");
+        assert_eq!(r.response.status, status, "{client:?}");
+    }
+    assert_eq!(origin.calls(), 1);
+}
+
+#[test]
+fn head_without_forwarding_fills_the_entry_like_get() {
+    let (kv, origin) = (MemoryKv::default(), Origin::default());
+    let req = request("/m", &[]);
+    origin.ok(&[("cache-control", "max-age=60")], b"pixels");
+    let head = Client {
+        head: true,
+        ..Client::default()
+    };
+    let r = run_with(&kv, &CacheConfig::default(), &origin, &req, head, T0).expect("ok");
+    assert_eq!(origin.asked.borrow()[0].method, http::Method::GET);
+    assert!(r.response.body.is_empty());
+    assert_eq!(r.response.get("content-length"), Some("6"));
+    let hit = run(&kv, &origin, &req, T0 + 1);
+    assert_eq!(hit.response.body, b"pixels");
+    assert_eq!(origin.calls(), 1);
 }
