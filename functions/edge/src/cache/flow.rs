@@ -896,19 +896,25 @@ fn edge_view(fetched: &Fetched) -> http::Response<()> {
     view
 }
 
+/// Headers that belong to one connection (RFC 9110 §7.6.1), and
+/// `content-length`, which the edge sets for the body it sends: never
+/// stored, forwarded or answered with.
+pub(crate) const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+];
+
 /// Headers a stored or forwarded response carries to the shopper: not
 /// hop-by-hop ones, not the edge's own directives and tags.
 fn served_headers(headers: &http::HeaderMap) -> Vec<(String, String)> {
-    const DROP: &[&str] = &[
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "content-length",
+    const EDGE_ONLY: &[&str] = &[
         "age",
         "cdn-cache-control",
         "surrogate-control",
@@ -918,7 +924,7 @@ fn served_headers(headers: &http::HeaderMap) -> Vec<(String, String)> {
     ];
     headers
         .iter()
-        .filter(|(n, _)| !DROP.contains(&n.as_str()))
+        .filter(|(n, _)| !HOP_BY_HOP.contains(&n.as_str()) && !EDGE_ONLY.contains(&n.as_str()))
         .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect()
 }

@@ -264,7 +264,7 @@ pub async fn pass_unsafe<K: Kv, C: OriginClient>(
     response.headers = parts
         .headers
         .iter()
-        .filter(|(n, _)| !HOP_BY_HOP.contains(&n.as_str()))
+        .filter(|(n, _)| !crate::cache::flow::HOP_BY_HOP.contains(&n.as_str()))
         .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
     response.headers.push((
@@ -276,18 +276,6 @@ pub async fn pass_unsafe<K: Kv, C: OriginClient>(
     response.body = body;
     Ok(response)
 }
-
-const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "content-length",
-];
 
 /// The edge path (`/v1/origin/<name>/...`) of a `Location` or
 /// `Content-Location` value, resolved against the request's `url`; `None`
