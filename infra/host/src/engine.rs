@@ -40,7 +40,9 @@ pub fn build_engine(max_memory_bytes: usize, max_instances: u32) -> Result<Engin
 
 fn base_config() -> Config {
     let mut cfg = Config::new();
+    // Async component-model support for WASIp3 components (`wasi:http@0.3`).
     cfg.wasm_component_model(true)
+        .wasm_component_model_async(true)
         .epoch_interruption(true)
         .parallel_compilation(true);
     cfg

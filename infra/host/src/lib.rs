@@ -4,12 +4,14 @@
 pub mod cache_stats;
 pub mod engine;
 pub mod files;
+pub mod instances;
 pub mod kv;
 pub mod kv_stores;
 pub mod manifest;
 pub mod outbound;
 pub mod outbound_redis;
 pub mod request_headers;
+pub mod reuse;
 pub mod router;
 pub mod runtime_config;
 pub mod server;
@@ -33,10 +35,12 @@ pub struct Config {
     pub state_dir: PathBuf,
     /// Compiled-component cache; default `<state_dir>/compiled`.
     pub cache_dir: Option<PathBuf>,
-    /// Per-request linear memory limit.
+    /// Linear memory limit of one instance (of one request, for WASIp2).
     pub memory_limit: usize,
     /// Per-request deadline.
     pub timeout: Duration,
+    /// How WASIp3 instances are reused (Spin 4's flags and defaults).
+    pub reuse: reuse::ReuseConfig,
     /// Largest accepted request body.
     pub max_body: usize,
     /// Most concurrently instantiated components (pooling allocator slots).
@@ -87,6 +91,7 @@ impl Config {
             cache_dir: None,
             memory_limit: 128 << 20,
             timeout: Duration::from_secs(30),
+            reuse: reuse::ReuseConfig::default(),
             max_body: 10 << 20,
             max_instances: 1000,
             kv_max_value: 1 << 20,

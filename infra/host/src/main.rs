@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use meridian_host::Config;
+use meridian_host::reuse::{Range, ReuseConfig, parse_duration_range};
 use meridian_host::stdio::Follow;
 
 /// Run a Spin application (spin.toml, manifest version 2) on wasmtime.
@@ -55,12 +56,23 @@ struct Cli {
     /// Directory for components' stdout/stderr logs; empty for none [default: <state-dir>/logs]
     #[arg(long, short = 'L', env = "SPIN_LOG_DIR", value_parser = any_path)]
     log_dir: Option<PathBuf>,
-    /// Linear memory per request, MiB
+    /// Linear memory per instance (per request for WASIp2 components), MiB
     #[arg(long, default_value_t = 128)]
     memory_limit: usize,
     /// Deadline per request, seconds
     #[arg(long, default_value = "30", value_parser = seconds)]
     timeout: Duration,
+    /// Most requests one WASIp3 instance serves before it is dropped: a value,
+    /// or a range like 1..128 drawn from per instance (WASIp2: always 1)
+    #[arg(long, default_value = "128")]
+    max_instance_reuse_count: Range<usize>,
+    /// Most requests one WASIp3 instance serves at once: a value or a range
+    #[arg(long, default_value = "16")]
+    max_instance_concurrent_reuse_count: Range<usize>,
+    /// How long an idle WASIp3 instance is kept for reuse: 1s, 500ms, or a
+    /// range like 100ms..2s
+    #[arg(long, default_value = "1s", value_parser = parse_duration_range)]
+    idle_instance_timeout: Range<Duration>,
     /// Largest request body, bytes
     #[arg(long, default_value_t = 10 << 20)]
     max_body: usize,
@@ -173,6 +185,12 @@ impl Cli {
             .checked_mul(1 << 20)
             .context("--memory-limit is too large")?;
         config.timeout = self.timeout;
+        config.reuse = ReuseConfig {
+            max_requests: self.max_instance_reuse_count,
+            max_concurrent: self.max_instance_concurrent_reuse_count,
+            idle_timeout: self.idle_instance_timeout,
+        };
+        config.reuse.validate().map_err(anyhow::Error::msg)?;
         config.max_body = self.max_body;
         config.max_instances = self.max_instances;
         config.kv_max_value = self.kv_max_value;
@@ -351,6 +369,25 @@ mod tests {
         let off = Cli::try_parse_from(["meridian-host", "-L", ""])?.into_config()?;
         assert_eq!(off.log_dir(), None);
         assert!(parse("-e novalue").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn parses_spin_reuse_flags_with_spin_defaults() -> Result<()> {
+        assert_eq!(parse("")?.reuse, ReuseConfig::default());
+        let c = parse(
+            "--max-instance-reuse-count 1..128 --max-instance-concurrent-reuse-count 4 \
+             --idle-instance-timeout 100ms..2s",
+        )?;
+        assert_eq!(c.reuse.max_requests, Range::Bounds(1, 128));
+        assert_eq!(c.reuse.max_concurrent, Range::Value(4));
+        assert_eq!(
+            c.reuse.idle_timeout,
+            Range::Bounds(Duration::from_millis(100), Duration::from_secs(2))
+        );
+        assert!(parse("--max-instance-reuse-count 0").is_err());
+        assert!(parse("--max-instance-concurrent-reuse-count 8..8").is_err());
+        assert!(parse("--idle-instance-timeout 1h").is_err());
         Ok(())
     }
 }

@@ -1,10 +1,10 @@
-//! The HTTP server: routes requests to components and runs each request in a
-//! fresh store created from a pre-instantiated component.
+//! The HTTP server: routes requests to components. A WASIp2 component runs
+//! each request in a fresh store created from its pre-instantiated component
+//! (Spin never reuses those); a WASIp3 one is served by reused instances
+//! ([`crate::instances::Workers`]).
 
 use std::convert::Infallible;
-use std::hash::{BuildHasher, Hasher};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -19,10 +19,11 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, oneshot, watch};
 use tokio::task::JoinSet;
 use wasmtime::component::Linker;
-use wasmtime::{Engine, Store, StoreLimitsBuilder, Trap, UpdateDeadline};
-use wasmtime_wasi::sockets::SocketAddrUse;
-use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+use wasmtime::{Trap, UpdateDeadline};
 use wasmtime_wasi_http::WasiHttpView;
+use wasmtime_wasi_http::handler::{
+    ExpirationError, InstantiationError, ProxyHandler, ProxyPre as HandlerPre, TrapOrPanicError,
+};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
@@ -30,6 +31,7 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use crate::Config;
 use crate::cache_stats::{self, CacheStats};
 use crate::engine::{self, EPOCH_TICK, Origin};
+use crate::instances::{StoreSetup, Workers};
 use crate::outbound::OutboundPolicy;
 use crate::request_headers::{self, SpinRequest};
 use crate::router::Router;
@@ -39,13 +41,16 @@ use crate::stdio::{ComponentOutput, Follow};
 use crate::stores;
 
 struct LoadedComponent {
-    pre: ProxyPre<State>,
-    ctx: Arc<ComponentCtx>,
-    /// The component's `files`, laid out; seen read-only at `/`.
-    files_root: Option<PathBuf>,
-    stdout: ComponentOutput,
-    stderr: ComponentOutput,
-    environment: Vec<(String, String)>,
+    dispatch: Dispatch,
+    setup: Arc<StoreSetup>,
+}
+
+/// How a component's requests reach it, by the HTTP interface it exports.
+enum Dispatch {
+    /// `wasi:http/incoming-handler@0.2`: a new instance a request.
+    P2(ProxyPre<State>),
+    /// `wasi:http/handler@0.3`: reused instances.
+    P3(ProxyHandler<Workers>),
 }
 
 struct TriggerInfo {
@@ -53,11 +58,9 @@ struct TriggerInfo {
 }
 
 struct Shared {
-    engine: Engine,
     router: Router,
     triggers: Vec<TriggerInfo>,
     components: Vec<LoadedComponent>,
-    memory_limit: usize,
     timeout: Duration,
     post_response_timeout: Duration,
     max_body: usize,
@@ -132,29 +135,6 @@ impl Drop for RunningHost {
     }
 }
 
-/// `wasi:sockets` as Spin gates it: a TCP connection (or UDP peer) only to an
-/// address `allowed_outbound_hosts` allows with scheme `tcp` (`udp`), checked
-/// against the IP the guest connects to. No listening sockets; binds only the
-/// implicit, unspecified one a connect makes.
-fn gate_sockets(wasi: &mut WasiCtxBuilder, policy: Arc<OutboundPolicy>) {
-    wasi.allow_tcp(true)
-        .allow_udp(true)
-        .allow_ip_name_lookup(true)
-        .socket_addr_check(move |addr, used| {
-            let allowed = match used {
-                SocketAddrUse::TcpConnect => policy.allows_socket("tcp", addr),
-                SocketAddrUse::UdpSend | SocketAddrUse::UdpReceive => {
-                    policy.allows_socket("udp", addr)
-                }
-                SocketAddrUse::TcpBind | SocketAddrUse::UdpBind => {
-                    addr.ip().is_unspecified() && addr.port() == 0
-                }
-                SocketAddrUse::TcpListen | SocketAddrUse::TcpAccept => false,
-            };
-            Box::pin(async move { allowed })
-        });
-}
-
 /// The message for a component that imports an interface this host lacks:
 /// the interface by name (wasmtime's error quotes it), else wasmtime's words.
 fn refuse_imports(id: &str, e: wasmtime::Error) -> anyhow::Error {
@@ -182,6 +162,16 @@ pub async fn start(config: Config) -> Result<RunningHost> {
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
         .map_err(anyhow::Error::from)
         .context("linking wasi:http")?;
+    wasmtime_wasi::p3::add_to_linker(&mut linker)
+        .map_err(anyhow::Error::from)
+        .context("linking WASIp3")?;
+    wasmtime_wasi_http::p3::add_to_linker(&mut linker)
+        .map_err(anyhow::Error::from)
+        .context("linking wasi:http@0.3")?;
+    config
+        .reuse
+        .validate()
+        .map_err(|e| anyhow::anyhow!("instance reuse: {e}"))?;
     state::add_to_linker(&mut linker).context("linking Spin interfaces")?;
 
     let runtime = match &config.runtime_config {
@@ -222,14 +212,20 @@ pub async fn start(config: Config) -> Result<RunningHost> {
         let pre = linker
             .instantiate_pre(&component)
             .map_err(|e| refuse_imports(&c.id, e))?;
-        let pre = ProxyPre::new(pre)
-            .map_err(anyhow::Error::from)
-            .with_context(|| {
-                format!(
-                    "component {}: it does not export wasi:http/incoming-handler",
-                    c.id
-                )
-            })?;
+        // Which HTTP world it serves decides how it is dispatched, as in
+        // `wasmtime serve` and Spin.
+        let dispatch = match wasmtime_wasi_http::p3::bindings::ServicePre::new(pre.clone()) {
+            Ok(p3) => Some(HandlerPre::P3(p3)),
+            Err(_) => wasmtime_wasi_http::p2::bindings::ProxyPre::new(pre)
+                .ok()
+                .map(HandlerPre::P2),
+        }
+        .with_context(|| {
+            format!(
+                "component {}: it exports neither wasi:http/incoming-handler@0.2 nor wasi:http/handler@0.3",
+                c.id
+            )
+        })?;
         let ctx = Arc::new(ComponentCtx {
             id: c.id.clone(),
             kv_labels: c
@@ -272,14 +268,27 @@ pub async fn start(config: Config) -> Result<RunningHost> {
                 .with_context(|| format!("component {}: opening its {stream} log", c.id))
         };
         origins.push((c.id.clone(), origin));
-        components.push(LoadedComponent {
-            pre,
+        let setup = Arc::new(StoreSetup {
+            engine: engine.clone(),
             ctx,
             files_root,
             stdout: output("stdout")?,
             stderr: output("stderr")?,
             environment,
+            memory_limit: config.memory_limit,
         });
+        let dispatch = match dispatch {
+            HandlerPre::P2(pre) => Dispatch::P2(pre),
+            p3 @ HandlerPre::P3(_) => Dispatch::P3(ProxyHandler::new(Workers {
+                setup: setup.clone(),
+                pre: p3,
+                reuse: config.reuse,
+                timeout: config.timeout,
+                post_response_timeout: config.post_response_timeout,
+                instances_started: Default::default(),
+            })),
+        };
+        components.push(LoadedComponent { dispatch, setup });
     }
 
     let mut router = Router::new();
@@ -313,11 +322,9 @@ pub async fn start(config: Config) -> Result<RunningHost> {
     let addr = listener.local_addr()?;
 
     let shared = Arc::new(Shared {
-        engine: engine.clone(),
         router,
         triggers,
         components,
-        memory_limit: config.memory_limit,
         timeout: config.timeout,
         post_response_timeout: config.post_response_timeout,
         max_body: config.max_body,
@@ -641,18 +648,9 @@ fn error_response(status: StatusCode, code: &str, message: &str) -> Response<Hyp
     resp
 }
 
-static ERROR_COUNTER: AtomicU64 = AtomicU64::new(0);
-
 /// A random, uuid-shaped error id.
 fn error_id() -> String {
-    let n = ERROR_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let state = std::collections::hash_map::RandomState::new();
-    let mut h1 = state.build_hasher();
-    h1.write_u64(n);
-    let a = h1.finish();
-    let mut h2 = state.build_hasher();
-    h2.write_u64(a ^ 0x9e37_79b9_7f4a_7c15);
-    let b = h2.finish();
+    let (a, b) = (crate::reuse::random_u64(), crate::reuse::random_u64());
     format!(
         "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
         a >> 32,
@@ -785,13 +783,19 @@ async fn handle(
             .map_err(|never: Infallible| -> wasmtime_wasi_http::Error { match never {} }),
     );
 
-    match run_component(&shared, component, req).await {
+    let result = match &component.dispatch {
+        Dispatch::P2(pre) => run_component(&shared, component, pre, req).await,
+        Dispatch::P3(workers) => run_reused(workers, req).await,
+    };
+    match result {
         Ok(resp) => {
             let cache_status = resp
                 .headers()
                 .get("cache-status")
                 .and_then(|v| v.to_str().ok());
-            shared.cache_stats.record(&component.ctx.id, cache_status);
+            shared
+                .cache_stats
+                .record(&component.setup.ctx.id, cache_status);
             resp
         }
         Err(failure) => {
@@ -802,13 +806,13 @@ async fn handle(
             };
             match &failure {
                 Failure::Timeout => tracing::error!(
-                    component = %component.ctx.id,
+                    component = %component.setup.ctx.id,
                     error_id = %id,
                     timeout_ms = shared.timeout.as_millis() as u64,
                     "component timed out"
                 ),
                 Failure::Trapped(e) => tracing::error!(
-                    component = %component.ctx.id,
+                    component = %component.setup.ctx.id,
                     error_id = %id,
                     error = %e,
                     "component trapped"
@@ -839,6 +843,7 @@ fn classify(e: wasmtime::Error) -> Failure {
 async fn run_component<B>(
     shared: &Shared,
     component: &LoadedComponent,
+    pre: &ProxyPre<State>,
     req: Request<B>,
 ) -> Result<Response<HyperOutgoingBody>, Failure>
 where
@@ -846,30 +851,7 @@ where
     B::Error: Into<wasmtime_wasi_http::Error>,
 {
     let started = Instant::now();
-    let mut wasi = WasiCtxBuilder::new();
-    wasi.stdout(component.stdout.clone())
-        .stderr(component.stderr.clone());
-    for (k, v) in &component.environment {
-        wasi.env(k, v);
-    }
-    if let Some(root) = &component.files_root
-        && let Err(e) = wasi.preopened_dir(root, "/", FsPerms::ReadOnly)
-    {
-        return Err(Failure::Trapped(format!(
-            "preopening {}: {e}",
-            root.display()
-        )));
-    }
-    gate_sockets(&mut wasi, component.ctx.outbound.clone());
-    let limits = StoreLimitsBuilder::new()
-        .memory_size(shared.memory_limit)
-        .trap_on_grow_failure(true)
-        .build();
-    let mut store = Store::new(
-        &shared.engine,
-        State::new(component.ctx.clone(), wasi.build(), limits),
-    );
-    store.limiter(|s| s.limiter());
+    let mut store = component.setup.new_store().map_err(Failure::Trapped)?;
     // Every epoch tick the guest yields to the executor (so a busy guest does not
     // hold a worker thread); past the deadline it is interrupted. The deadline,
     // in microseconds after `started`, moves once the response is out.
@@ -896,7 +878,7 @@ where
     })();
     let (req, out) = setup.map_err(|e| Failure::Trapped(format!("{e:?}")))?;
 
-    let pre = component.pre.clone();
+    let pre = pre.clone();
     let alive = shared.alive.clone();
     let task = tokio::spawn(async move {
         let _alive = alive;
@@ -918,7 +900,7 @@ where
                 Ordering::Relaxed,
             );
             let stats = shared.cache_stats.clone();
-            let id = component.ctx.id.clone();
+            let id = component.setup.ctx.id.clone();
             tokio::spawn(async move {
                 let mut task = task;
                 let stopped = match tokio::time::timeout(post, &mut task).await {
@@ -956,9 +938,40 @@ where
         }
     };
     tracing::debug!(
-        component = %component.ctx.id,
+        component = %component.setup.ctx.id,
         elapsed_us = started.elapsed().as_micros() as u64,
         "request handled"
     );
     result
+}
+
+/// A request to a WASIp3 component, through its reused instances. A trap
+/// ends the instance and fails every request in flight on it; a request past
+/// its deadline ends the instance once its other requests are done.
+async fn run_reused<B>(
+    workers: &ProxyHandler<Workers>,
+    req: Request<B>,
+) -> Result<Response<HyperOutgoingBody>, Failure>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<wasmtime_wasi_http::Error>,
+{
+    let req = req.map(|body| body.map_err(Into::into).boxed_unsync());
+    let started = Instant::now();
+    workers.handle((), req).await.map_err(|e| {
+        // A guest that never yields is stopped from outside its event loop,
+        // which fails its requests as a dead instance would; past the
+        // deadline, that is the deadline's doing.
+        let past_deadline = started.elapsed() >= workers.state().timeout;
+        let died = e.downcast_ref::<TrapOrPanicError>().is_some();
+        if e.downcast_ref::<ExpirationError>().is_some() || (died && past_deadline) {
+            Failure::Timeout
+        } else if died {
+            Failure::Trapped("the instance serving this request failed".to_owned())
+        } else if let Some(refused) = e.downcast_ref::<InstantiationError<()>>() {
+            Failure::Trapped(format!("instantiating: {:?}", refused.error))
+        } else {
+            classify(e)
+        }
+    })
 }

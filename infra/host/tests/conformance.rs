@@ -26,7 +26,6 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -40,41 +39,8 @@ fn suite() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance")
 }
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-static GUESTS: Mutex<bool> = Mutex::new(false);
-
-/// Build every guest once per test process (one workspace, one spin-sdk build).
-fn build_guests() -> Result<()> {
-    let mut built = GUESTS
-        .lock()
-        .map_err(|_| anyhow::anyhow!("guest build lock poisoned"))?;
-    if *built {
-        return Ok(());
-    }
-    let root = workspace_root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .current_dir(&root)
-        .env("CARGO_TARGET_DIR", root.join("target/host-guest"))
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--manifest-path",
-            "infra/host/tests/conformance/guests/Cargo.toml",
-        ])
-        .status()
-        .context("running cargo to build the conformance guests")?;
-    if !status.success() {
-        bail!("building the conformance guests failed: {status}");
-    }
-    *built = true;
-    Ok(())
-}
+mod common;
+use common::{GUESTS_CONFORMANCE, build_guest, workspace_root};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -251,7 +217,7 @@ async fn send(
 }
 
 async fn run_case(name: &str) -> Result<()> {
-    build_guests()?;
+    build_guest(&GUESTS_CONFORMANCE)?;
     let dir = suite().join("cases").join(name);
     let case: Case = toml::from_str(
         &std::fs::read_to_string(dir.join("case.toml"))

@@ -9,94 +9,15 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::rt::TokioIo;
 use meridian_host::Config;
 use meridian_host::engine::Origin;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::{GUEST_P2, assert_trapped, build_guest, get, json, request, temp_dir};
 
 fn manifest() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spin.toml")
-}
-
-static GUEST: Mutex<bool> = Mutex::new(false);
-
-/// Build the guest component once per test process.
-fn build_guest() -> Result<()> {
-    let mut built = GUEST
-        .lock()
-        .map_err(|_| anyhow::anyhow!("guest build lock poisoned"))?;
-    if *built {
-        return Ok(());
-    }
-    let root = workspace_root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = std::process::Command::new(cargo)
-        .current_dir(&root)
-        .env("CARGO_TARGET_DIR", root.join("target/host-guest"))
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--manifest-path",
-            "infra/host/tests/guest/Cargo.toml",
-        ])
-        .status()
-        .context("running cargo to build the test guest")?;
-    if !status.success() {
-        bail!("building the test guest failed: {status}");
-    }
-    *built = true;
-    Ok(())
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    std::env::temp_dir().join(format!(
-        "meridian-host-test-{name}-{}-{nanos}",
-        std::process::id()
-    ))
-}
-
-struct Reply {
-    status: u16,
-    headers: http::HeaderMap,
-    body: String,
-}
-
-async fn request(addr: SocketAddr, method: &str, path: &str, body: Vec<u8>) -> Result<Reply> {
-    let stream = tokio::net::TcpStream::connect(addr).await?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    let req = http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header(http::header::HOST, addr.to_string())
-        .body(Full::new(Bytes::from(body)))?;
-    let resp = sender.send_request(req).await?;
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let body = resp.into_body().collect().await?.to_bytes();
-    Ok(Reply {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    })
-}
-
-async fn get(addr: SocketAddr, path: &str) -> Result<Reply> {
-    request(addr, "GET", path, Vec::new()).await
 }
 
 /// Write raw bytes (ignoring write errors: the server may refuse early) and read the reply.
@@ -111,10 +32,6 @@ async fn raw_request(addr: SocketAddr, bytes: Vec<u8>) -> Result<String> {
     let _ = tokio::time::timeout(Duration::from_secs(10), rd.read_to_end(&mut out)).await;
     writer.abort();
     Ok(String::from_utf8_lossy(&out).into_owned())
-}
-
-fn json(reply: &Reply) -> Result<serde_json::Value> {
-    serde_json::from_str(&reply.body).with_context(|| format!("not JSON: {}", reply.body))
 }
 
 /// A tiny upstream HTTP server for the outbound tests.
@@ -166,7 +83,7 @@ async fn host_end_to_end() -> Result<()> {
         .with_env_filter("meridian_host=info")
         .with_test_writer()
         .try_init();
-    build_guest()?;
+    build_guest(&GUEST_P2)?;
     let state = temp_dir("e2e");
     let up = upstream().await?;
 
@@ -277,15 +194,7 @@ async fn host_end_to_end() -> Result<()> {
     eprintln!("step: Trap → 500, and the host keeps serving.");
     // Trap → 500, and the host keeps serving.
     let r = get(addr, "/trap").await?;
-    assert_eq!(r.status, 500, "{}", r.body);
-    let j = json(&r)?;
-    assert_eq!(j["code"], "component-trapped");
-    assert!(
-        j["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("error id")),
-        "{j}"
-    );
+    assert_trapped(&r)?;
     assert_eq!(
         r.headers
             .get(http::header::CONTENT_TYPE)
@@ -365,7 +274,7 @@ async fn host_end_to_end() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binary_prints_address_reads_env_and_stops_on_sigterm() -> Result<()> {
-    build_guest()?;
+    build_guest(&GUEST_P2)?;
     let state = temp_dir("bin");
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_meridian-host"))
         .args(["--manifest"])
@@ -455,7 +364,7 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hung_origin_times_out_and_post_response_work_is_bounded() -> Result<()> {
-    build_guest()?;
+    build_guest(&GUEST_P2)?;
     let state = temp_dir("hung");
     let hung = hung_origin().await?;
     let mut c = config(&state, hung);
@@ -511,7 +420,7 @@ fn reads_are_not_stalled_behind_a_blocked_write() -> Result<()> {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, mpsc};
 
-    build_guest()?;
+    build_guest(&GUEST_P2)?;
     let state = temp_dir("kvstall");
     let armed = Arc::new(AtomicBool::new(false));
     let (entered_tx, entered_rx) = mpsc::channel::<()>();
@@ -594,7 +503,7 @@ async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> Result<String>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_and_idle_connections_are_closed_and_connections_capped() -> Result<()> {
-    build_guest()?;
+    build_guest(&GUEST_P2)?;
     let state = temp_dir("slowloris");
     let mut c = config(&state, "127.0.0.1:9".parse()?);
     c.header_read_timeout = Duration::from_millis(300);

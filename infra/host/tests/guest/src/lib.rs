@@ -99,6 +99,12 @@ async fn route(req: Request) -> anyhow::Result<impl IntoResponse> {
             ),
             Err(e) => text(502, format!("send failed: {e:?}")),
         }
+    } else if path == "/served" {
+        // Requests this instance has served: always 1, as Spin never reuses
+        // a WASIp2 instance (a test-only static; tests/reuse.rs reads it).
+        static SERVED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SERVED.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        text(200, format!("{n}"))
     } else if path == "/trap" {
         panic!("the guest panicked on purpose");
     } else if path == "/loop" {
