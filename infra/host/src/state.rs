@@ -34,6 +34,7 @@ pub mod bindings {
 }
 
 use bindings::fermyon::spin::{key_value, variables};
+use bindings::spin::variables::variables as variables3;
 use bindings::wasi::config::store as config;
 use bindings::wasi::keyvalue::{atomics, batch, store as wkv};
 
@@ -274,16 +275,45 @@ impl State {
 
 impl variables::Host for State {
     async fn get(&mut self, name: String) -> Result<String, variables::Error> {
-        if crate::manifest::validate_variable_name(&name).is_err() {
-            return Err(variables::Error::InvalidName(name));
+        self.variable(&name).map_err(|e| match e {
+            VariableError::InvalidName => variables::Error::InvalidName(name),
+            VariableError::Undefined(why) => variables::Error::Undefined(why),
+        })
+    }
+}
+
+// ------------------------------------------------- spin:variables@3.0.0 (WASIp3)
+
+impl variables3::Host for State {}
+
+impl variables3::HostWithStore<State> for wasmtime::component::HasSelf<State> {
+    async fn get(
+        store: &wasmtime::component::Accessor<State, Self>,
+        name: String,
+    ) -> Result<String, variables3::Error> {
+        store.with(|mut view| {
+            view.get().variable(&name).map_err(|e| match e {
+                VariableError::InvalidName => variables3::Error::InvalidName(name),
+                VariableError::Undefined(why) => variables3::Error::Undefined(why),
+            })
+        })
+    }
+}
+
+enum VariableError {
+    InvalidName,
+    Undefined(String),
+}
+
+impl State {
+    /// A variable of this component, as both versions of Spin's interface give it.
+    fn variable(&self, name: &str) -> Result<String, VariableError> {
+        if crate::manifest::validate_variable_name(name).is_err() {
+            return Err(VariableError::InvalidName);
         }
-        match self.ctx.variables.get(&name) {
-            Some(v) => Ok(v.clone()),
-            None => Err(variables::Error::Undefined(format!(
-                "no variable for {:?}.{name:?}",
-                self.ctx.id
-            ))),
-        }
+        self.ctx.variables.get(name).cloned().ok_or_else(|| {
+            VariableError::Undefined(format!("no variable for {:?}.{name:?}", self.ctx.id))
+        })
     }
 }
 

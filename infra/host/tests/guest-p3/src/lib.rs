@@ -35,6 +35,18 @@ async fn handle(req: Request) -> (StatusCode, String) {
     let path = req.uri().path().to_owned();
     match path.as_str() {
         "/p3/hello" => (StatusCode::OK, "hello from wasi:http@0.3".to_owned()),
+        // spin:variables@3.0.0.
+        "/p3/variable" => {
+            let name = req
+                .uri()
+                .query()
+                .and_then(|q| q.strip_prefix("name="))
+                .unwrap_or("");
+            match spin_sdk::variables::get(name).await {
+                Ok(v) => (StatusCode::OK, v),
+                Err(e) => (StatusCode::NOT_FOUND, format!("{e:?}")),
+            }
+        }
         // Which instance, how many requests it has served, and how many it
         // held at once while this one waited `ms`.
         "/p3/instance" => {
