@@ -21,9 +21,14 @@ pub mod bindings {
         world: "spin-host",
         // Async so that key-value writes (an fsync'd transaction each) can run on
         // the blocking pool instead of a runtime worker.
-        imports: { default: async },
+        imports: {
+            default: async,
+            // Building its stream and future can fail only with the store.
+            "spin:key-value/key-value.[method]store.get-keys": async | store | trappable,
+        },
         with: {
             "fermyon:spin/key-value.store": crate::state::SpinStore,
+            "spin:key-value/key-value.store": crate::state::SpinStore,
             "wasi:keyvalue/store.bucket": crate::state::Bucket,
             "wasi:keyvalue/atomics.cas": crate::state::Cas,
             "fermyon:spin/sqlite.connection": crate::sqlite_host::SqliteConnection,
@@ -34,6 +39,7 @@ pub mod bindings {
 }
 
 use bindings::fermyon::spin::{key_value, variables};
+use bindings::spin::key_value::key_value as key_value3;
 use bindings::spin::variables::variables as variables3;
 use bindings::wasi::config::store as config;
 use bindings::wasi::keyvalue::{atomics, batch, store as wkv};
@@ -244,6 +250,136 @@ impl key_value::HostStore for State {
     async fn drop(&mut self, store: Resource<SpinStore>) -> wasmtime::Result<()> {
         self.table.delete(store)?;
         Ok(())
+    }
+}
+
+// ------------------------------------------------- spin:key-value@3.0.0 (WASIp3)
+
+// The same stores as `fermyon:spin/key-value`, through the accessor of an
+// async import: the store's label and the component's context are read from
+// the store, and the key-value call is awaited outside it.
+
+type Accessor3 = wasmtime::component::Accessor<State, wasmtime::component::HasSelf<State>>;
+
+/// The label behind a handle, and the context to reach its backend.
+fn kv3_target(
+    store: &Accessor3,
+    handle: &Resource<SpinStore>,
+) -> Result<(Arc<str>, Arc<ComponentCtx>), key_value3::Error> {
+    store.with(|mut view| {
+        let state = view.get();
+        let label = state
+            .table
+            .get(handle)
+            .map(|s| s.label.clone())
+            .map_err(|e| key_value3::Error::Other(other(e)))?;
+        Ok((label, state.ctx.clone()))
+    })
+}
+
+fn spin_err3(e: KvError) -> key_value3::Error {
+    key_value3::Error::Other(other(e))
+}
+
+impl key_value3::Host for State {}
+
+impl key_value3::HostStore for State {
+    async fn drop(&mut self, store: Resource<SpinStore>) -> wasmtime::Result<()> {
+        self.table.delete(store)?;
+        Ok(())
+    }
+}
+
+impl key_value3::HostStoreWithStore<State> for wasmtime::component::HasSelf<State> {
+    async fn open(
+        store: &Accessor3,
+        label: String,
+    ) -> Result<Resource<SpinStore>, key_value3::Error> {
+        store.with(|mut view| {
+            let state = view.get();
+            let Some(label) = state.label_allowed(&label) else {
+                tracing::debug!(component = %state.ctx.id, label, "key-value store not in key_value_stores");
+                return Err(key_value3::Error::AccessDenied);
+            };
+            state
+                .table
+                .push(SpinStore { label })
+                .map_err(|_| key_value3::Error::StoreTableFull)
+        })
+    }
+
+    async fn get(
+        store: &Accessor3,
+        handle: Resource<SpinStore>,
+        key: String,
+    ) -> Result<Option<Vec<u8>>, key_value3::Error> {
+        let (label, ctx) = kv3_target(store, &handle)?;
+        ctx.kv_for(&label)
+            .get(&label, &key)
+            .await
+            .map_err(spin_err3)
+    }
+
+    async fn set(
+        store: &Accessor3,
+        handle: Resource<SpinStore>,
+        key: String,
+        value: Vec<u8>,
+    ) -> Result<(), key_value3::Error> {
+        let (label, ctx) = kv3_target(store, &handle)?;
+        ctx.kv_for(&label)
+            .set(&label, &key, value)
+            .await
+            .map_err(spin_err3)
+    }
+
+    async fn delete(
+        store: &Accessor3,
+        handle: Resource<SpinStore>,
+        key: String,
+    ) -> Result<(), key_value3::Error> {
+        let (label, ctx) = kv3_target(store, &handle)?;
+        ctx.kv_for(&label)
+            .delete(&label, &key)
+            .await
+            .map_err(spin_err3)
+    }
+
+    async fn exists(
+        store: &Accessor3,
+        handle: Resource<SpinStore>,
+        key: String,
+    ) -> Result<bool, key_value3::Error> {
+        let (label, ctx) = kv3_target(store, &handle)?;
+        ctx.kv_for(&label)
+            .exists(&label, &key)
+            .await
+            .map_err(spin_err3)
+    }
+
+    async fn get_keys(
+        store: &Accessor3,
+        handle: Resource<SpinStore>,
+    ) -> wasmtime::Result<(
+        wasmtime::component::StreamReader<String>,
+        wasmtime::component::FutureReader<Result<(), key_value3::Error>>,
+    )> {
+        // The keys as a stream, and how listing them ended as its future.
+        let listed = match kv3_target(store, &handle) {
+            Ok((label, ctx)) => ctx.kv_for(&label).keys(&label).await.map_err(spin_err3),
+            Err(e) => Err(e),
+        };
+        let (keys, outcome) = match listed {
+            Ok(keys) => (keys, Ok(())),
+            Err(e) => (Vec::new(), Err(e)),
+        };
+        store.with(|mut view| {
+            let stream = wasmtime::component::StreamReader::new(&mut view, keys)?;
+            let future = wasmtime::component::FutureReader::new(&mut view, async move {
+                Ok::<_, wasmtime::Error>(outcome)
+            })?;
+            Ok((stream, future))
+        })
     }
 }
 

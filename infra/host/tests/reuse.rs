@@ -235,3 +235,35 @@ async fn each_instance_draws_its_count_from_a_range() -> Result<()> {
     host.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wasip3_key_value_reaches_the_same_stores_as_wasip2() -> Result<()> {
+    let host = start("kv", ReuseConfig::default(), |_| {}).await?;
+    let addr = host.local_addr();
+    let kv = |q: &str| format!("/p3/kv?label=default&{q}");
+    let body = |r: common::Reply| {
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body
+    };
+    assert_eq!(body(get(addr, &kv("op=get&key=a")).await?), "none");
+    assert_eq!(body(get(addr, &kv("op=set&key=a&value=1")).await?), "ok");
+    assert_eq!(body(get(addr, &kv("op=set&key=b&value=2")).await?), "ok");
+    assert_eq!(body(get(addr, &kv("op=get&key=a")).await?), "1");
+    assert_eq!(body(get(addr, &kv("op=exists&key=b")).await?), "true");
+    assert_eq!(body(get(addr, &kv("op=keys")).await?), "a,b");
+    assert_eq!(body(get(addr, &kv("op=delete&key=a")).await?), "ok");
+    assert_eq!(body(get(addr, &kv("op=exists&key=a")).await?), "false");
+    assert_eq!(body(get(addr, &kv("op=keys")).await?), "b");
+    // One store under both interface versions.
+    assert_eq!(body(get(addr, "/kv/get?key=b").await?), "2");
+    assert_eq!(body(get(addr, "/kv/set?key=c&value=3").await?), "ok");
+    assert_eq!(body(get(addr, &kv("op=get&key=c")).await?), "3");
+    // A label the component does not list is refused, as for WASIp2.
+    let r = get(addr, "/p3/kv?label=cache&op=get&key=a").await?;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (400, "open: Error::AccessDenied")
+    );
+    host.shutdown().await;
+    Ok(())
+}

@@ -18,15 +18,47 @@ fn instance() -> u64 {
     *INSTANCE.get_or_init(spin_sdk::wasip3::random::random::get_random_u64)
 }
 
-fn query_u64(req: &Request, name: &str) -> u64 {
+fn query<'a>(req: &'a Request, name: &str) -> &'a str {
     req.uri()
         .query()
         .unwrap_or("")
         .split('&')
         .filter_map(|kv| kv.split_once('='))
         .find(|(k, _)| *k == name)
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0)
+        .map_or("", |(_, v)| v)
+}
+
+fn query_u64(req: &Request, name: &str) -> u64 {
+    query(req, name).parse().unwrap_or(0)
+}
+
+/// spin:key-value@3.0.0: `op` on store `label` (`get`, `set`, `delete`,
+/// `exists`, `keys`).
+async fn key_value(label: &str, op: &str, key: &str, value: &str) -> Result<String, String> {
+    use spin_sdk::key_value::Store;
+    let store = Store::open(label).await.map_err(|e| format!("open: {e:?}"))?;
+    let e = |e| format!("{op}: {e:?}");
+    Ok(match op {
+        "set" => {
+            store.set(key, value.as_bytes()).await.map_err(e)?;
+            "ok".to_owned()
+        }
+        "get" => match store.get(key).await.map_err(e)? {
+            Some(v) => String::from_utf8_lossy(&v).into_owned(),
+            None => "none".to_owned(),
+        },
+        "delete" => {
+            store.delete(key).await.map_err(e)?;
+            "ok".to_owned()
+        }
+        "exists" => store.exists(key).await.map_err(e)?.to_string(),
+        "keys" => {
+            let mut keys = store.get_keys().await.collect().await.map_err(e)?;
+            keys.sort();
+            keys.join(",")
+        }
+        _ => return Err(format!("no operation {op}")),
+    })
 }
 
 #[http_service]
@@ -35,14 +67,16 @@ async fn handle(req: Request) -> (StatusCode, String) {
     let path = req.uri().path().to_owned();
     match path.as_str() {
         "/p3/hello" => (StatusCode::OK, "hello from wasi:http@0.3".to_owned()),
+        "/p3/kv" => {
+            let args = ["label", "op", "key", "value"].map(|n| query(&req, n));
+            match key_value(args[0], args[1], args[2], args[3]).await {
+                Ok(v) => (StatusCode::OK, v),
+                Err(e) => (StatusCode::BAD_REQUEST, e),
+            }
+        }
         // spin:variables@3.0.0.
         "/p3/variable" => {
-            let name = req
-                .uri()
-                .query()
-                .and_then(|q| q.strip_prefix("name="))
-                .unwrap_or("");
-            match spin_sdk::variables::get(name).await {
+            match spin_sdk::variables::get(query(&req, "name")).await {
                 Ok(v) => (StatusCode::OK, v),
                 Err(e) => (StatusCode::NOT_FOUND, format!("{e:?}")),
             }
