@@ -82,21 +82,8 @@ PY
 
 # First response after start, compile cache warm (the host above filled it).
 kill "$HOST_PID"; wait "$HOST_PID" 2>/dev/null || true
-FIRST_MS=$(python3 - "$BACKEND" "$WORK" "$PATH_" <<'PY'
-import os, subprocess, sys, time, urllib.request, re
-backend, work, path = sys.argv[1:]
-env = dict(os.environ, SPIN_VARIABLE_BACKEND_URL_EU=backend, RUST_LOG="warn")
-t0 = time.perf_counter()
-p = subprocess.Popen(["target/release/meridian-host", "--manifest", "spin.toml", "--listen", "127.0.0.1:0",
-                      "--state-dir", os.path.join(work, "state")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
-line = p.stdout.readline()
-url = re.search(r"http://[0-9.:]+", line).group(0)
-urllib.request.urlopen(url + path).read()
-t1 = time.perf_counter()
-p.kill()
-print(f"{(t1 - t0) * 1000:.1f}")
-PY
-)
+FIRST_MS=$(SPIN_VARIABLE_BACKEND_URL_EU=$BACKEND RUST_LOG=warn python3 infra/bench/first-response.py "$PATH_" -- \
+    target/release/meridian-host --manifest spin.toml --listen 127.0.0.1:0 --state-dir "$WORK/state")
 
 cat <<OUT
 

@@ -1,14 +1,18 @@
 # Shared by the benchmark scripts: process cleanup, waiting for a service's
-# address, and nginx serving a directory as the reference point.
+# address, nginx serving a directory as the reference point, wrk runs and
+# peak RSS.
 # Source it after setting WORK (a fresh temp dir) and cd-ing to the repo root.
 
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 
+# The address a server printed: ours print `listening on http://IP:PORT`,
+# `wasmtime serve` prints `Serving HTTP on http://IP:PORT/`.
 listen_url() { # logfile [seconds to wait, default 60]
     for _ in $(seq $(( ${2:-60} * 10 ))); do
-        url=$(grep -o 'listening on http://[0-9.:]*' "$1" 2>/dev/null | head -n1 | cut -d' ' -f3) || true
+        url=$(grep -o -e 'listening on http://[0-9.:]*' -e 'Serving HTTP on http://[0-9.:]*' "$1" 2>/dev/null |
+            head -n1 | grep -o 'http://[0-9.:]*') || true
         [ -n "$url" ] && { echo "$url"; return 0; }
         sleep 0.1
     done
@@ -40,7 +44,8 @@ http {
 }
 CONF
     nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
-    PIDS+=($!)
+    NGINX_PID=$!
+    PIDS+=($NGINX_PID)
     sleep 0.5
 }
 
@@ -58,4 +63,17 @@ run_wrk() { # name url [wrk args...]
 
 machine() {
     echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB"
+}
+
+# Peak resident set (VmHWM) of a process and its children (nginx's workers),
+# in KiB, since the last reset_peak_rss; writing 5 to clear_refs resets the
+# mark to the current size (Linux 4.0+).
+proc_tree() { echo "$1"; pgrep -P "$1" || true; }
+reset_peak_rss() { # pid
+    local p
+    for p in $(proc_tree "$1"); do echo 5 >"/proc/$p/clear_refs" 2>/dev/null || true; done
+}
+peak_rss_kib() { # pid
+    local p
+    for p in $(proc_tree "$1"); do awk '/^VmHWM:/ {print $2}' "/proc/$p/status"; done | awk '{s += $1} END {print s}'
 }
