@@ -9,7 +9,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use meridian_demo_origin as demo_origin;
 use meridian_e2e::{
-    Reply, Service, get, raw_request, repo_root, send, start_backend, start_host_with, test_catalog,
+    Reply, Service, get, raw_request, repo_root, send, start_backend, start_host_with,
+    start_origin_host, test_catalog,
 };
 use meridian_edge::cache::purge::sign_webhook;
 
@@ -31,22 +32,15 @@ fn stack() -> Result<Stack> {
         max_age_s: 1,
         stale_while_revalidate_s: 0,
         stale_if_error_s: 600,
-        webhook: None,
+        ..demo_origin::Config::default()
     })?;
     let state = tempfile::tempdir()?;
-    let origin_url = origin.url();
-    let host = start_host_with(
-        &repo_root().join("spin.toml"),
+    let host = start_origin_host(
+        &origin.url(),
         state.path(),
-        "http://127.0.0.1:9",
         &[
-            ("SPIN_VARIABLE_ORIGIN_CATALOG_URL", origin_url.as_str()),
             ("SPIN_VARIABLE_PURGE_TOKEN", PURGE_TOKEN),
             ("SPIN_VARIABLE_PURGE_WEBHOOK_SECRET", WEBHOOK_SECRET),
-            (
-                "SPIN_VARIABLE_MARKET_CONFIG",
-                "trusted_proxies = [\"127.0.0.1/32\"]",
-            ),
         ],
     )?;
     Ok(Stack {

@@ -222,6 +222,27 @@ pub fn start_demo_origin(args: &[&str]) -> Result<Service> {
     Service::start(cmd, "meridian-demo-origin")
 }
 
+/// The edge host on `spin.toml` in front of the demo merchant origin at
+/// `origin_url` (the `catalog` and `merchant` origins), loopback trusted
+/// as its CDN, with no backend (renditions would fail) and more `env`.
+pub fn start_origin_host(
+    origin_url: &str,
+    state_dir: &Path,
+    env: &[(&str, &str)],
+) -> Result<Service> {
+    let mut all = vec![
+        ("SPIN_VARIABLE_ORIGIN_CATALOG_URL", origin_url),
+        TRUST_LOOPBACK,
+    ];
+    all.extend_from_slice(env);
+    start_host_with(
+        &repo_root().join("spin.toml"),
+        state_dir,
+        "http://127.0.0.1:9",
+        &all,
+    )
+}
+
 /// The edge host on a free port, running `manifest` with the backend at `backend_url`.
 pub fn start_host(manifest: &Path, state_dir: &Path, backend_url: &str) -> Result<Service> {
     start_host_with(manifest, state_dir, backend_url, &[])

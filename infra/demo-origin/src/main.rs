@@ -1,4 +1,5 @@
-//! `meridian-demo-origin [--listen ADDR] [--webhook URL --webhook-secret S]`
+//! `meridian-demo-origin [--listen ADDR] [--max-age S] [--webhook URL --webhook-secret S]
+//! [--merchant-token T]`
 
 use anyhow::{Context, Result, bail};
 use meridian_demo_origin::{Config, spawn};
@@ -14,6 +15,7 @@ fn main() -> Result<()> {
             "--max-age" => config.max_age_s = value()?.parse().context("--max-age")?,
             "--webhook" => webhook = Some(value()?),
             "--webhook-secret" => secret = Some(value()?),
+            "--merchant-token" => config.merchant_token = Some(value()?),
             other => bail!("unknown argument {other}; see infra/demo-origin/README.md"),
         }
     }

@@ -64,6 +64,32 @@ pub struct OriginKey {
     /// invalidates what is stored for the URIs it touched.
     #[serde(default)]
     pub methods: Vec<String>,
+    /// Request headers of the shopper's sent on to this origin, besides
+    /// `Accept` and `Accept-Language` (always) and, on unsafe methods,
+    /// `Content-Type`: say `x-api-version` or `x-merchant-store`. Lower
+    /// case once parsed; names the edge must own are refused (see
+    /// [`CacheConfig::from_toml`]). A response varies on one only when it
+    /// says `Vary` on it (RFC 9111 §4.1): then its value is part of the
+    /// entry's (hashed) secondary key.
+    #[serde(default)]
+    pub forward_headers: Vec<String>,
+    /// Whether the shopper's `Authorization` reaches this origin. Off by
+    /// default: credentials meant for one origin (a merchant's own API)
+    /// must never reach another, and a response to a request with
+    /// `Authorization` is stored only as RFC 9111 §3.5 allows (`public`,
+    /// `s-maxage` or `must-revalidate`), then reused for requests with
+    /// other credentials or none. It is never keyed, stored or logged.
+    #[serde(default)]
+    pub authorization: bool,
+}
+
+impl OriginKey {
+    /// Whether the shopper's header `name` (lower case) is sent on to
+    /// this origin: an allow-listed one, or `authorization` where on.
+    pub fn forwards(&self, name: &str) -> bool {
+        (name == "authorization" && self.authorization)
+            || self.forward_headers.iter().any(|h| h == name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -145,6 +171,12 @@ impl CacheConfig {
                 config.chunk_bytes
             )));
         }
+        let mut config = config;
+        for (name, origin) in &mut config.origins {
+            for header in &mut origin.forward_headers {
+                *header = forwardable(name, header)?;
+            }
+        }
         Ok(config)
     }
 
@@ -169,10 +201,118 @@ impl CacheConfig {
         self.origin(path).map_or(&QueryKey::All, |o| &o.query)
     }
 
+    /// Whether the shopper's header `name` (lower case) goes on to the
+    /// origin of an edge path ([`OriginKey::forwards`]).
+    pub fn forwards(&self, path: &str, name: &str) -> bool {
+        self.origin(path).is_some_and(|o| o.forwards(name))
+    }
+
     /// Whether clients' `no-cache` and `max-age` count for an edge path.
     pub fn client_revalidation(&self, path: &str) -> bool {
         self.origin(path).is_some_and(|o| o.client_revalidation)
     }
+}
+
+/// Headers naming the shopper's address or location: the edge decides
+/// the market from them only when a trusted proxy sent them, so passed on
+/// from a shopper they would let anyone claim another address or country.
+/// (A trailing `-` is a prefix.)
+const FORWARDING: &[&str] = &[
+    "forwarded",
+    "via",
+    "x-forwarded-",
+    "x-real-ip",
+    "x-client-ip",
+    "x-cluster-client-ip",
+    "client-ip",
+    "true-client-ip",
+    "cf-connecting-ip",
+    "fastly-client-ip",
+    "cf-ipcountry",
+    "cf-region-code",
+    "cloudfront-viewer-",
+    "fastly-geo-",
+    "x-akamai-edgescape",
+];
+
+/// Request fields the cache itself sets on what it sends (validators when
+/// it revalidates, ranges it passes on) or answers from what it holds: a
+/// shopper's copy on a fill would make the origin answer another request
+/// than the one stored.
+const CACHE_OWN: &[&str] = &[
+    "cache-control",
+    "pragma",
+    "if-match",
+    "if-none-match",
+    "if-modified-since",
+    "if-unmodified-since",
+    "if-range",
+    "range",
+];
+
+/// An allow-listed request header of origin `origin`, lower case; each
+/// name the edge must own is refused with its own code.
+fn forwardable(origin: &str, header: &str) -> Result<String, Refusal> {
+    let refuse = |code: &str, why: &str| {
+        Err(Refusal::new(
+            500,
+            code,
+            format!("cache_config: [origins.{origin}] forward_headers: `{header}` {why}"),
+        ))
+    };
+    let Ok(parsed) = http::HeaderName::from_bytes(header.as_bytes()) else {
+        return refuse("forward-header-invalid", "is not a header name");
+    };
+    let name = parsed.as_str();
+    let listed = |list: &[&str]| {
+        list.iter().any(|l| match l.strip_suffix('-') {
+            Some(_) => name.starts_with(l),
+            None => name == *l,
+        })
+    };
+    if listed(super::flow::HOP_BY_HOP) || name == "proxy-authorization" {
+        return refuse(
+            "forward-header-hop-by-hop",
+            "belongs to one connection (RFC 9110 §7.6.1), not to the request",
+        );
+    }
+    if name == "host" {
+        return refuse(
+            "forward-header-host",
+            "is the origin's own authority, which the edge sets",
+        );
+    }
+    if name == "cookie" {
+        return refuse(
+            "forward-header-cookie",
+            "carries the shopper's session: cookies never reach an origin",
+        );
+    }
+    if name == "authorization" {
+        return refuse(
+            "forward-header-authorization",
+            "has its own switch: `authorization = true`",
+        );
+    }
+    if name.starts_with("meridian-") {
+        return refuse(
+            "forward-header-edge",
+            "is the edge's own decision, which the edge sets",
+        );
+    }
+    if listed(FORWARDING) {
+        return refuse(
+            "forward-header-forwarding",
+            "names the shopper's address or location, which a shopper could spoof",
+        );
+    }
+    if listed(CACHE_OWN) {
+        return refuse(
+            "forward-header-cache",
+            "is the cache's to send (validators, ranges) or to answer",
+        );
+    }
+    Ok(name.to_owned())
 }
 
 #[cfg(test)]
@@ -215,5 +355,67 @@ mod tests {
             let e = CacheConfig::from_toml(bad).expect_err(bad);
             assert_eq!((e.status, e.code.as_str()), (500, "cache-config-invalid"));
         }
+    }
+
+    #[test]
+    fn forwarded_headers_are_checked_and_lower_cased() {
+        let c = CacheConfig::from_toml(
+            "[origins.shop]\nforward_headers = [\"X-Api-Version\", \"x-merchant-store\"]\n\
+             [origins.api]\nauthorization = true\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            c.origins["shop"].forward_headers,
+            ["x-api-version", "x-merchant-store"]
+        );
+        assert!(c.forwards("/v1/origin/shop/p", "x-api-version"));
+        assert!(!c.forwards("/v1/origin/shop/p", "x-other"));
+        assert!(
+            !c.forwards("/v1/origin/shop/p", "authorization"),
+            "credentials are off by default"
+        );
+        assert!(c.forwards("/v1/origin/api/p", "authorization"));
+        assert!(!c.forwards("/v1/origin/api/p", "x-api-version"));
+        assert!(
+            !c.forwards("/v1/origin/unnamed/p", "accept"),
+            "not an extra"
+        );
+        for (header, code) in [
+            ("x api", "forward-header-invalid"),
+            ("", "forward-header-invalid"),
+            ("x-ü", "forward-header-invalid"),
+            ("Connection", "forward-header-hop-by-hop"),
+            ("transfer-encoding", "forward-header-hop-by-hop"),
+            ("content-length", "forward-header-hop-by-hop"),
+            ("proxy-authorization", "forward-header-hop-by-hop"),
+            ("te", "forward-header-hop-by-hop"),
+            ("Host", "forward-header-host"),
+            ("cookie", "forward-header-cookie"),
+            ("Authorization", "forward-header-authorization"),
+            ("meridian-market", "forward-header-edge"),
+            ("Meridian-Anything", "forward-header-edge"),
+            ("forwarded", "forward-header-forwarding"),
+            ("X-Forwarded-For", "forward-header-forwarding"),
+            ("x-forwarded-host", "forward-header-forwarding"),
+            ("x-real-ip", "forward-header-forwarding"),
+            ("true-client-ip", "forward-header-forwarding"),
+            ("cf-ipcountry", "forward-header-forwarding"),
+            ("cloudfront-viewer-country", "forward-header-forwarding"),
+            ("via", "forward-header-forwarding"),
+            ("if-none-match", "forward-header-cache"),
+            ("range", "forward-header-cache"),
+            ("cache-control", "forward-header-cache"),
+        ] {
+            let text = format!("[origins.shop]\nforward_headers = [\"x-ok\", {header:?}]\n");
+            let e = CacheConfig::from_toml(&text).expect_err(header);
+            assert_eq!((e.status, e.code.as_str()), (500, code), "{header}");
+            assert!(e.message.contains("[origins.shop]"), "{}", e.message);
+        }
+        // Near misses of refused names are the merchant's own headers.
+        let c = CacheConfig::from_toml(
+            "[origins.shop]\nforward_headers = [\"x-forwarded\", \"meridian\", \"x-host\"]\n",
+        )
+        .expect("allowed");
+        assert_eq!(c.origins["shop"].forward_headers.len(), 3);
     }
 }

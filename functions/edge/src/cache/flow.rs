@@ -559,7 +559,7 @@ async fn pass_through(
 
 /// The request a miss sends on.
 fn plain_request(request: &CacheRequest) -> http::request::Parts {
-    request.request.clone().into_parts().0
+    request.fetch_parts()
 }
 
 /// The request that revalidates `head`: its validators as conditions.
@@ -695,8 +695,10 @@ fn after_fetch<K: Kv>(
         }
     };
     // A replaced entry whose new response may not be stored is gone: the
-    // origin no longer allows the old one either.
-    if let (None, Some(prev)) = (&stored_id, previous) {
+    // origin no longer allows the old one either. A 401 or 403 refuses
+    // this request's credentials (or their absence) and says nothing of
+    // the stored response, so it stays for requests the origin accepts.
+    if let (None, Some(prev), false) = (&stored_id, previous, matches!(fwd_status, 401 | 403)) {
         let _ = store::remove(kv, &prev.id, &prev.head);
     }
     let mut response = Response::new(fwd_status);

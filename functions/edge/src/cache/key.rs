@@ -1,8 +1,18 @@
 //! Which stored entry a request may use. The primary key is the route and
 //! the canonical URL; the secondary key is the values of the request
-//! headers the stored response names in `Vary`. Only headers that carry no
-//! personal data can be named: the edge's own decisions (market, locale,
-//! currency, experiment variant) and content negotiation.
+//! headers the stored response names in `Vary` (RFC 9111 §4.1), hashed.
+//!
+//! A cache request holds only what the edge sends on: content
+//! negotiation, the edge's own decisions (market, locale, currency,
+//! experiment variant) and, per origin, the headers its configuration
+//! allow-lists (`forward_headers`). A `Vary` on any of those splits the
+//! entry by its value. A `Vary` on a header the edge never sends (one not
+//! allow-listed, `User-Agent`, `Accept-Encoding`) names a value the origin
+//! never saw: every request the edge makes lacks it, so the entry is one
+//! variant and no shopper's value of that header can split or poison it.
+//! A `Vary` on credentials or cookies marks a response as someone's own:
+//! it is not stored. `Authorization`, for origins configured to get it,
+//! travels beside the request, never in a key or a stored record.
 
 use sha2::{Digest, Sha256};
 
@@ -10,8 +20,8 @@ use super::CacheConfig;
 use super::config::{CONSENT_QUERY, QueryKey};
 use crate::http::response::Refusal;
 
-/// Request headers a cached response may vary on, and the only ones a
-/// cached fetch carries to a backend or origin.
+/// Request headers every cached fetch may carry to a backend or origin;
+/// an origin's `forward_headers` add to them.
 pub const SHAREABLE_HEADERS: &[&str] = &[
     "accept",
     "accept-language",
@@ -21,8 +31,17 @@ pub const SHAREABLE_HEADERS: &[&str] = &[
     "meridian-variant",
 ];
 
+/// Request headers that make a response that varies on them someone's own.
+const PERSONAL_HEADERS: &[&str] = &["authorization", "cookie", "proxy-authorization"];
+
+/// What the request stored with a response (its RFC 9111 policy) says in
+/// place of the shopper's `Authorization`: that there was one, which is
+/// all the storage rules (§3.5) read, and not what it was.
+const CREDENTIALS_WITHHELD: &str = "withheld";
+
 /// The request as the cache sees it: canonical, and stripped of anything
-/// personal (cookies, authorization, client addresses never reach it).
+/// personal (cookies and client addresses never reach it; credentials
+/// only as [`CacheRequest::fetch_parts`] sends them).
 #[derive(Debug, Clone)]
 pub struct CacheRequest {
     /// The canonical path and query, e.g. `/v1/origin/catalog/p/1?a=1`:
@@ -31,13 +50,19 @@ pub struct CacheRequest {
     /// The URL and the route's scope (e.g. a preset's version): what the
     /// entries of one response are stored under.
     pub primary: String,
+    /// What storage and freshness are judged on: the headers sent on,
+    /// `Authorization` (when sent) as [`CREDENTIALS_WITHHELD`].
     pub request: http::Request<()>,
+    /// The shopper's `Authorization` for an origin configured to get it
+    /// (marked sensitive, so `Debug` never prints it).
+    credentials: Option<http::HeaderValue>,
 }
 
 impl CacheRequest {
     /// `path_and_query` is the URL as requested; `headers` are the
     /// request's (or the edge's own decisions as `meridian-*`); only
-    /// [`SHAREABLE_HEADERS`] are kept.
+    /// [`SHAREABLE_HEADERS`] and what the URL's origin forwards
+    /// ([`CacheConfig::forwards`]) are kept.
     pub fn new<'a>(
         path_and_query: &str,
         headers: impl IntoIterator<Item = (&'a str, &'a str)>,
@@ -47,20 +72,32 @@ impl CacheRequest {
         let uri: http::Uri = canonical
             .parse()
             .map_err(|e| Refusal::new(400, "url-invalid", format!("`{path_and_query}`: {e}")))?;
+        let invalid = |e: http::Error| Refusal::new(400, "header-invalid", e.to_string());
         let mut builder = http::Request::builder().method("GET").uri(uri);
+        let mut credentials = None;
         for (name, value) in headers {
             let name = name.to_ascii_lowercase();
-            if SHAREABLE_HEADERS.contains(&name.as_str()) {
-                builder = builder.header(name, normalize(value));
+            if !SHAREABLE_HEADERS.contains(&name.as_str()) && !config.forwards(&canonical, &name) {
+                continue;
             }
+            if name == "authorization" {
+                if credentials.is_none() {
+                    let mut value =
+                        http::HeaderValue::from_str(value.trim()).map_err(|e| invalid(e.into()))?;
+                    value.set_sensitive(true);
+                    credentials = Some(value);
+                    builder = builder.header(name, CREDENTIALS_WITHHELD);
+                }
+                continue;
+            }
+            builder = builder.header(name, normalize(value));
         }
-        let request = builder
-            .body(())
-            .map_err(|e| Refusal::new(400, "header-invalid", e.to_string()))?;
+        let request = builder.body(()).map_err(invalid)?;
         Ok(CacheRequest {
             primary: canonical.clone(),
             url: canonical,
             request,
+            credentials,
         })
     }
 
@@ -71,13 +108,16 @@ impl CacheRequest {
         self
     }
 
-    /// The header lines a fetch for this request sends on.
-    pub fn forward_headers(&self) -> Vec<(String, String)> {
-        self.request
-            .headers()
-            .iter()
-            .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .collect()
+    /// The request a fetch for this one sends: its headers, with the
+    /// shopper's own `Authorization` where the origin gets it.
+    pub fn fetch_parts(&self) -> http::request::Parts {
+        let mut parts = self.request.clone().into_parts().0;
+        if let Some(credentials) = &self.credentials {
+            parts
+                .headers
+                .insert(http::header::AUTHORIZATION, credentials.clone());
+        }
+        parts
     }
 
     /// The stored-entry id for the response that varies on `vary` (names
@@ -103,7 +143,8 @@ impl CacheRequest {
 pub enum VaryRefusal {
     /// `Vary: *`: no request can be matched.
     Any,
-    /// A header that may carry personal data (cookie, authorization, ...).
+    /// Credentials or a cookie (`authorization`, `cookie`, ...): the
+    /// response is someone's own.
     Personal(String),
 }
 
@@ -120,7 +161,7 @@ pub fn vary_names<'a>(
         if name == "*" {
             return Err(VaryRefusal::Any);
         }
-        if !SHAREABLE_HEADERS.contains(&name.as_str()) {
+        if PERSONAL_HEADERS.contains(&name.as_str()) {
             return Err(VaryRefusal::Personal(name));
         }
         names.push(name);
@@ -294,7 +335,8 @@ mod tests {
                 ("meridian-market", "DE"),
             ],
         );
-        let names: Vec<_> = r.forward_headers().into_iter().map(|(n, _)| n).collect();
+        let parts = r.fetch_parts();
+        let names: Vec<_> = parts.headers.keys().map(|n| n.as_str()).collect();
         assert_eq!(names, ["accept", "meridian-market"]);
     }
 
@@ -321,10 +363,93 @@ mod tests {
             Ok(vec!["accept".to_owned(), "meridian-market".to_owned()])
         );
         assert_eq!(vary_names(["*"]), Err(VaryRefusal::Any));
+        for personal in ["Cookie", "authorization", "Proxy-Authorization"] {
+            assert_eq!(
+                vary_names([format!("accept, {personal}").as_str()]),
+                Err(VaryRefusal::Personal(personal.to_ascii_lowercase()))
+            );
+        }
         assert_eq!(
-            vary_names(["accept, Cookie"]),
-            Err(VaryRefusal::Personal("cookie".into()))
+            vary_names(["X-Api-Version, accept-encoding"]),
+            Ok(vec![
+                "accept-encoding".to_owned(),
+                "x-api-version".to_owned()
+            ])
         );
         assert_eq!(vary_names([""]), Ok(vec![]));
+    }
+
+    fn shop_config() -> CacheConfig {
+        CacheConfig::from_toml(
+            "[origins.shop]\nforward_headers = [\"x-api-version\"]\nauthorization = true\n",
+        )
+        .expect("config")
+    }
+
+    fn shop(headers: &[(&str, &str)]) -> CacheRequest {
+        CacheRequest::new("/v1/origin/shop/p", headers.iter().copied(), &shop_config())
+            .expect("request")
+    }
+
+    #[test]
+    fn allow_listed_headers_are_sent_and_split_entries_only_when_varied() {
+        let v1 = shop(&[("X-Api-Version", "1"), ("x-debug", "a")]);
+        let v2 = shop(&[("x-api-version", "2"), ("x-debug", "b")]);
+        assert_eq!(
+            v1.fetch_parts()
+                .headers
+                .get("x-api-version")
+                .map(|v| v.as_bytes()),
+            Some(&b"1"[..])
+        );
+        assert!(
+            v1.fetch_parts().headers.get("x-debug").is_none(),
+            "not allow-listed: never sent"
+        );
+        // Only a Vary on it splits the entry.
+        assert_eq!(v1.entry_id(&[]), v2.entry_id(&[]));
+        let vary = vary_names(["x-api-version"]).expect("vary");
+        assert_ne!(v1.entry_id(&vary), v2.entry_id(&vary));
+        // A Vary on a header the edge never sends names a value the origin
+        // never saw: one entry whatever shoppers send, so none can split
+        // or poison it.
+        let vary = vary_names(["x-debug"]).expect("vary");
+        assert_eq!(v1.entry_id(&vary), v2.entry_id(&vary));
+        assert_eq!(v1.entry_id(&vary), shop(&[]).entry_id(&vary));
+        // Another origin does not get the allow-listed header.
+        let other = CacheRequest::new(
+            "/v1/origin/other/p",
+            [("x-api-version", "2"), ("authorization", "Bearer t")],
+            &shop_config(),
+        )
+        .expect("request");
+        assert!(other.fetch_parts().headers.is_empty());
+    }
+
+    #[test]
+    fn credentials_are_sent_and_never_stored_keyed_or_printed() {
+        let a = shop(&[("Authorization", "Bearer secret-a")]);
+        let b = shop(&[("authorization", "Bearer secret-b")]);
+        let none = shop(&[]);
+        assert_eq!(
+            a.fetch_parts()
+                .headers
+                .get("authorization")
+                .map(|v| v.as_bytes()),
+            Some(&b"Bearer secret-a"[..])
+        );
+        // What storage is judged on says there were credentials, not which.
+        assert_eq!(
+            a.request
+                .headers()
+                .get("authorization")
+                .map(|v| v.as_bytes()),
+            Some(CREDENTIALS_WITHHELD.as_bytes())
+        );
+        assert!(none.request.headers().get("authorization").is_none());
+        assert_eq!(a.entry_id(&[]), b.entry_id(&[]));
+        assert_eq!(a.entry_id(&[]), none.entry_id(&[]));
+        let printed = format!("{a:?} {:?}", a.fetch_parts());
+        assert!(!printed.contains("secret-a"), "{printed}");
     }
 }

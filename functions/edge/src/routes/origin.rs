@@ -2,7 +2,9 @@
 //! pricing API) behind the edge cache. Responses are cached as the origin's
 //! headers allow (`Cache-Control`, `CDN-Cache-Control`, `Vary`,
 //! `Surrogate-Key`); the origin sees the edge's decisions as `meridian-*`
-//! headers and never the shopper's cookies, credentials or address.
+//! headers, content negotiation and the headers its configuration
+//! forwards ([`shopper_headers`]): never the shopper's cookies or address,
+//! and `Authorization` only where its configuration says so.
 
 use crate::cache::flow::{Client, Revalidation};
 use crate::cache::{self, CacheConfig, CacheRequest, Clock, Fetched, Kv};
@@ -159,6 +161,27 @@ pub fn decision_headers(admission: &Admission) -> [(&'static str, String); 3] {
     ]
 }
 
+/// The shopper's request headers an origin gets besides the edge's
+/// decisions: `Accept` and `Accept-Language`, and what the origin's
+/// `cache_config` section forwards (`forward_headers`; `Authorization`
+/// with `authorization = true`). Never the shopper's `meridian-*` (the
+/// edge states its own decisions), cookies or addresses: the
+/// configuration refuses those names.
+pub fn shopper_headers<'a>(
+    config: &CacheConfig,
+    edge_path: &str,
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<(&'a str, &'a str)> {
+    headers
+        .into_iter()
+        .filter(|(name, _)| {
+            let name = name.to_ascii_lowercase();
+            matches!(name.as_str(), "accept" | "accept-language")
+                || config.forwards(edge_path, &name)
+        })
+        .collect()
+}
+
 /// Sends an origin request; hosts give Spin's outbound HTTP, tests a server.
 pub trait OriginClient {
     /// `url` is absolute; `parts` carries the method and headers to send,
@@ -206,7 +229,9 @@ pub struct Unsafe<'a> {
 /// 3xx) the stored responses for the target URI and for the `Location`
 /// and `Content-Location` URIs that lie on the same origin are
 /// invalidated (RFC 9111 §4.4); other URIs are left alone, so an origin
-/// cannot purge what is not its own.
+/// cannot purge what is not its own. Those same-origin values reach the
+/// shopper as the edge paths that name them (`/v1/origin/<name>/...`),
+/// so a storefront can follow them.
 pub async fn pass_unsafe<K: Kv, C: OriginClient>(
     request: Unsafe<'_>,
     kv: &K,
@@ -239,19 +264,21 @@ pub async fn pass_unsafe<K: Kv, C: OriginClient>(
     let mut fetched = origin.send(&url, parts, body).await?;
     drop_origin_only_headers(fetched.headers_mut());
     let status = fetched.status();
+    let name = split(&edge_path)
+        .map(|(n, _)| n.to_owned())
+        .unwrap_or_default();
+    // Same-origin `Location` / `Content-Location` as the edge paths that
+    // name them: what is invalidated, and what the shopper is told.
+    let touched: Vec<(&str, String)> = ["location", "content-location"]
+        .into_iter()
+        .filter_map(|field| {
+            let value = fetched.headers().get(field)?.to_str().ok()?;
+            Some((field, edge_path_of(base, &url, &name, value)?))
+        })
+        .collect();
     if status.is_success() || status.is_redirection() {
-        let name = split(&edge_path)
-            .map(|(n, _)| n.to_owned())
-            .unwrap_or_default();
         let mut urls = vec![edge_path.clone()];
-        for field in ["location", "content-location"] {
-            let same_origin = fetched
-                .headers()
-                .get(field)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| edge_path_of(base, &url, &name, v));
-            urls.extend(same_origin);
-        }
+        urls.extend(touched.iter().map(|(_, path)| path.clone()));
         let purge = cache::purge::PurgeRequest {
             urls,
             tags: Vec::new(),
@@ -265,7 +292,13 @@ pub async fn pass_unsafe<K: Kv, C: OriginClient>(
         .headers
         .iter()
         .filter(|(n, _)| !crate::cache::flow::HOP_BY_HOP.contains(&n.as_str()))
-        .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .filter_map(|(n, v)| {
+            let value = match touched.iter().find(|(field, _)| *field == n.as_str()) {
+                Some((_, edge)) => edge.clone(),
+                None => v.to_str().ok()?.to_owned(),
+            };
+            Some((n.as_str().to_owned(), value))
+        })
         .collect();
     response.headers.push((
         "cache-status".into(),
@@ -607,6 +640,16 @@ mod tests {
                 .contains("fwd=method")
         );
         assert_eq!(r.get("set-cookie"), None);
+        assert_eq!(
+            r.get("location"),
+            Some("/v1/origin/catalog/p/2"),
+            "the shopper is told the edge path"
+        );
+        assert_eq!(
+            r.get("content-location"),
+            Some("http://elsewhere.example/api/q"),
+            "another origin's URI is passed as it is"
+        );
         let sent = origin.sent.borrow().last().cloned().expect("sent");
         assert_eq!(
             sent,
@@ -630,6 +673,46 @@ mod tests {
             assert_eq!(origin.sent.borrow().len() > before, again, "{path}");
             origin.answers.borrow_mut().clear();
         }
+    }
+
+    #[test]
+    fn shoppers_headers_reach_an_origin_only_as_configured() {
+        let config = CacheConfig::from_toml(
+            "[origins.catalog]\nforward_headers = [\"x-api-version\"]\n\
+             [origins.merchant]\nforward_headers = [\"x-merchant-store\"]\nauthorization = true\n",
+        )
+        .expect("config");
+        let sent = [
+            ("Accept", "application/json"),
+            ("accept-language", "de"),
+            ("X-Api-Version", "2"),
+            ("x-merchant-store", "eu-main"),
+            ("Authorization", "Bearer t"),
+            ("cookie", "session=1"),
+            ("meridian-market", "XX"),
+            ("x-forwarded-for", "203.0.113.9"),
+            ("user-agent", "test"),
+        ];
+        let names = |path: &str| -> Vec<String> {
+            shopper_headers(&config, path, sent)
+                .into_iter()
+                .map(|(n, _)| n.to_ascii_lowercase())
+                .collect()
+        };
+        assert_eq!(
+            names("/v1/origin/catalog/p"),
+            ["accept", "accept-language", "x-api-version"]
+        );
+        assert_eq!(
+            names("/v1/origin/merchant/stock/1"),
+            [
+                "accept",
+                "accept-language",
+                "x-merchant-store",
+                "authorization"
+            ]
+        );
+        assert_eq!(names("/v1/origin/other/p"), ["accept", "accept-language"]);
     }
 
     #[test]

@@ -1554,3 +1554,187 @@ fn head_without_forwarding_fills_the_entry_like_get() {
     assert_eq!(hit.response.body, b"pixels");
     assert_eq!(origin.calls(), 1);
 }
+
+/// An origin configured to get the shopper's `Authorization`.
+fn authorized_config() -> CacheConfig {
+    CacheConfig::from_toml("[origins.api]\nauthorization = true\n").expect("config")
+}
+
+fn authorized(credentials: Option<&str>) -> CacheRequest {
+    let headers: Vec<(&str, &str)> = credentials
+        .map(|c| ("authorization", c))
+        .into_iter()
+        .collect();
+    CacheRequest::new("/v1/origin/api/report", headers, &authorized_config()).expect("request")
+}
+
+/// Whether any stored byte holds `needle`.
+fn stored_anywhere(kv: &MemoryKv, needle: &str) -> bool {
+    kv.map
+        .borrow()
+        .iter()
+        .any(|(k, v)| k.contains(needle) || String::from_utf8_lossy(v).contains(needle))
+}
+
+#[test]
+fn responses_to_authorized_requests_are_stored_only_as_rfc_9111_3_5_allows() {
+    let config = authorized_config();
+    let ask = |kv: &MemoryKv, origin: &Origin, credentials: Option<&str>, now: u64| {
+        run_with(
+            kv,
+            &config,
+            origin,
+            &authorized(credentials),
+            Client::default(),
+            now,
+        )
+        .expect("answered")
+    };
+    // Without public, s-maxage or must-revalidate: served, not stored; and
+    // private never.
+    for cache_control in ["max-age=60", "private, max-age=60", "private, s-maxage=60"] {
+        let (kv, origin) = (MemoryKv::default(), Origin::default());
+        origin.ok(&[("cache-control", cache_control)], b"mine");
+        let r = ask(&kv, &origin, Some("Bearer secret-a"), T0);
+        assert_eq!(r.response.body, b"mine");
+        assert!(
+            status_of(&r).ends_with("detail=not-storable"),
+            "{cache_control}: {}",
+            status_of(&r)
+        );
+        assert!(kv.is_empty(), "{cache_control}: nothing stored");
+        assert_eq!(
+            origin.last_header("authorization").as_deref(),
+            Some("Bearer secret-a")
+        );
+    }
+    // The same answer to a request without credentials is stored: the rule
+    // is about the request.
+    let (kv, origin) = (MemoryKv::default(), Origin::default());
+    origin.ok(&[("cache-control", "max-age=60")], b"anyone");
+    assert!(status_of(&ask(&kv, &origin, None, T0)).contains("stored"));
+
+    // public and s-maxage: stored, and reused for other credentials and none.
+    for cache_control in ["public, max-age=60", "s-maxage=60"] {
+        let (kv, origin) = (MemoryKv::default(), Origin::default());
+        origin.ok(&[("cache-control", cache_control)], b"shared");
+        let r = ask(&kv, &origin, Some("Bearer secret-a"), T0);
+        assert!(
+            status_of(&r).contains("stored"),
+            "{cache_control}: {}",
+            status_of(&r)
+        );
+        for credentials in [Some("Bearer secret-b"), None] {
+            let r = ask(&kv, &origin, credentials, T0 + 1);
+            assert!(
+                status_of(&r).starts_with("meridian-edge; hit"),
+                "{cache_control}: {}",
+                status_of(&r)
+            );
+            assert_eq!(r.response.body, b"shared");
+        }
+        assert_eq!(origin.calls(), 1, "{cache_control}");
+        assert!(
+            !stored_anywhere(&kv, "secret-a"),
+            "{cache_control}: the credentials are not in the store"
+        );
+    }
+
+    // must-revalidate (here stale at once): stored, and every use asks the
+    // origin with the credentials of the request at hand; a refusal of
+    // them is answered and leaves the entry for requests the origin
+    // accepts. (The entry is kept while it could be served, freshness
+    // plus stale windows: for `max-age=0` that is the second it arrived,
+    // after which a use is a full fetch, with its own credentials again.)
+    let (kv, origin) = (MemoryKv::default(), Origin::default());
+    let tagged = [
+        ("cache-control", "max-age=0, must-revalidate"),
+        ("etag", "\"r1\""),
+    ];
+    origin.ok(&tagged, b"report");
+    let r = ask(&kv, &origin, Some("Bearer secret-a"), T0);
+    assert!(status_of(&r).contains("stored"), "{}", status_of(&r));
+    origin.answer(Ok(response(304, &tagged, b"")));
+    let r = ask(&kv, &origin, Some("Bearer secret-b"), T0);
+    assert_eq!(
+        (r.response.status, r.response.body.as_slice()),
+        (200, &b"report"[..])
+    );
+    assert!(
+        status_of(&r).contains("fwd=stale; fwd-status=304"),
+        "{}",
+        status_of(&r)
+    );
+    assert_eq!(
+        origin.last_header("authorization").as_deref(),
+        Some("Bearer secret-b"),
+        "revalidated with this request's credentials"
+    );
+    assert_eq!(
+        origin.last_header("if-none-match").as_deref(),
+        Some("\"r1\"")
+    );
+    origin.answer(Ok(response(
+        401,
+        &[("www-authenticate", "Bearer")],
+        b"who?",
+    )));
+    let r = ask(&kv, &origin, None, T0);
+    assert_eq!(r.response.status, 401, "the origin's refusal is answered");
+    assert_eq!(origin.last_header("authorization"), None);
+    origin.answer(Ok(response(304, &tagged, b"")));
+    let r = ask(&kv, &origin, Some("Bearer secret-a"), T0);
+    assert_eq!(
+        (r.response.status, r.response.body.as_slice()),
+        (200, &b"report"[..]),
+        "still stored: {}",
+        status_of(&r)
+    );
+    origin.ok(&tagged, b"report");
+    let r = ask(&kv, &origin, Some("Bearer secret-b"), T0 + 1);
+    assert_eq!(r.response.body, b"report");
+    assert_eq!(
+        origin.last_header("authorization").as_deref(),
+        Some("Bearer secret-b")
+    );
+    assert_eq!(origin.calls(), 5, "every use went to the origin");
+    assert!(!stored_anywhere(&kv, "secret-"));
+
+    // A response varying on Authorization is someone's own: not stored.
+    let (kv, origin) = (MemoryKv::default(), Origin::default());
+    origin.ok(
+        &[
+            ("cache-control", "public, max-age=60"),
+            ("vary", "Authorization"),
+        ],
+        b"per-user",
+    );
+    let r = ask(&kv, &origin, Some("Bearer secret-a"), T0);
+    assert!(
+        status_of(&r).ends_with("detail=vary-personal"),
+        "{}",
+        status_of(&r)
+    );
+    assert!(kv.is_empty());
+}
+
+#[test]
+fn an_origin_without_the_switch_never_sees_credentials() {
+    let config = CacheConfig::from_toml("[origins.api]\nforward_headers = [\"x-api-version\"]\n")
+        .expect("config");
+    let req = CacheRequest::new(
+        "/v1/origin/api/report",
+        [("authorization", "Bearer secret-a"), ("x-api-version", "2")],
+        &config,
+    )
+    .expect("request");
+    let (kv, origin) = (MemoryKv::default(), Origin::default());
+    origin.ok(&[("cache-control", "max-age=60")], b"x");
+    let r = run_with(&kv, &config, &origin, &req, Client::default(), T0).expect("answered");
+    assert!(
+        status_of(&r).contains("stored"),
+        "no credentials, so storable"
+    );
+    assert_eq!(origin.last_header("authorization"), None);
+    assert_eq!(origin.last_header("x-api-version").as_deref(), Some("2"));
+}
