@@ -1,4 +1,5 @@
-"""Milliseconds from spawning a server to the end of its first 200 response.
+"""Milliseconds from spawning a server to the end of its first 200 response
+(on stdout; the milliseconds to its `listening` line on stderr).
 
     python3 infra/bench/first-response.py PATH [-H 'name: value']... -- COMMAND...
 
@@ -37,12 +38,14 @@ def main(argv):
                 break
         if url is None:
             sys.exit(f"{command[0]} exited ({proc.wait()}) without printing its address")
+        listening = time.perf_counter()
         with urllib.request.urlopen(urllib.request.Request(url + path, headers=headers)) as resp:
             resp.read()
         t1 = time.perf_counter()
     finally:
         proc.kill()
         proc.wait()
+    print(f"listening after {(listening - t0) * 1000:.1f} ms", file=sys.stderr)
     print(f"{(t1 - t0) * 1000:.1f}")
 
 

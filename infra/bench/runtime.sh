@@ -102,14 +102,11 @@ for reuse in 1 128; do
     stop "$pid"
 done
 
-# meridian-host at the same settings where it has Spin 4's reuse flags;
-# otherwise as it is (a fresh instance per request, as Spin 3).
+# meridian-host with the same .wasm.
 HELLO_STATE=$WORK/hello-state
-if "$HOST_BIN" --help | grep -- --max-instance-reuse-count >/dev/null; then
-    HOST_REUSE=("--max-instance-reuse-count 1" "--max-instance-reuse-count 128")
-else
-    HOST_REUSE=("")
-fi
+# The hello world is a WASIp2 component, which meridian-host (as Spin) never
+# reuses; its reuse flags apply to WASIp3 components only.
+HOST_REUSE=("")
 for flags in "${HOST_REUSE[@]}"; do
     # shellcheck disable=SC2086
     RUST_LOG=warn "$HOST_BIN" --manifest infra/bench/hello/spin.toml --listen 127.0.0.1:0 \
@@ -123,9 +120,11 @@ for flags in "${HOST_REUSE[@]}"; do
     stop "$pid"
 done
 nginx_row nginx-hello "host-hello${reuse:+-$reuse}" "the hello world's bytes"
-export BENCH_FIRST_HELLO_MS
+export BENCH_FIRST_HELLO_MS BENCH_FIRST_HELLO_LISTEN
 BENCH_FIRST_HELLO_MS=$(RUST_LOG=warn python3 infra/bench/first-response.py / -- \
-    "$HOST_BIN" --manifest infra/bench/hello/spin.toml --listen 127.0.0.1:0 --state-dir "$HELLO_STATE")
+    "$HOST_BIN" --manifest infra/bench/hello/spin.toml --listen 127.0.0.1:0 --state-dir "$HELLO_STATE" \
+    2>"$WORK/first-hello.err")
+BENCH_FIRST_HELLO_LISTEN=$(cat "$WORK/first-hello.err")
 
 echo "the application (spin.toml)"
 # Loopback with the public development key: development mode on both sides.
@@ -188,9 +187,10 @@ nginx_row nginx-origin host-origin "the origin answer's bytes"
 
 # The second start of the application: the first one filled the compile cache.
 stop "$HOST_PID"
-export BENCH_FIRST_APP_MS
+export BENCH_FIRST_APP_MS BENCH_FIRST_APP_LISTEN
 BENCH_FIRST_APP_MS=$(RUST_LOG=warn python3 infra/bench/first-response.py "$THUMB" "${IPDB[@]}" -- \
-    "$HOST_BIN" --manifest spin.toml --listen 127.0.0.1:0 --state-dir "$APP_STATE")
+    "$HOST_BIN" --manifest spin.toml --listen 127.0.0.1:0 --state-dir "$APP_STATE" 2>"$WORK/first-app.err")
+BENCH_FIRST_APP_LISTEN=$(cat "$WORK/first-app.err")
 
 export BENCH_LOADAVG_END BENCH_MACHINE BENCH_COMMIT BENCH_COMMAND BENCH_WRK
 BENCH_LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
