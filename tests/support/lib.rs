@@ -316,6 +316,52 @@ pub fn start_stack(env: &[(&str, &str)]) -> Result<Stack> {
     })
 }
 
+/// A `redis-server` of a test's own on a free loopback port, without
+/// persistence; stopped when dropped.
+pub struct RedisServer {
+    child: Child,
+    /// `redis://127.0.0.1:<port>`.
+    pub url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl RedisServer {
+    pub fn start() -> Result<RedisServer> {
+        let dir = tempfile::tempdir()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no", "--dir"])
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .context(
+                "starting redis-server (apt-get install redis-server, or bash infra/run setup)",
+            )?;
+        let server = RedisServer {
+            child,
+            url: format!("redis://127.0.0.1:{port}"),
+            _dir: dir,
+        };
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(server);
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        bail!("redis-server did not listen on port {port}")
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A free loopback address (bound, then released) for a process that must
 /// come back on the same one.
 pub fn free_addr() -> Result<String> {
@@ -539,9 +585,11 @@ pub fn regions_manifest(regions: &[&str]) -> Result<(PathBuf, RemoveOnDrop)> {
         anyhow::ensure!(manifest.contains(&shipped), "spin.toml lacks `{shipped}`");
         manifest = manifest.replace(&shipped, &format!("{variable} = \"{}\"", pairs.join(",")));
     }
+    // Every component that may reach the eu backend may reach them all
+    // (its other hosts, such as the cache's Redis, stay).
     manifest = manifest.replace(
-        "allowed_outbound_hosts = [\"{{ backend_url_eu }}\"]",
-        &format!("allowed_outbound_hosts = [{}]", hosts.join(", ")),
+        "allowed_outbound_hosts = [\"{{ backend_url_eu }}\"",
+        &format!("allowed_outbound_hosts = [{}", hosts.join(", ")),
     );
     let required: String = regions
         .iter()

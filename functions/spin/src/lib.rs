@@ -12,7 +12,7 @@ use meridian_edge::backend::{
     InboundResponse, OutboundRequest, RoutingConfig, Transport, TransportError,
 };
 use meridian_edge::cache::Fetched;
-use meridian_edge::cache::kv::{Kv, Split};
+use meridian_edge::cache::kv::{Expiry, Kv, Split};
 use meridian_edge::cache::status::{CacheStatus, Forward};
 use meridian_edge::gate::{self, Admission, Ask};
 use meridian_edge::http::cors::{self, Cors};
@@ -27,8 +27,8 @@ use spin_sdk::http::{
     ResponseOutparam,
 };
 use spin_sdk::key_value::Store;
-use spin_sdk::variables;
 use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store as wkv};
+use spin_sdk::{redis, variables};
 
 /// Where edge cache entries live: a store of their own (label `cache`),
 /// which the host may give a byte budget and evict from; any of its keys
@@ -73,29 +73,152 @@ impl Kv for SpinKv {
     }
 }
 
-/// A store through `wasi:keyvalue` (batch reads and compare-and-swap).
-pub struct SpinBucket(wkv::Bucket);
+/// A store through `wasi:keyvalue` (batch reads and compare-and-swap),
+/// and for a store that the runtime configuration puts on Redis, that
+/// Redis for writes that carry a lifetime ([`SpinBucket::expiring_on`]).
+pub struct SpinBucket {
+    bucket: wkv::Bucket,
+    lifetimes: Option<RedisLifetimes>,
+}
 
 impl SpinBucket {
     pub fn open(label: &str) -> Result<SpinBucket, String> {
         wkv::open(label)
-            .map(SpinBucket)
+            .map(|bucket| SpinBucket {
+                bucket,
+                lifetimes: None,
+            })
             .map_err(|e| format!("key-value store `{label}`: {e:?}"))
+    }
+
+    /// Writes with a lifetime go to the Redis at `address` (the one the
+    /// runtime configuration backs this store with) as `SET ... PXAT`:
+    /// Spin's key-value interfaces cannot expire keys. The connection is
+    /// opened on the first such write, so hits never open it.
+    pub fn expiring_on(self, address: &str) -> SpinBucket {
+        SpinBucket {
+            lifetimes: Some(RedisLifetimes {
+                address: address.to_owned(),
+                connection: std::cell::OnceCell::new(),
+            }),
+            ..self
+        }
+    }
+}
+
+/// An outbound Redis connection (`fermyon:spin/redis`), opened once.
+struct RedisLifetimes {
+    address: String,
+    connection: std::cell::OnceCell<Result<redis::Connection, String>>,
+}
+
+/// Compare-and-swap with a lifetime in one step: KEYS[1] to ARGV[3] with
+/// `PXAT` ARGV[4] if it holds ARGV[2] (ARGV[1] = "1") or is absent ("0").
+const SWAP_IF_UNTIL: &str = r"
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if current ~= ARGV[2] then return 0 end
+elseif current then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[3], 'PXAT', ARGV[4])
+return 1
+";
+
+impl RedisLifetimes {
+    fn connection(&self) -> Result<&redis::Connection, String> {
+        self.connection
+            .get_or_init(|| {
+                redis::Connection::open(&self.address)
+                    .map_err(|e| format!("redis {}: {e:?}", self.address))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn execute(
+        &self,
+        command: &str,
+        arguments: &[redis::RedisParameter],
+    ) -> Result<Vec<redis::RedisResult>, String> {
+        self.connection()?
+            .execute(command, arguments)
+            .map_err(|e| format!("redis {command}: {e:?}"))
+    }
+
+    fn set_until(&self, key: &str, value: &[u8], until: Expiry) -> Result<(), String> {
+        use redis::RedisParameter::{Binary, Int64};
+        let at = i64::try_from(until.unix_ms).map_err(|e| e.to_string())?;
+        self.execute(
+            "SET",
+            &[
+                Binary(key.as_bytes().to_vec()),
+                Binary(value.to_vec()),
+                Binary(b"PXAT".to_vec()),
+                Int64(at),
+            ],
+        )
+        .map(drop)
+    }
+
+    fn swap_if_until(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+        until: Expiry,
+    ) -> Result<bool, String> {
+        use redis::RedisParameter::{Binary, Int64};
+        let at = i64::try_from(until.unix_ms).map_err(|e| e.to_string())?;
+        let reply = self.execute(
+            "EVAL",
+            &[
+                Binary(SWAP_IF_UNTIL.as_bytes().to_vec()),
+                Int64(1),
+                Binary(key.as_bytes().to_vec()),
+                Binary(if expected.is_some() { b"1" } else { b"0" }.to_vec()),
+                Binary(expected.unwrap_or_default().to_vec()),
+                Binary(value.to_vec()),
+                Int64(at),
+            ],
+        )?;
+        match reply.as_slice() {
+            [redis::RedisResult::Int64(swapped)] => Ok(*swapped == 1),
+            other => Err(format!("redis EVAL: unexpected reply {other:?}")),
+        }
     }
 }
 
 impl Kv for SpinBucket {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
-        self.0.get(key).map_err(|e| format!("{e:?}"))
+        self.bucket.get(key).map_err(|e| format!("{e:?}"))
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
-        self.0.set(key, value).map_err(|e| format!("{e:?}"))
+        self.bucket.set(key, value).map_err(|e| format!("{e:?}"))
     }
     fn delete(&self, key: &str) -> Result<(), String> {
-        self.0.delete(key).map_err(|e| format!("{e:?}"))
+        self.bucket.delete(key).map_err(|e| format!("{e:?}"))
+    }
+    fn set_until(&self, key: &str, value: &[u8], until: Expiry) -> Result<(), String> {
+        match &self.lifetimes {
+            Some(redis) => redis.set_until(key, value, until),
+            None => Kv::set(self, key, value),
+        }
+    }
+    fn swap_if_until(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+        until: Expiry,
+    ) -> Result<bool, String> {
+        match &self.lifetimes {
+            Some(redis) => redis.swap_if_until(key, expected, value, until),
+            None => self.swap_if(key, expected, value),
+        }
     }
     fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, String> {
-        let found = batch::get_many(&self.0, keys).map_err(|e| format!("{e:?}"))?;
+        let found = batch::get_many(&self.bucket, keys).map_err(|e| format!("{e:?}"))?;
         // Answered by key: match them back to the order asked.
         Ok(keys
             .iter()
@@ -108,7 +231,7 @@ impl Kv for SpinBucket {
             .collect())
     }
     fn swap_if(&self, key: &str, expected: Option<&[u8]>, value: &[u8]) -> Result<bool, String> {
-        let cas = atomics::Cas::new(&self.0, key).map_err(|e| format!("{e:?}"))?;
+        let cas = atomics::Cas::new(&self.bucket, key).map_err(|e| format!("{e:?}"))?;
         if cas.current().map_err(|e| format!("{e:?}"))?.as_deref() != expected {
             return Ok(false);
         }
@@ -126,11 +249,19 @@ impl Kv for SpinBucket {
 /// The edge cache's stores: entries in `cache`, purge records in `default`.
 pub type SpinCache = Split<SpinBucket, SpinKv>;
 
-/// Opens [`SpinCache`]; the component must list both stores.
+/// Opens [`SpinCache`]; the component must list both stores. Where the
+/// variable `cache_redis_url` names the Redis the runtime configuration
+/// puts `cache` on, entries are written with their lifetimes there.
 pub fn open_cache() -> Result<SpinCache, Refusal> {
+    let entries =
+        SpinBucket::open(CACHE_STORE).map_err(|e| Refusal::new(500, "store-unavailable", e))?;
+    let entries = match variables::get("cache_redis_url") {
+        Ok(url) if !url.trim().is_empty() => entries.expiring_on(url.trim()),
+        // Undeclared or empty: a store without lifetimes (the embedded one).
+        _ => entries,
+    };
     Ok(Split {
-        entries: SpinBucket::open(CACHE_STORE)
-            .map_err(|e| Refusal::new(500, "store-unavailable", e))?,
+        entries,
         durable: SpinKv::open_default()?,
     })
 }

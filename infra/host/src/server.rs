@@ -180,6 +180,7 @@ pub async fn start(config: Config) -> Result<RunningHost> {
     };
     let kv = Arc::new(stores::open_kv_stores(&config, &runtime).await?);
     let sqlite = stores::open_sqlite(&config, &runtime, &app)?;
+    let redis = Arc::new(crate::outbound_redis::RedisPool::default());
     let follow_unknown: Vec<&String> = match &config.follow {
         Follow::Named(ids) => ids
             .iter()
@@ -237,6 +238,7 @@ pub async fn start(config: Config) -> Result<RunningHost> {
             outbound: Arc::new(OutboundPolicy::new(&c.allowed_outbound_hosts)?),
             outbound_timeouts: config.outbound_timeouts,
             kv: kv.clone(),
+            redis: redis.clone(),
             sqlite_labels: c.sqlite_databases.clone(),
             sqlite: sqlite.clone(),
         });

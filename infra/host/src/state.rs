@@ -69,6 +69,8 @@ pub struct ComponentCtx {
     pub outbound: Arc<OutboundPolicy>,
     pub outbound_timeouts: OutboundTimeouts,
     pub kv: Arc<KvStores>,
+    /// Outbound Redis connections, shared by every component.
+    pub redis: Arc<crate::outbound_redis::RedisPool>,
     /// The SQLite labels in `sqlite_databases`.
     pub sqlite_labels: Vec<String>,
     pub sqlite: SqliteDbs,

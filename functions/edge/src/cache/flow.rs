@@ -15,6 +15,7 @@ use http_cache_semantics::{AfterResponse, CacheOptions, CachePolicy};
 use super::conditional::{self, Conditions, Precondition, Ranged};
 use super::directives::RequestDirectives;
 use super::key::{CacheRequest, VaryRefusal};
+use super::kv::Expiry;
 use super::status::{CacheStatus, Forward};
 use super::store::{self, Head, Stored};
 use super::tags::{Generation, Verdict};
@@ -300,8 +301,15 @@ impl FillLock {
         {
             return Lock::Busy;
         }
-        let value = (now + config.fill_lock_s).to_string().into_bytes();
-        match kv.swap_if(&key, current.as_deref(), &value) {
+        let until = now + config.fill_lock_s;
+        let value = until.to_string().into_bytes();
+        // The store drops a lock whose holder died once it has expired.
+        match kv.swap_if_until(
+            &key,
+            current.as_deref(),
+            &value,
+            Expiry::after_second(until),
+        ) {
             Ok(true) => Lock::Acquired(FillLock {
                 held: Some((key, value)),
             }),

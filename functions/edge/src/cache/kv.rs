@@ -12,6 +12,30 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+/// The moment a key may go (Unix milliseconds): a store with expiry
+/// (Redis `PXAT`) deletes it then, so entries nobody reads again do not
+/// pile up; a store without keeps it until evicted or deleted. Readers
+/// never rely on it: every entry carries its own lifetimes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Expiry {
+    pub unix_ms: u64,
+}
+
+impl Expiry {
+    /// The end of Unix second `unix_s`: a key usable through that second.
+    pub fn after_second(unix_s: u64) -> Expiry {
+        Expiry {
+            unix_ms: unix_s.saturating_add(1).saturating_mul(1000),
+        }
+    }
+
+    pub fn later_by_ms(self, ms: u64) -> Expiry {
+        Expiry {
+            unix_ms: self.unix_ms.saturating_add(ms),
+        }
+    }
+}
+
 /// What the cache needs of a key-value store. Every call is one atomic
 /// operation of the store; the cache never relies on two being atomic
 /// together (see [`super::store`] for how entries stay whole).
@@ -27,6 +51,23 @@ pub trait Kv {
     /// absent), atomically (`wasi:keyvalue/atomics` compare-and-swap).
     /// `false` when it held something else.
     fn swap_if(&self, key: &str, expected: Option<&[u8]>, value: &[u8]) -> Result<bool, String>;
+    /// [`Kv::set`], the key to go at `until` where the store can expire
+    /// keys (Spin's key-value interfaces cannot; see [`Expiry`]).
+    fn set_until(&self, key: &str, value: &[u8], until: Expiry) -> Result<(), String> {
+        let _ = until;
+        self.set(key, value)
+    }
+    /// [`Kv::swap_if`] with [`Kv::set_until`]'s lifetime.
+    fn swap_if_until(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+        until: Expiry,
+    ) -> Result<bool, String> {
+        let _ = until;
+        self.swap_if(key, expected, value)
+    }
     /// The store for what must never be evicted (purge and replay records).
     fn durable(&self) -> &dyn Kv;
     /// Waits before reading again (a miss waiting on another request's
@@ -59,6 +100,18 @@ impl<E: Kv, D: Kv> Kv for Split<E, D> {
     fn swap_if(&self, key: &str, expected: Option<&[u8]>, value: &[u8]) -> Result<bool, String> {
         self.entries.swap_if(key, expected, value)
     }
+    fn set_until(&self, key: &str, value: &[u8], until: Expiry) -> Result<(), String> {
+        self.entries.set_until(key, value, until)
+    }
+    fn swap_if_until(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+        until: Expiry,
+    ) -> Result<bool, String> {
+        self.entries.swap_if_until(key, expected, value, until)
+    }
     fn durable(&self) -> &dyn Kv {
         &self.durable
     }
@@ -85,6 +138,8 @@ pub struct MemoryKv {
     pub lru: RefCell<Lru>,
     /// Most bytes ever held (tests check the budget held throughout).
     pub peak_bytes: Cell<usize>,
+    /// Keys written with a lifetime and when they go, as Redis keeps them.
+    pub expiries: RefCell<HashMap<String, Expiry>>,
 }
 
 #[derive(Debug, Default)]
@@ -147,6 +202,38 @@ impl MemoryKv {
             .sum()
     }
 
+    /// The lifetime `key` was last written with; `None` for keys kept
+    /// until deleted.
+    pub fn expiry(&self, key: &str) -> Option<Expiry> {
+        self.expiries.borrow().get(key).copied()
+    }
+
+    /// Lets the store's clock reach `unix_ms`: keys whose lifetime has
+    /// ended go, as Redis removes them.
+    pub fn advance_to(&self, unix_ms: u64) {
+        let gone: Vec<String> = self
+            .expiries
+            .borrow()
+            .iter()
+            .filter(|(_, until)| until.unix_ms <= unix_ms)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in gone {
+            let _ = self.delete(&key);
+        }
+    }
+
+    fn insert_until(&self, key: &str, value: &[u8], until: Option<Expiry>) -> Result<(), String> {
+        self.insert(key, value)?;
+        let mut expiries = self.expiries.borrow_mut();
+        match until {
+            Some(until) => expiries.insert(key.to_owned(), until),
+            // A write without a lifetime keeps the key, as Redis `SET` does.
+            None => expiries.remove(key),
+        };
+        Ok(())
+    }
+
     fn insert(&self, key: &str, value: &[u8]) -> Result<(), String> {
         if self.fail_writes {
             return Err("store is read-only".into());
@@ -170,6 +257,7 @@ impl MemoryKv {
                     break;
                 };
                 lru.by_key.remove(&victim);
+                self.expiries.borrow_mut().remove(&victim);
                 if let Some(old) = map.remove(&victim) {
                     lru.bytes -= victim.len() + old.len();
                 }
@@ -192,9 +280,13 @@ impl Kv for MemoryKv {
         Ok(value)
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
-        self.insert(key, value)
+        self.insert_until(key, value, None)
+    }
+    fn set_until(&self, key: &str, value: &[u8], until: Expiry) -> Result<(), String> {
+        self.insert_until(key, value, Some(until))
     }
     fn delete(&self, key: &str) -> Result<(), String> {
+        self.expiries.borrow_mut().remove(key);
         if let Some(old) = self.map.borrow_mut().remove(key)
             && self.budget.is_some()
         {
@@ -208,7 +300,20 @@ impl Kv for MemoryKv {
         if self.map.borrow().get(key).map(Vec::as_slice) != expected {
             return Ok(false);
         }
-        self.insert(key, value)?;
+        self.insert_until(key, value, None)?;
+        Ok(true)
+    }
+    fn swap_if_until(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+        until: Expiry,
+    ) -> Result<bool, String> {
+        if self.map.borrow().get(key).map(Vec::as_slice) != expected {
+            return Ok(false);
+        }
+        self.insert_until(key, value, Some(until))?;
         Ok(true)
     }
     fn durable(&self) -> &dyn Kv {
@@ -235,6 +340,29 @@ mod tests {
         kv.delete("a").expect("delete");
         assert_eq!(kv.bytes(), 10);
         assert!(kv.set("big", &[0; 200]).is_err());
+    }
+
+    #[test]
+    fn keys_with_a_lifetime_go_when_it_ends_and_a_plain_set_keeps_them() {
+        let kv = MemoryKv::default();
+        kv.set_until("a", b"1", Expiry { unix_ms: 2_000 })
+            .expect("a");
+        kv.set_until("b", b"1", Expiry { unix_ms: 5_000 })
+            .expect("b");
+        kv.set_until("c", b"1", Expiry { unix_ms: 2_000 })
+            .expect("c");
+        kv.set("c", b"2").expect("c kept");
+        assert!(
+            kv.swap_if_until("d", None, b"1", Expiry { unix_ms: 1_000 })
+                .expect("d")
+        );
+        assert_eq!(kv.expiry("b"), Some(Expiry { unix_ms: 5_000 }));
+        assert_eq!(kv.expiry("c"), None);
+        kv.advance_to(1_999);
+        assert_eq!(kv.keys(), ["a", "b", "c"]);
+        kv.advance_to(2_000);
+        assert_eq!(kv.keys(), ["b", "c"]);
+        assert_eq!(Expiry::after_second(7), Expiry { unix_ms: 8_000 });
     }
 
     #[test]

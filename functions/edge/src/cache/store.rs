@@ -16,14 +16,26 @@
 //! a missing chunk is a miss.
 //!
 //! The `Vary` record of a URL (`c/v/<hash>`) is written after the head and
-//! only when it changes, so a failed head write leaves it as it was.
+//! only when it changes or would go before the new head, so a failed head
+//! write leaves it as it was.
+//!
+//! Every key is written with a lifetime ([`Expiry`]), so a store that can
+//! expire keys (Redis, shared by many edge nodes) drops entries nobody
+//! reads again: a head at the end of its last usable second, its chunks
+//! and the URL's `Vary` record [`TRAILING_MS`] later, so a reader that got
+//! the head just before it went still finds the rest.
 
 use http_cache_semantics::CachePolicy;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::kv::Expiry;
 use super::tags::Generation;
 use super::{CacheConfig, Kv};
+
+/// How much longer than its head an entry's chunks and its URL's `Vary`
+/// record live: longer than any read of one entry takes.
+pub const TRAILING_MS: u64 = 10_000;
 
 const MAGIC: &[u8; 4] = b"MRC4";
 pub const HEAD_PREFIX: &str = "c/h/";
@@ -85,6 +97,16 @@ impl Head {
     /// `Age` at `now`.
     pub fn age(&self, now: u64) -> u64 {
         self.age_at_store + now.saturating_sub(self.stored_at)
+    }
+
+    /// When the store may drop the head: after its last usable second.
+    pub fn expiry(&self) -> Expiry {
+        Expiry::after_second(self.last_usable)
+    }
+
+    /// When the store may drop its chunks and its URL's `Vary` record.
+    pub fn trailing_expiry(&self) -> Expiry {
+        self.expiry().later_by_ms(TRAILING_MS)
     }
 
     pub fn is_fresh(&self, now: u64) -> bool {
@@ -202,10 +224,22 @@ fn vary_key(primary: &str) -> String {
     )
 }
 
-/// The `Vary` names last stored for a primary key (none when unknown).
-pub fn read_vary(kv: &impl Kv, primary: &str) -> Option<Vec<String>> {
+/// A URL's `Vary` names and when its record may go (Unix ms), so a
+/// writer knows when the record must be renewed for a longer-lived head.
+#[derive(Debug, Serialize, Deserialize)]
+struct VaryRecord {
+    vary: Vec<String>,
+    until: u64,
+}
+
+fn read_vary_record(kv: &impl Kv, primary: &str) -> Option<VaryRecord> {
     let bytes = kv.get(&vary_key(primary)).ok()??;
     serde_json::from_slice(&bytes).ok()
+}
+
+/// The `Vary` names last stored for a primary key (none when unknown).
+pub fn read_vary(kv: &impl Kv, primary: &str) -> Option<Vec<String>> {
+    read_vary_record(kv, primary).map(|record| record.vary)
 }
 
 /// Reads entry `id`: `None` for a missing, foreign, cut or partly written
@@ -326,17 +360,24 @@ pub fn write(
                 .into_iter()
                 .zip(body.chunks(config.chunk_bytes))
             {
-                kv.set(&key, chunk)?;
+                kv.set_until(&key, chunk, head.trailing_expiry())?;
                 written.push(key);
             }
             value = encode_head(&head, &policy, &[]);
         }
-        kv.set(&head_key(id), &value)?;
+        kv.set_until(&head_key(id), &value, head.expiry())?;
         written.push(head_key(id));
-        if read_vary(kv, &head.primary).as_ref() != Some(&vary) {
-            kv.set(
+        let until = head.trailing_expiry();
+        let current = read_vary_record(kv, &head.primary);
+        if current.is_none_or(|record| record.vary != vary || record.until < until.unix_ms) {
+            let record = VaryRecord {
+                vary,
+                until: until.unix_ms,
+            };
+            kv.set_until(
                 &vary_key(&head.primary),
-                &serde_json::to_vec(&vary).unwrap_or_default(),
+                &serde_json::to_vec(&record).unwrap_or_default(),
+                until,
             )?;
         }
         Ok(())
@@ -360,17 +401,44 @@ pub fn write(
     Ok(head)
 }
 
-/// Rewrites the head of a stored entry (after a 304); the body stays
-/// where it is.
+/// Rewrites the head of a stored entry (after a 304). The chunks keep
+/// their keys and bytes; they are written again only for their new
+/// lifetime, before the head that outlives them would.
 pub fn rewrite_head(kv: &impl Kv, stored: &Stored) -> Result<(), String> {
-    let inline: &[u8] = match stored.head.body {
+    let head = &stored.head;
+    let inline: &[u8] = match &head.body {
         BodyRef::Inline { .. } => &stored.body,
-        BodyRef::Chunked { .. } => &[],
+        BodyRef::Chunked { chunk_bytes, .. } => {
+            for (key, chunk) in head
+                .body
+                .chunk_keys(&stored.id)
+                .into_iter()
+                .zip(stored.body.chunks(*chunk_bytes as usize))
+            {
+                kv.set_until(&key, chunk, head.trailing_expiry())?;
+            }
+            &[]
+        }
     };
-    kv.set(
+    kv.set_until(
         &head_key(&stored.id),
-        &encode_head(&stored.head, &stored.policy, inline),
-    )
+        &encode_head(head, &stored.policy, inline),
+        head.expiry(),
+    )?;
+    if let Some(record) = read_vary_record(kv, &head.primary)
+        && record.until < head.trailing_expiry().unix_ms
+    {
+        let record = VaryRecord {
+            until: head.trailing_expiry().unix_ms,
+            ..record
+        };
+        kv.set_until(
+            &vary_key(&head.primary),
+            &serde_json::to_vec(&record).unwrap_or_default(),
+            head.trailing_expiry(),
+        )?;
+    }
+    Ok(())
 }
 
 /// Removes entry `id` as read in `head`: the head first (from then on it

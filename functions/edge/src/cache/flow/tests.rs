@@ -731,6 +731,90 @@ fn entries_past_their_last_usable_moment_are_deleted() {
 }
 
 #[test]
+fn every_key_is_written_with_the_lifetime_the_store_may_drop_it_at() {
+    let config = CacheConfig {
+        chunk_bytes: 4096,
+        ..CacheConfig::default()
+    };
+    let body: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+    let kv = MemoryKv::default();
+    let origin = Origin::default();
+    let req = request("/big", &[]);
+    let headers = [
+        ("cache-control", "max-age=60, stale-if-error=30"),
+        ("etag", "\"v1\""),
+    ];
+    origin.ok(&headers, &body);
+    run_with(&kv, &config, &origin, &req, Client::default(), T0).expect("stored");
+    let keys = kv.keys();
+    let of =
+        |prefix: &str| -> Vec<&String> { keys.iter().filter(|k| k.starts_with(prefix)).collect() };
+    let (heads, chunks, varys) = (
+        of(store::HEAD_PREFIX),
+        of(store::BODY_PREFIX),
+        of(store::VARY_PREFIX),
+    );
+    assert_eq!(
+        (heads.len(), chunks.len(), varys.len()),
+        (1, 3, 1),
+        "{keys:?}"
+    );
+    // Usable through second T0 + 90, so the store may drop it after.
+    let head_until = (T0 + 91) * 1000;
+    assert_eq!(
+        kv.expiry(heads[0]),
+        Some(Expiry {
+            unix_ms: head_until
+        })
+    );
+    for key in chunks.iter().chain(&varys) {
+        assert_eq!(
+            kv.expiry(key),
+            Some(Expiry {
+                unix_ms: head_until + store::TRAILING_MS
+            }),
+            "{key}"
+        );
+    }
+    assert!(
+        keys.iter().all(|k| kv.expiry(k).is_some()),
+        "no key lives forever: {keys:?}"
+    );
+
+    // A 304 at T0 + 80 renews every key for the new lifetime.
+    origin.answer(Ok(response(304, &headers, b"")));
+    let r = run_with(&kv, &config, &origin, &req, Client::default(), T0 + 80).expect("revalidated");
+    if let Some(pending) = r.revalidation {
+        revalidate(&kv, &origin, pending, T0 + 80).expect("304");
+    }
+    let renewed = (T0 + 80 + 91) * 1000;
+    assert_eq!(kv.expiry(heads[0]), Some(Expiry { unix_ms: renewed }));
+    for key in chunks.iter().chain(&varys) {
+        assert_eq!(
+            kv.expiry(key),
+            Some(Expiry {
+                unix_ms: renewed + store::TRAILING_MS
+            }),
+            "{key}"
+        );
+    }
+
+    // The store's clock reaches the old lifetime: nothing goes; the new
+    // one: the head goes first, the rest trails it, and then all is gone.
+    kv.advance_to(head_until + store::TRAILING_MS);
+    assert_eq!(kv.len(), keys.len());
+    kv.advance_to(renewed);
+    assert!(kv.keys().iter().all(|k| !k.starts_with(store::HEAD_PREFIX)));
+    assert_eq!(kv.len(), keys.len() - 1);
+    kv.advance_to(renewed + store::TRAILING_MS);
+    assert!(
+        kv.keys().iter().all(|k| !k.starts_with("c/")),
+        "{:?}",
+        kv.keys()
+    );
+}
+
+#[test]
 fn a_hard_purge_during_the_fetch_is_never_undone() {
     let kv = MemoryKv::default();
     let req = request("/v1/origin/catalog/products/A", &[]);

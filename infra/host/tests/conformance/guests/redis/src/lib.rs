@@ -1,7 +1,9 @@
 //! Outbound Redis (`fermyon:spin/redis@2.0.0`) against the address in the
 //! `redis_address` variable: `/roundtrip` sets, gets, increments, uses a set,
 //! runs a command and deletes; `/get?<key>` reads a key; `/open?<address>`
-//! only opens a connection.
+//! only opens a connection; `/connections` reports how many clients Redis
+//! has (the host shares one connection across requests); `/select` switches
+//! its connection to database 1 and writes there.
 
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
@@ -82,6 +84,34 @@ fn roundtrip(address: &str) -> Result<String, spin_sdk::redis::Error> {
     Ok(out.join("\n") + "\n")
 }
 
+fn connected_clients(address: &str) -> Result<String, spin_sdk::redis::Error> {
+    let c = Connection::open(address)?;
+    let info = c.execute("INFO", &[RedisParameter::Binary(b"clients".to_vec())])?;
+    let stats = info
+        .iter()
+        .find_map(|r| match r {
+            RedisResult::Binary(b) => Some(String::from_utf8_lossy(b).into_owned()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let line = stats
+        .lines()
+        .find(|l| l.starts_with("connected_clients:"))
+        .unwrap_or("connected_clients: missing");
+    Ok(format!("{}\n", line.trim()))
+}
+
+fn select(address: &str) -> Result<String, spin_sdk::redis::Error> {
+    let c = Connection::open(address)?;
+    let selected = c.execute("SELECT", &[RedisParameter::Int64(1)])?;
+    c.set("conf:db1", &b"x".to_vec())?;
+    let read = c.get("conf:db1")?;
+    Ok(format!(
+        "select: {selected:?}\nget: {:?}\n",
+        read.map(|v| String::from_utf8_lossy(&v).into_owned())
+    ))
+}
+
 #[http_component]
 fn handle(req: Request) -> Response {
     let address = match spin_sdk::variables::get("redis_address") {
@@ -101,6 +131,14 @@ fn handle(req: Request) -> Response {
                     v.map(|v| String::from_utf8_lossy(&v).into_owned())
                 ),
             ),
+            Err(e) => text(500, format!("{e:?}\n")),
+        },
+        "/connections" => match connected_clients(&address) {
+            Ok(body) => text(200, body),
+            Err(e) => text(500, format!("{e:?}\n")),
+        },
+        "/select" => match select(&address) {
+            Ok(body) => text(200, body),
             Err(e) => text(500, format!("{e:?}\n")),
         },
         "/open" => match Connection::open(req.query()) {
