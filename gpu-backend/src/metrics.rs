@@ -91,7 +91,9 @@ impl Metrics {
             }
             _ => "other".to_owned(),
         };
-        self.tryon_variants.get_or_create(&Variant { variant }).inc();
+        self.tryon_variants
+            .get_or_create(&Variant { variant })
+            .inc();
     }
 
     /// A connection closed on accept: the connection cap was reached.
