@@ -34,7 +34,11 @@ struct Cli {
     #[arg(long, hide = true)]
     bench: bool,
     /// The images (default: the demo catalog).
-    #[arg(value_name = "CATALOG_DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog"))]
+    #[arg(
+        value_name = "CATALOG_DIR",
+        default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog"),
+        hide_default_value = true
+    )]
     dir: String,
 }
 
