@@ -11,7 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use meridian_rpc_server::metrics::{gauges, respond};
+use meridian_rpc_server::metrics::{connection_gauges, gauges, respond};
 use meridian_rpc_server::{
     Admission, Admitted, Connections, RegionRule, Route, Service, blocking, response,
 };
@@ -287,17 +287,13 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
                 "Jobs waiting for a slot",
                 jobs.queued(),
             ),
-            (
-                "meridian_backend_connections_open",
-                "Open client connections",
-                app.connections.open(),
-            ),
-            (
-                "meridian_backend_replay_nonces",
-                "Nonces remembered for the signature window",
-                app.admission.replay_nonces() as u64,
-            ),
         ],
+    );
+    connection_gauges(
+        &mut registry,
+        "meridian_backend",
+        &app.connections,
+        &app.admission,
     );
     respond(&registry)
 }

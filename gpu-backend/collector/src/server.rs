@@ -11,7 +11,7 @@ use axum::extract::{Query, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use meridian_rpc_server::metrics::{gauges, respond};
+use meridian_rpc_server::metrics::{connection_gauges, gauges, respond};
 use meridian_rpc_server::{
     Admission, Admitted, Connections, RegionRule, Route, Service, blocking, response,
 };
@@ -225,23 +225,17 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
     app.metrics.register(&mut registry, &app.config.region);
     gauges(
         &mut registry,
-        &[
-            (
-                "meridian_collector_jobs_in_flight",
-                "Store writes and queries holding a slot",
-                app.admission.jobs().in_flight(),
-            ),
-            (
-                "meridian_collector_connections_open",
-                "Open client connections",
-                app.connections.open(),
-            ),
-            (
-                "meridian_collector_replay_nonces",
-                "Nonces remembered for the signature window",
-                app.admission.replay_nonces() as u64,
-            ),
-        ],
+        &[(
+            "meridian_collector_jobs_in_flight",
+            "Store writes and queries holding a slot",
+            app.admission.jobs().in_flight(),
+        )],
+    );
+    connection_gauges(
+        &mut registry,
+        "meridian_collector",
+        &app.connections,
+        &app.admission,
     );
     respond(&registry)
 }

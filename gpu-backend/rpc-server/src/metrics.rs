@@ -16,6 +16,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
+use crate::{Admission, Connections};
+
 /// What a scrape is answered with: OpenMetrics text, as the encoder
 /// writes it (`# EOF` last).
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -81,6 +83,30 @@ pub fn gauges(registry: &mut Registry, gauges: &[(&str, &str, u64)]) {
         gauge.set(i64::try_from(value).unwrap_or(i64::MAX));
         registry.register(name, help, gauge);
     }
+}
+
+/// `{prefix}_connections_open` and `{prefix}_replay_nonces`, read now.
+pub fn connection_gauges(
+    registry: &mut Registry,
+    prefix: &str,
+    connections: &Connections,
+    admission: &Admission,
+) {
+    gauges(
+        registry,
+        &[
+            (
+                &format!("{prefix}_connections_open"),
+                "Open client connections",
+                connections.open(),
+            ),
+            (
+                &format!("{prefix}_replay_nonces"),
+                "Nonces remembered for the signature window",
+                admission.replay_nonces() as u64,
+            ),
+        ],
+    );
 }
 
 /// The scrape's answer: the registry as OpenMetrics text, or a 500 when
