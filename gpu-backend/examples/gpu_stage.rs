@@ -2,9 +2,11 @@
 //! decoding) against the CPU path, in process, for one source to a
 //! 1080 px box: `gpu_stage FILE [RUNS]`. Prints the median of RUNS (9).
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, anyhow};
+use clap::Parser;
 use meridian_gpu_backend::config::Config;
 use meridian_gpu_backend::gpu::GpuDevice;
 use meridian_gpu_backend::imaging::gpu::GpuResizer;
@@ -22,20 +24,26 @@ fn median_ms(runs: usize, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::
     Ok(times[times.len() / 2])
 }
 
+/// Median time of resize + watermark to a 1080 px box, GPU against CPU.
+#[derive(Parser)]
+#[command(name = "gpu_stage")]
+struct Cli {
+    /// The source image.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Runs per engine (at least 1).
+    #[arg(value_name = "RUNS", default_value_t = 9)]
+    runs: usize,
+}
+
 fn main() -> anyhow::Result<()> {
-    let file = std::env::args()
-        .nth(1)
-        .context("usage: gpu_stage FILE [RUNS]")?;
-    let runs: usize = std::env::args()
-        .nth(2)
-        .map(|r| r.parse())
-        .transpose()?
-        .unwrap_or(9)
-        .max(1);
+    let Cli { file, runs } = Cli::parse();
+    let runs = runs.max(1);
     let mut limits = Config::load(None, |_| None)?.limits;
     limits.max_input_pixels = 200_000_000;
     limits.max_input_bytes = 1 << 30;
-    let source = codec::decode(&std::fs::read(&file)?, &limits)
+    let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+    let source = codec::decode(&bytes, &limits)
         .map_err(|e| anyhow!("{e:?}"))?
         .pixels;
     let job = Job::new(

@@ -5,9 +5,11 @@
 //!
 //! `--save DIR` also writes one composite per catalog product.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use clap::Parser;
 use meridian_gpu_backend::config::EngineChoice;
 use meridian_gpu_backend::gpu::GpuDevice;
 use meridian_gpu_backend::tryon::config::TryonConfig;
@@ -65,18 +67,24 @@ fn stages(config: &TryonConfig, bytes: &[u8], frames: usize) -> Result<()> {
     Ok(())
 }
 
+/// Per-frame latency of `tryon.composite` on a 720p JPEG frame, CPU path
+/// and GPU path.
+#[derive(Parser)]
+#[command(name = "tryon-bench", args_override_self = true)]
+struct Cli {
+    /// Frames timed per engine.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    frames: usize,
+    /// Also write one composite per catalog product into DIR.
+    #[arg(long, value_name = "DIR")]
+    save: Option<PathBuf>,
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
 fn main() -> Result<()> {
-    let mut frames = 100usize;
-    let mut save = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--frames" => frames = args.next().context("--frames N")?.parse()?,
-            "--save" => save = Some(std::path::PathBuf::from(args.next().context("--save DIR")?)),
-            "--bench" => {} // cargo bench passes it
-            other => bail!("unknown argument {other}"),
-        }
-    }
+    let Cli { frames, save, .. } = Cli::parse();
     let mut config = TryonConfig::default();
     config.resolve(|k| std::env::var(k).ok());
     let frame = frame_720p()?;

@@ -7,37 +7,47 @@
 //! is given.
 
 use anyhow::Context;
+use clap::{Parser, ValueEnum};
 use meridian_gpu_backend::catalog::image_files;
 use meridian_gpu_backend::config::Config;
 use meridian_gpu_backend::imaging::{Engine, Job, attack, codec, psnr, render, watermark};
 use meridian_wit::types::{Fit, ImageFormat};
 
+#[derive(Clone, Copy, ValueEnum)]
+enum FitArg {
+    Contain,
+    Cover,
+}
+
+/// Bit error rate of the invisible watermark over a catalog, after the
+/// attacks of the robustness test.
+#[derive(Parser)]
+#[command(name = "watermark_ber", args_override_self = true)]
+struct Cli {
+    /// The renditions' box, in pixels.
+    #[arg(long, value_name = "N", default_value_t = 1080)]
+    side: u32,
+    /// How a rendition fits its box.
+    #[arg(long, value_enum, default_value = "contain")]
+    fit: FitArg,
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+    /// The images (default: the demo catalog).
+    #[arg(
+        value_name = "CATALOG_DIR",
+        default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog"),
+        hide_default_value = true
+    )]
+    dir: String,
+}
+
 fn main() -> anyhow::Result<()> {
-    let mut dir = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog").to_owned();
-    let mut side = 1080u32;
-    let (mut fit, mut fit_name) = (Fit::Contain, "contain".to_owned());
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--side" => {
-                side = args
-                    .next()
-                    .context("--side N")?
-                    .parse()
-                    .context("--side N")?;
-            }
-            "--fit" => {
-                fit_name = args.next().unwrap_or_default();
-                fit = match fit_name.as_str() {
-                    "contain" => Fit::Contain,
-                    "cover" => Fit::Cover,
-                    other => anyhow::bail!("--fit {other:?}: use contain or cover"),
-                };
-            }
-            "--bench" => {} // cargo bench passes it
-            _ => dir = arg,
-        }
-    }
+    let Cli { side, fit, dir, .. } = Cli::parse();
+    let (fit, fit_name) = match fit {
+        FitArg::Contain => (Fit::Contain, "contain"),
+        FitArg::Cover => (Fit::Cover, "cover"),
+    };
     let mut limits = Config::load(None, |_| None)?.limits;
     limits.max_input_pixels = 100_000_000;
     let attacks = attack::ALL;

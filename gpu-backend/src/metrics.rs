@@ -1,23 +1,59 @@
-//! Prometheus metrics in the text exposition format.
+//! The backend's metrics, on `prometheus-client` (OpenMetrics text).
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
+use std::collections::HashSet;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 
-#[derive(Default)]
+use meridian_rpc_server::metrics::{Served, info};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Variant {
+    variant: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Method {
+    method: &'static str,
+}
+
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
-    render_micros: AtomicU64,
-    renders: AtomicU64,
-    bytes_out: AtomicU64,
-    connections_refused: AtomicU64,
+    served: Served,
+    /// `meridian_backend_render_seconds`, a summary (`_sum`, `_count`) when
+    /// written by hand: a histogram with no bucket but `+Inf` keeps those
+    /// two names and adds only `_bucket{le="+Inf"}` (prometheus-client has
+    /// no summary).
+    renders: Histogram,
+    bytes_out: Counter,
     /// Try-on calls by the shopper's experiment variants, so an arm's GPU
     /// cost shows; at most [`MAX_VARIANTS`] distinct values.
-    tryon_variants: Mutex<BTreeMap<String, u64>>,
+    tryon_variants: Family<Variant, Counter>,
+    variants_seen: Mutex<HashSet<String>>,
     /// Copy results by the method that made them.
-    copies: Mutex<BTreeMap<&'static str, u64>>,
-    copy_micros: AtomicU64,
+    copies: Family<Method, Counter>,
+    /// `meridian_backend_copy_seconds_sum`: an OpenMetrics counter's name
+    /// must end in `_total`, so the exposed name is kept as a gauge that
+    /// only grows (`rate()` reads it the same).
+    copy_seconds: Gauge<f64, AtomicU64>,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics {
+            served: Served::default(),
+            renders: Histogram::new(std::iter::empty()),
+            bytes_out: Counter::default(),
+            tryon_variants: Family::default(),
+            variants_seen: Mutex::default(),
+            copies: Family::default(),
+            copy_seconds: Gauge::default(),
+        }
+    }
 }
 
 /// Distinct variant labels kept; later ones count as `other`.
@@ -43,142 +79,74 @@ pub fn variant_label(header: Option<&str>) -> String {
 
 impl Metrics {
     pub fn request(&self, route: &'static str, status: u16) {
-        if let Ok(mut map) = self.requests.lock() {
-            *map.entry((route, status)).or_default() += 1;
-        }
+        self.served.request(route, status);
     }
 
     /// A try-on call for shoppers in `variant` ([`variant_label`]).
     pub fn tryon_variant(&self, variant: String) {
-        if let Ok(mut map) = self.tryon_variants.lock() {
-            let key = if map.contains_key(&variant) || map.len() < MAX_VARIANTS {
+        let variant = match self.variants_seen.lock() {
+            Ok(mut seen) if seen.contains(&variant) || seen.len() < MAX_VARIANTS => {
+                seen.insert(variant.clone());
                 variant
-            } else {
-                "other".to_owned()
-            };
-            *map.entry(key).or_default() += 1;
-        }
+            }
+            _ => "other".to_owned(),
+        };
+        self.tryon_variants
+            .get_or_create(&Variant { variant })
+            .inc();
     }
 
     /// A connection closed on accept: the connection cap was reached.
     pub fn connection_refused(&self) {
-        self.connections_refused.fetch_add(1, Ordering::Relaxed);
+        self.served.connection_refused();
     }
 
     /// A copy result made by `method` in `micros`.
     pub fn copy(&self, micros: u64, method: &'static str) {
-        self.copy_micros.fetch_add(micros, Ordering::Relaxed);
-        if let Ok(mut map) = self.copies.lock() {
-            *map.entry(method).or_default() += 1;
-        }
+        self.copy_seconds.inc_by(micros as f64 / 1e6);
+        self.copies.get_or_create(&Method { method }).inc();
     }
 
     pub fn render(&self, micros: u64, bytes: usize) {
-        self.renders.fetch_add(1, Ordering::Relaxed);
-        self.render_micros.fetch_add(micros, Ordering::Relaxed);
-        self.bytes_out.fetch_add(bytes as u64, Ordering::Relaxed);
+        self.renders.observe(micros as f64 / 1e6);
+        self.bytes_out.inc_by(bytes as u64);
     }
 
-    pub fn render_text(&self, region: &str, engine: &str) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "# HELP meridian_backend_info Backend region and resize engine."
+    /// Registers every metric for a scrape; the server adds the gauges it
+    /// reads then.
+    pub fn register(&self, registry: &mut Registry, region: &str, engine: &str) {
+        info(
+            registry,
+            "meridian_backend_info",
+            "Backend region and resize engine",
+            &[("region", region), ("engine", engine)],
         );
-        let _ = writeln!(out, "# TYPE meridian_backend_info gauge");
-        let _ = writeln!(
-            out,
-            "meridian_backend_info{{region=\"{region}\",engine=\"{}\"}} 1",
-            engine.replace('"', "'")
+        self.served.register(registry, "meridian_backend");
+        registry.register(
+            "meridian_backend_render_seconds",
+            "Time spent in successful renders",
+            self.renders.clone(),
         );
-        let _ = writeln!(
-            out,
-            "# HELP meridian_backend_requests_total HTTP requests by route and status."
+        registry.register(
+            "meridian_backend_rendition_bytes",
+            "Encoded bytes returned",
+            self.bytes_out.clone(),
         );
-        let _ = writeln!(out, "# TYPE meridian_backend_requests_total counter");
-        if let Ok(map) = self.requests.lock() {
-            for ((route, status), n) in map.iter() {
-                let _ = writeln!(
-                    out,
-                    "meridian_backend_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
-                );
-            }
-        }
-        let _ = writeln!(
-            out,
-            "# HELP meridian_backend_render_seconds Time spent in successful renders."
+        registry.register(
+            "meridian_backend_tryon_variant",
+            "Try-on calls by the shoppers' experiment variants",
+            self.tryon_variants.clone(),
         );
-        let _ = writeln!(out, "# TYPE meridian_backend_render_seconds summary");
-        let _ = writeln!(
-            out,
-            "meridian_backend_render_seconds_sum {}",
-            self.render_micros.load(Ordering::Relaxed) as f64 / 1e6
+        registry.register(
+            "meridian_backend_copy",
+            "Copy results by the method that made them",
+            self.copies.clone(),
         );
-        let _ = writeln!(
-            out,
-            "meridian_backend_render_seconds_count {}",
-            self.renders.load(Ordering::Relaxed)
+        registry.register(
+            "meridian_backend_copy_seconds_sum",
+            "Time spent in successful copy calls",
+            self.copy_seconds.clone(),
         );
-        let _ = writeln!(
-            out,
-            "# HELP meridian_backend_rendition_bytes_total Encoded bytes returned."
-        );
-        let _ = writeln!(out, "# TYPE meridian_backend_rendition_bytes_total counter");
-        let _ = writeln!(
-            out,
-            "meridian_backend_rendition_bytes_total {}",
-            self.bytes_out.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP meridian_backend_connections_refused_total Connections closed on accept at the cap."
-        );
-        let _ = writeln!(
-            out,
-            "# TYPE meridian_backend_connections_refused_total counter"
-        );
-        let _ = writeln!(
-            out,
-            "meridian_backend_connections_refused_total {}",
-            self.connections_refused.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP meridian_backend_tryon_variant_total Try-on calls by the shoppers' experiment variants."
-        );
-        let _ = writeln!(out, "# TYPE meridian_backend_tryon_variant_total counter");
-        if let Ok(map) = self.tryon_variants.lock() {
-            for (variant, n) in map.iter() {
-                let _ = writeln!(
-                    out,
-                    "meridian_backend_tryon_variant_total{{variant=\"{variant}\"}} {n}"
-                );
-            }
-        }
-        let _ = writeln!(
-            out,
-            "# HELP meridian_backend_copy_total Copy results by the method that made them."
-        );
-        let _ = writeln!(out, "# TYPE meridian_backend_copy_total counter");
-        if let Ok(map) = self.copies.lock() {
-            for (method, n) in map.iter() {
-                let _ = writeln!(
-                    out,
-                    "meridian_backend_copy_total{{method=\"{method}\"}} {n}"
-                );
-            }
-        }
-        let _ = writeln!(
-            out,
-            "# HELP meridian_backend_copy_seconds_sum Time spent in successful copy calls."
-        );
-        let _ = writeln!(out, "# TYPE meridian_backend_copy_seconds_sum counter");
-        let _ = writeln!(
-            out,
-            "meridian_backend_copy_seconds_sum {}",
-            self.copy_micros.load(Ordering::Relaxed) as f64 / 1e6
-        );
-        out
     }
 }
 
@@ -200,8 +168,25 @@ mod tests {
             m.tryon_variant(format!("e=v{i}"));
         }
         m.tryon_variant("e=v0".to_owned());
-        let text = m.render_text("eu", "cpu");
+        m.render(1_500, 10);
+        m.copy(250_000, "template");
+        let mut registry = Registry::default();
+        m.register(&mut registry, "eu", "cpu \"x\"");
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &registry).expect("encodes");
         assert!(text.contains("meridian_backend_tryon_variant_total{variant=\"e=v0\"} 2"));
         assert!(text.contains("meridian_backend_tryon_variant_total{variant=\"other\"} 36"));
+        // The names dashboards read, as before prometheus-client.
+        for line in [
+            "meridian_backend_info{region=\"eu\",engine=\"cpu 'x'\"} 1",
+            "meridian_backend_render_seconds_sum 0.0015",
+            "meridian_backend_render_seconds_count 1",
+            "meridian_backend_rendition_bytes_total 10",
+            "meridian_backend_connections_refused_total 0",
+            "meridian_backend_copy_total{method=\"template\"} 1",
+            "meridian_backend_copy_seconds_sum 0.25",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line}\nin\n{text}");
+        }
     }
 }

@@ -11,11 +11,13 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use meridian_rpc_server::metrics::{connection_gauges, gauges, respond};
 use meridian_rpc_server::{
     Admission, Admitted, Connections, RegionRule, Route, Service, blocking, response,
 };
 use meridian_wit::backend::exports::meridian::platform::imaging::Guest;
 use meridian_wit::rpc::{self, Reply};
+use prometheus_client::registry::Registry;
 
 use crate::config::Config;
 use crate::copy::service::CopyService;
@@ -267,36 +269,31 @@ async fn readyz(State(app): State<Arc<App>>) -> impl IntoResponse {
     )
 }
 
-async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
+async fn metrics(State(app): State<Arc<App>>) -> Response {
     let jobs = app.admission.jobs();
-    let mut text = app
-        .metrics
-        .render_text(&app.config.region, app.imaging.engine());
-    for (name, help, value) in [
-        (
-            "meridian_backend_jobs_in_flight",
-            "Decode, render and composite jobs holding a slot.",
-            jobs.in_flight(),
-        ),
-        (
-            "meridian_backend_jobs_queued",
-            "Jobs waiting for a slot.",
-            jobs.queued(),
-        ),
-        (
-            "meridian_backend_connections_open",
-            "Open client connections.",
-            app.connections.open(),
-        ),
-        (
-            "meridian_backend_replay_nonces",
-            "Nonces remembered for the signature window.",
-            app.admission.replay_nonces() as u64,
-        ),
-    ] {
-        text.push_str(&format!(
-            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
-        ));
-    }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+    let mut registry = Registry::default();
+    app.metrics
+        .register(&mut registry, &app.config.region, app.imaging.engine());
+    gauges(
+        &mut registry,
+        &[
+            (
+                "meridian_backend_jobs_in_flight",
+                "Decode, render and composite jobs holding a slot",
+                jobs.in_flight(),
+            ),
+            (
+                "meridian_backend_jobs_queued",
+                "Jobs waiting for a slot",
+                jobs.queued(),
+            ),
+        ],
+    );
+    connection_gauges(
+        &mut registry,
+        "meridian_backend",
+        &app.connections,
+        &app.admission,
+    );
+    respond(&registry)
 }

@@ -9,7 +9,8 @@
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
+use clap::Parser;
 use meridian_e2e::{repo_root, send};
 use meridian_edge::backend::{
     BackendClient, InboundResponse, OutboundRequest, Transport, TransportError,
@@ -38,35 +39,26 @@ impl Transport for Blocking {
     }
 }
 
+/// Per-frame latency of try-on on a 720p frame, through the edge host and
+/// straight to the backend, side by side.
+#[derive(Parser)]
+#[command(name = "tryon-latency", args_override_self = true)]
 struct Args {
+    /// The edge host's base URL.
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:3000")]
     edge: String,
+    /// The backend's base URL.
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8081")]
     backend: String,
+    /// The key calls to the backend are signed with.
+    #[arg(long, value_name = "KEY", default_value = "meridian-dev-signing-key")]
     key: String,
+    /// Frames timed each way (after 5 of warm-up).
+    #[arg(long, value_name = "N", default_value_t = 200)]
     frames: usize,
+    /// The product tried on.
+    #[arg(long, value_name = "SKU", default_value = "EYE-AVIATOR-GOLD")]
     sku: String,
-}
-
-fn args() -> Result<Args> {
-    let mut args = Args {
-        edge: "http://127.0.0.1:3000".into(),
-        backend: "http://127.0.0.1:8081".into(),
-        key: "meridian-dev-signing-key".into(),
-        frames: 200,
-        sku: "EYE-AVIATOR-GOLD".into(),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--edge" => args.edge = value()?,
-            "--backend" => args.backend = value()?,
-            "--key" => args.key = value()?,
-            "--frames" => args.frames = value()?.parse().context("--frames")?,
-            "--sku" => args.sku = value()?,
-            other => bail!("unknown flag {other}"),
-        }
-    }
-    Ok(args)
 }
 
 fn summary(name: &str, mut ms: Vec<f64>) {
@@ -84,7 +76,7 @@ fn summary(name: &str, mut ms: Vec<f64>) {
 }
 
 fn main() -> Result<()> {
-    let args = args()?;
+    let args = Args::parse();
     let frame = std::fs::read(repo_root().join("gpu-backend/tests/faces/frame-720p.jpg"))?;
     let warmup = 5;
 

@@ -9,28 +9,28 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use clap::Parser;
 use meridian_collector::store::{Durability, Store};
 use meridian_collector::wire::{
     CollectedEvent, CollectorBatch, CollectorSchema, ConsentStamp, EventDetail,
 };
 
+/// Ingest throughput of the embedded store, per durability and batch size.
+#[derive(Parser)]
+#[command(name = "ingest_bench", args_override_self = true)]
+struct Cli {
+    /// Where the scratch store goes (default: the system temp directory).
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Seconds per row of the table.
+    #[arg(long, value_name = "S", default_value_t = 3.0)]
+    seconds: f64,
+}
+
 fn main() -> Result<()> {
-    let mut dir = std::env::temp_dir();
-    let mut seconds = 3.0f64;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--dir" => dir = PathBuf::from(args.next().context("--dir needs a directory")?),
-            "--seconds" => {
-                seconds = args
-                    .next()
-                    .context("--seconds needs a number")?
-                    .parse()
-                    .context("--seconds")?
-            }
-            other => bail!("unknown argument `{other}`: --dir DIR, --seconds S"),
-        }
-    }
+    let cli = Cli::parse();
+    let dir = cli.dir.unwrap_or_else(std::env::temp_dir);
+    let seconds = cli.seconds;
     let budget = Duration::from_secs_f64(seconds);
     println!("store under {}, {seconds} s per row", dir.display());
     println!(

@@ -1,140 +1,151 @@
-//! Prometheus metrics in the text exposition format, written by hand as in
-//! the backend (a handful of counters needs no client library).
+//! The collector's metrics, on `prometheus-client` (OpenMetrics text),
+//! with what it counts as every server does from `meridian-rpc-server`.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use meridian_rpc_server::metrics::{Served, info};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
-#[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
-    accepted: AtomicU64,
-    duplicates: AtomicU64,
-    append_micros: AtomicU64,
-    appends: AtomicU64,
-    connections_refused: AtomicU64,
-    streamed: AtomicU64,
-    stream_failures: AtomicU64,
-    stream_backlog: AtomicU64,
+    served: Served,
+    accepted: Counter,
+    duplicates: Counter,
+    /// `meridian_collector_append_seconds`, a summary (`_sum`, `_count`)
+    /// when written by hand: a histogram with no bucket but `+Inf` keeps
+    /// those two names and adds only `_bucket{le="+Inf"}` (prometheus-client
+    /// has no summary).
+    appends: Histogram,
+    streamed: Counter,
+    stream_failures: Counter,
+    stream_backlog: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics {
+            served: Served::default(),
+            accepted: Counter::default(),
+            duplicates: Counter::default(),
+            appends: Histogram::new(std::iter::empty()),
+            streamed: Counter::default(),
+            stream_failures: Counter::default(),
+            stream_backlog: Gauge::default(),
+        }
+    }
 }
 
 impl Metrics {
     pub fn request(&self, route: &'static str, status: u16) {
-        if let Ok(mut map) = self.requests.lock() {
-            *map.entry((route, status)).or_default() += 1;
-        }
+        self.served.request(route, status);
     }
 
     /// A batch stored: its events new and already seen, and the time the
     /// transaction took.
     pub fn appended(&self, accepted: usize, duplicates: usize, micros: u64) {
-        self.accepted.fetch_add(accepted as u64, Ordering::Relaxed);
-        self.duplicates
-            .fetch_add(duplicates as u64, Ordering::Relaxed);
-        self.append_micros.fetch_add(micros, Ordering::Relaxed);
-        self.appends.fetch_add(1, Ordering::Relaxed);
+        self.accepted.inc_by(accepted as u64);
+        self.duplicates.inc_by(duplicates as u64);
+        self.appends.observe(micros as f64 / 1e6);
     }
 
     pub fn connection_refused(&self) {
-        self.connections_refused.fetch_add(1, Ordering::Relaxed);
+        self.served.connection_refused();
     }
 
     /// Events added to the Redis stream.
     pub fn streamed(&self, events: usize) {
-        self.streamed.fetch_add(events as u64, Ordering::Relaxed);
+        self.streamed.inc_by(events as u64);
     }
 
     /// A send to the stream that failed (Redis unreachable or refusing, or
     /// the outbox unreadable); its events stay queued.
     pub fn stream_failed(&self) {
-        self.stream_failures.fetch_add(1, Ordering::Relaxed);
+        self.stream_failures.inc();
     }
 
     /// Events in the outbox, as the last send left it.
     pub fn stream_backlog(&self, events: u64) {
-        self.stream_backlog.store(events, Ordering::Relaxed);
+        self.stream_backlog
+            .set(i64::try_from(events).unwrap_or(i64::MAX));
     }
 
-    /// The exposition text; `gauges` are `(name, help, value)` the server
-    /// reads at scrape time.
-    pub fn render_text(&self, region: &str, gauges: &[(&str, &str, u64)]) -> String {
-        let mut out = String::new();
-        let family = |out: &mut String, name: &str, help: &str, kind: &str| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-        };
-        family(
-            &mut out,
+    /// Registers every metric for a scrape; the server adds the gauges it
+    /// reads then.
+    pub fn register(&self, registry: &mut Registry, region: &str) {
+        info(
+            registry,
             "meridian_collector_info",
-            "Collector region.",
-            "gauge",
+            "Collector region",
+            &[("region", region)],
         );
-        let _ = writeln!(out, "meridian_collector_info{{region=\"{region}\"}} 1");
-        family(
-            &mut out,
-            "meridian_collector_requests_total",
-            "HTTP requests by route and status.",
-            "counter",
-        );
-        if let Ok(map) = self.requests.lock() {
-            for ((route, status), n) in map.iter() {
-                let _ = writeln!(
-                    out,
-                    "meridian_collector_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
-                );
-            }
-        }
-        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        for (name, help, value) in [
+        self.served.register(registry, "meridian_collector");
+        // Registered without `_total`: the encoder adds it.
+        for (name, help, counter) in [
             (
-                "meridian_collector_events_accepted_total",
-                "Events stored.",
-                load(&self.accepted),
+                "meridian_collector_events_accepted",
+                "Events stored",
+                &self.accepted,
             ),
             (
-                "meridian_collector_events_duplicate_total",
-                "Events received again (retries, repeats) and not stored twice.",
-                load(&self.duplicates),
+                "meridian_collector_events_duplicate",
+                "Events received again (retries, repeats) and not stored twice",
+                &self.duplicates,
             ),
             (
-                "meridian_collector_connections_refused_total",
-                "Connections closed on accept at the cap.",
-                load(&self.connections_refused),
+                "meridian_collector_stream_events",
+                "Events added to the Redis stream",
+                &self.streamed,
             ),
             (
-                "meridian_collector_stream_events_total",
-                "Events added to the Redis stream.",
-                load(&self.streamed),
-            ),
-            (
-                "meridian_collector_stream_failures_total",
-                "Sends to the Redis stream that failed; their events stay in the outbox.",
-                load(&self.stream_failures),
+                "meridian_collector_stream_failures",
+                "Sends to the Redis stream that failed; their events stay in the outbox",
+                &self.stream_failures,
             ),
         ] {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
-            );
+            registry.register(name, help, counter.clone());
         }
-        let name = "meridian_collector_append_seconds";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Time in the store's batch transaction.\n# TYPE {name} summary\n{name}_sum {}\n{name}_count {}",
-            load(&self.append_micros) as f64 / 1e6,
-            load(&self.appends)
+        registry.register(
+            "meridian_collector_append_seconds",
+            "Time in the store's batch transaction",
+            self.appends.clone(),
         );
-        let own = (
+        registry.register(
             "meridian_collector_stream_backlog",
-            "Events stored and not yet in the Redis stream (the outbox), as of the last send.",
-            load(&self.stream_backlog),
+            "Events stored and not yet in the Redis stream (the outbox), as of the last send",
+            self.stream_backlog.clone(),
         );
-        for (name, help, value) in gauges.iter().copied().chain([own]) {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
-            );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_stay_as_exposed() {
+        let m = Metrics::default();
+        m.request("rpc/events/append", 200);
+        m.appended(3, 1, 2_000);
+        m.streamed(2);
+        m.stream_failed();
+        m.stream_backlog(1);
+        let mut registry = Registry::default();
+        m.register(&mut registry, "eu");
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &registry).expect("encodes");
+        for line in [
+            "meridian_collector_info{region=\"eu\"} 1",
+            "meridian_collector_requests_total{route=\"rpc/events/append\",status=\"200\"} 1",
+            "meridian_collector_events_accepted_total 3",
+            "meridian_collector_events_duplicate_total 1",
+            "meridian_collector_connections_refused_total 0",
+            "meridian_collector_stream_events_total 2",
+            "meridian_collector_stream_failures_total 1",
+            "meridian_collector_append_seconds_sum 0.002",
+            "meridian_collector_append_seconds_count 1",
+            "meridian_collector_stream_backlog 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line}\nin\n{text}");
         }
-        out
     }
 }

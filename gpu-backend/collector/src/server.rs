@@ -11,10 +11,12 @@ use axum::extract::{Query, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use meridian_rpc_server::metrics::{connection_gauges, gauges, respond};
 use meridian_rpc_server::{
     Admission, Admitted, Connections, RegionRule, Route, Service, blocking, response,
 };
 use meridian_wit::rpc::{self, Reply};
+use prometheus_client::registry::Registry;
 use serde::Deserialize;
 
 use crate::config::Config;
@@ -218,26 +220,22 @@ async fn readyz(State(app): State<Arc<App>>) -> impl IntoResponse {
     )
 }
 
-async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
-    let text = app.metrics.render_text(
-        &app.config.region,
-        &[
-            (
-                "meridian_collector_jobs_in_flight",
-                "Store writes and queries holding a slot.",
-                app.admission.jobs().in_flight(),
-            ),
-            (
-                "meridian_collector_connections_open",
-                "Open client connections.",
-                app.connections.open(),
-            ),
-            (
-                "meridian_collector_replay_nonces",
-                "Nonces remembered for the signature window.",
-                app.admission.replay_nonces() as u64,
-            ),
-        ],
+async fn metrics(State(app): State<Arc<App>>) -> Response {
+    let mut registry = Registry::default();
+    app.metrics.register(&mut registry, &app.config.region);
+    gauges(
+        &mut registry,
+        &[(
+            "meridian_collector_jobs_in_flight",
+            "Store writes and queries holding a slot",
+            app.admission.jobs().in_flight(),
+        )],
     );
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+    connection_gauges(
+        &mut registry,
+        "meridian_collector",
+        &app.connections,
+        &app.admission,
+    );
+    respond(&registry)
 }

@@ -11,10 +11,13 @@
 //! - [`limits::ServerLimits`] (`[server]`) and [`tls::Tls`] (`[tls]`), the
 //!   configuration sections both servers read;
 //! - [`replay`], the bounded nonce cache; [`process`], logging and the
-//!   shutdown signal of the binaries.
+//!   shutdown signal of the binaries;
+//! - [`metrics`], what both servers' `/metrics` share (OpenMetrics text
+//!   on `prometheus-client`).
 
 pub mod admit;
 pub mod limits;
+pub mod metrics;
 pub mod process;
 pub mod replay;
 pub mod serve;
