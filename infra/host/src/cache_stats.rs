@@ -1,22 +1,71 @@
 //! Edge cache outcomes per component, counted from the `Cache-Status`
 //! (RFC 9211) of every response, as a CDN's platform counts them from its
-//! logs. Served in Prometheus text at [`PATH`].
+//! logs. Served as OpenMetrics text (`prometheus-client`) at [`PATH`].
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::registry::Registry;
 
 /// Where the host serves the counts; `/.well-known/` is the host's, as
 /// Spin keeps `/.well-known/spin/` for itself.
 pub const PATH: &str = "/.well-known/meridian/metrics";
 
+/// What [`CacheStats::render`] writes (`# EOF` last), as the edge's and
+/// the backend's metrics.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ComponentOutcome {
+    component: String,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Component {
+    component: String,
+}
+
 /// Counts by component and outcome.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CacheStats {
-    counts: Mutex<BTreeMap<(String, &'static str), u64>>,
+    registry: Registry,
+    responses: Family<ComponentOutcome, Counter>,
     /// Instances stopped at the post-response deadline, by component.
-    post_response_deadlines: Mutex<BTreeMap<String, u64>>,
+    post_response_deadlines: Family<Component, Counter>,
     /// Connections refused at the connection cap.
-    connections_refused: std::sync::atomic::AtomicU64,
+    connections_refused: Counter,
+}
+
+impl Default for CacheStats {
+    fn default() -> CacheStats {
+        let (responses, post_response_deadlines, connections_refused) =
+            (Family::default(), Family::default(), Counter::default());
+        let mut registry = Registry::default();
+        // Registered without `_total`: the encoder adds it to counters.
+        registry.register(
+            "meridian_edge_cache_responses",
+            "Responses by edge cache outcome (Cache-Status)",
+            responses.clone(),
+        );
+        registry.register(
+            "meridian_host_post_response_deadline",
+            "Instances stopped at the post-response deadline",
+            post_response_deadlines.clone(),
+        );
+        registry.register(
+            "meridian_host_connections_refused",
+            "Connections refused at the connection cap",
+            connections_refused.clone(),
+        );
+        CacheStats {
+            registry,
+            responses,
+            post_response_deadlines,
+            connections_refused,
+        }
+    }
 }
 
 /// The outcome a `Cache-Status` value names for the edge cache.
@@ -48,61 +97,31 @@ pub fn classify(cache_status: Option<&str>) -> &'static str {
 
 impl CacheStats {
     pub fn record(&self, component: &str, cache_status: Option<&str>) {
-        let outcome = classify(cache_status);
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        *counts.entry((component.to_owned(), outcome)).or_default() += 1;
+        self.responses
+            .get_or_create(&ComponentOutcome {
+                component: component.to_owned(),
+                outcome: classify(cache_status),
+            })
+            .inc();
     }
 
     pub fn record_post_response_deadline(&self, component: &str) {
-        let mut counts = self
-            .post_response_deadlines
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        *counts.entry(component.to_owned()).or_default() += 1;
+        self.post_response_deadlines
+            .get_or_create(&Component {
+                component: component.to_owned(),
+            })
+            .inc();
     }
 
     pub fn record_connection_refused(&self) {
-        self.connections_refused
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.connections_refused.inc();
     }
 
-    /// Prometheus text exposition.
+    /// OpenMetrics text ([`CONTENT_TYPE`]).
     pub fn render(&self) -> String {
-        let mut out = self.render_cache();
-        out.push_str(
-            "# HELP meridian_host_post_response_deadline_total Instances stopped at the post-response deadline.\n\
-             # TYPE meridian_host_post_response_deadline_total counter\n",
-        );
-        let deadlines = self
-            .post_response_deadlines
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        for (component, n) in deadlines.iter() {
-            out.push_str(&format!(
-                "meridian_host_post_response_deadline_total{{component=\"{component}\"}} {n}\n"
-            ));
-        }
-        out.push_str(&format!(
-            "# HELP meridian_host_connections_refused_total Connections refused at the connection cap.\n\
-             # TYPE meridian_host_connections_refused_total counter\n\
-             meridian_host_connections_refused_total {}\n",
-            self.connections_refused
-                .load(std::sync::atomic::Ordering::Relaxed)
-        ));
-        out
-    }
-
-    fn render_cache(&self) -> String {
-        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = String::from(
-            "# HELP meridian_edge_cache_responses_total Responses by edge cache outcome (Cache-Status).\n\
-             # TYPE meridian_edge_cache_responses_total counter\n",
-        );
-        for ((component, outcome), n) in counts.iter() {
-            out.push_str(&format!(
-                "meridian_edge_cache_responses_total{{component=\"{component}\",outcome=\"{outcome}\"}} {n}\n"
-            ));
-        }
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
         out
     }
 }
@@ -146,7 +165,7 @@ mod tests {
     }
 
     #[test]
-    fn renders_prometheus_counters() {
+    fn renders_openmetrics_counters() {
         let stats = CacheStats::default();
         stats.record("media", Some("meridian-edge; hit"));
         stats.record("media", Some("meridian-edge; hit"));
@@ -156,5 +175,14 @@ mod tests {
             "meridian_edge_cache_responses_total{component=\"media\",outcome=\"hit\"} 2\n"
         ));
         assert!(text.contains("{component=\"origin\",outcome=\"miss\"} 1\n"));
+        stats.record_post_response_deadline("origin");
+        stats.record_connection_refused();
+        let text = stats.render();
+        assert!(
+            text.contains("meridian_host_post_response_deadline_total{component=\"origin\"} 1\n")
+        );
+        assert!(text.contains("\nmeridian_host_connections_refused_total 1\n"));
+        assert!(text.contains("# TYPE meridian_edge_cache_responses counter\n"));
+        assert!(text.ends_with("# EOF\n"));
     }
 }

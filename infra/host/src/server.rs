@@ -691,7 +691,7 @@ async fn handle(
         let mut response = Response::new(full_body(shared.cache_stats.render().into_bytes()));
         response.headers_mut().insert(
             http::header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4"),
+            HeaderValue::from_static(cache_stats::CONTENT_TYPE),
         );
         return response;
     }
