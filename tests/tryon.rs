@@ -227,8 +227,8 @@ fn frames_go_only_to_regions_the_market_allows() -> Result<()> {
             "[component.tryon]\n# two regions\n",
         )
         .replace(
-            "source = \"target/wasm32-wasip2/release/meridian_tryon.wasm\"\nallowed_outbound_hosts = [\"{{ backend_url_eu }}\"]",
-            "source = \"target/wasm32-wasip2/release/meridian_tryon.wasm\"\nallowed_outbound_hosts = [\"{{ backend_url_eu }}\", \"{{ backend_url_us }}\"]",
+            "source = \"target/wasm32-wasip2/component/meridian_tryon.wasm\"\nallowed_outbound_hosts = [\"{{ backend_url_eu }}\"]",
+            "source = \"target/wasm32-wasip2/component/meridian_tryon.wasm\"\nallowed_outbound_hosts = [\"{{ backend_url_eu }}\", \"{{ backend_url_us }}\"]",
         )
         .replace(
             "[variables]\n",

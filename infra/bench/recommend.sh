@@ -19,7 +19,7 @@ WORK=$(mktemp -d)
 # shellcheck source=infra/bench/lib.sh
 source infra/bench/lib.sh
 
-cargo build --release --target wasm32-wasip2 -p meridian-personalize
+cargo build --profile component --target wasm32-wasip2 -p meridian-personalize
 cargo build --release -p meridian-host
 python3 infra/bench/recommend.py shop "$WORK"
 

@@ -45,8 +45,8 @@ if ! { [ "$("$WASMTIME" --version 2>/dev/null)" = "wasmtime $WASMTIME_VERSION" ]
         --target-dir "${CARGO_TARGET_DIR:-$ROOT/target}/wasmtime-cli" --no-default-features \
         --features run,serve,cranelift,cache,pooling-allocator,parallel-compilation,component-model,component-model-async,clap/default
 fi
-cargo build -q --release --target wasm32-wasip2 -p meridian-bench-hello
-HELLO=target/wasm32-wasip2/release/meridian_bench_hello.wasm
+cargo build -q --profile component --target wasm32-wasip2 -p meridian-bench-hello
+HELLO=target/wasm32-wasip2/component/meridian_bench_hello.wasm
 HOST_BIN=target/release/meridian-host
 
 ROWS=$WORK/rows.tsv

@@ -43,6 +43,7 @@ target/release/meridian-demo-origin --listen 127.0.0.1:0 --max-age 3600 >"$WORK/
 PIDS+=($!)
 ORIGIN=$(listen_url "$WORK/origin.out")
 
+# Started in this shell (not in `$(...)`), so cleanup stops them.
 node() { # name [host flags...]
     local name=$1
     shift
@@ -51,12 +52,14 @@ node() { # name [host flags...]
         target/release/meridian-host --manifest spin.toml --listen 127.0.0.1:0 \
         --state-dir "$WORK/state-$name" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
     PIDS+=($!)
-    listen_url "$WORK/$name.out"
 }
-EMBEDDED=$(node embedded)
+node embedded
 export SPIN_VARIABLE_CACHE_REDIS_URL=$REDIS SPIN_VARIABLE_CACHE_REDIS_HOST=$REDIS
-A=$(node a --runtime-config-file "$WORK/runtime-config.toml")
-B=$(node b --runtime-config-file "$WORK/runtime-config.toml")
+node a --runtime-config-file "$WORK/runtime-config.toml"
+node b --runtime-config-file "$WORK/runtime-config.toml"
+EMBEDDED=$(listen_url "$WORK/embedded.out")
+A=$(listen_url "$WORK/a.out")
+B=$(listen_url "$WORK/b.out")
 
 PRODUCT=/v1/origin/catalog/products/MRD-SOLSTICE-SUN
 status_of() { curl -fsS -H 'cf-ipcountry: DE' -o /dev/null -D - "$1$PRODUCT" | tr -d '\r' | awk -F': ' 'tolower($1)=="cache-status" {print $2}'; }

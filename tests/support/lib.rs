@@ -53,7 +53,7 @@ pub const COMPONENTS: &[&str] = &[
 /// A built component's file.
 pub fn component_wasm(krate: &str) -> PathBuf {
     repo_root()
-        .join("target/wasm32-wasip2/release")
+        .join("target/wasm32-wasip2/component")
         .join(format!("{}.wasm", krate.replace('-', "_")))
 }
 
@@ -64,7 +64,7 @@ pub fn require_components() -> Result<()> {
         if !path.exists() {
             let flags: Vec<String> = COMPONENTS.iter().map(|c| format!("-p {c}")).collect();
             bail!(
-                "{} is missing: run `cargo build --release --target wasm32-wasip2 {}`",
+                "{} is missing: run `cargo build --profile component --target wasm32-wasip2 {}`",
                 path.display(),
                 flags.join(" ")
             );

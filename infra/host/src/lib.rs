@@ -63,6 +63,10 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Most open client connections; more are answered 503 and closed.
     pub max_connections: usize,
+    /// `--profile perfmap`: write `/tmp/perf-<pid>.map` so `perf` names guest functions.
+    pub perfmap: bool,
+    /// Reset instance memory through Linux's PAGEMAP_SCAN where the kernel has it.
+    pub pagemap_scan: bool,
     /// `SPIN_VARIABLE_*` overrides (the process environment by default).
     pub variable_env: manifest::VariableEnv,
     /// `--env`: environment variables for every component (over the manifest's).
@@ -102,6 +106,8 @@ impl Config {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             max_connections: 4096,
+            perfmap: false,
+            pagemap_scan: true,
             variable_env: manifest::process_variable_env(),
             env: Vec::new(),
             runtime_config: None,

@@ -108,6 +108,12 @@ struct Cli {
     /// Open client connections; more get 503
     #[arg(long, default_value_t = 4096, value_parser = positive)]
     max_connections: usize,
+    /// `perfmap`: name guest functions for `perf` in /tmp/perf-<pid>.map (as `wasmtime serve --profile`)
+    #[arg(long, value_parser = ["perfmap"])]
+    profile: Option<String>,
+    /// `no`: reset instance memory by madvise only, not Linux's PAGEMAP_SCAN (for comparison)
+    #[arg(long, default_value = "auto", value_parser = ["auto", "no"])]
+    pooling_pagemap_scan: String,
 }
 
 /// A positive number of seconds (fractions allowed).
@@ -207,6 +213,8 @@ impl Cli {
         config.header_read_timeout = self.header_read_timeout;
         config.idle_timeout = self.idle_timeout;
         config.max_connections = self.max_connections;
+        config.perfmap = self.profile.is_some();
+        config.pagemap_scan = self.pooling_pagemap_scan == "auto";
         if config.max_instances == 0 {
             bail!("--max-instances must be positive");
         }

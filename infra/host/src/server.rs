@@ -152,7 +152,7 @@ fn refuse_imports(id: &str, e: wasmtime::Error) -> anyhow::Error {
 /// Load the manifest, compile (or load cached) components, bind, and serve.
 pub async fn start(config: Config) -> Result<RunningHost> {
     let app = crate::manifest::load(&config.manifest, &config.variable_env)?;
-    let engine = engine::build_engine(config.memory_limit, config.max_instances)?;
+    let engine = engine::build_engine(&config)?;
     let cache_dir = config.cache_dir();
 
     let mut linker: Linker<State> = Linker::new(&engine);
