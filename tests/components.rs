@@ -1,5 +1,7 @@
-//! The built edge components are what real Spin accepts: they import only
-//! WASI and Spin interfaces and export the HTTP incoming handler.
+//! The built edge components are what real Spin (4.1 and later) accepts:
+//! they import only interfaces of Spin's `platform` world (WASI 0.2 and
+//! 0.3, `fermyon:spin@2.0.0`, `wasi:keyvalue@0.2.0-draft2`) and export the
+//! WASIp3 HTTP handler, `wasi:http/handler@0.3.0`, which Spin reuses.
 
 use anyhow::{Context, Result};
 use meridian_e2e::{COMPONENTS, component_wasm, require_components};
@@ -38,16 +40,23 @@ fn components_import_only_wasi_and_spin() -> Result<()> {
         let (imports, exports) = interface_names(&wasm)?;
         assert!(!imports.is_empty(), "{name} imports WASI at least");
         for import in &imports {
+            let (_, version) = import.split_once('@').unwrap_or((import, ""));
+            let in_platform = if import.starts_with("fermyon:spin/") {
+                version == "2.0.0"
+            } else if import.starts_with("wasi:keyvalue/") {
+                version == "0.2.0-draft2"
+            } else {
+                import.starts_with("wasi:") && (version.starts_with("0.2.") || version == "0.3.0")
+            };
             assert!(
-                import.starts_with("wasi:") || import.starts_with("fermyon:spin/"),
-                "{name} imports {import}, which Spin does not provide"
+                in_platform,
+                "{name} imports {import}, which Spin's platform world does not provide"
             );
         }
-        assert!(
-            exports
-                .iter()
-                .any(|e| e.starts_with("wasi:http/incoming-handler@0.2")),
-            "{name} exports the HTTP handler: {exports:?}"
+        assert_eq!(
+            exports,
+            ["wasi:http/handler@0.3.0"],
+            "{name} exports the WASIp3 HTTP handler only"
         );
     }
     Ok(())

@@ -168,7 +168,12 @@ fn unsafe_methods_pass_through_and_invalidate_what_they_touch() -> Result<()> {
     assert!(status(&s.get(&review, &[])?).contains("stored"));
     assert!(is_hit(&s.get(&review, &[])?));
     let voted = s.send("POST", &format!("{review}/helpful"), &[], Some("{}"))?;
-    assert_eq!(voted.status, 303);
+    assert_eq!(
+        voted.status,
+        303,
+        "{}",
+        String::from_utf8_lossy(&voted.body)
+    );
     assert_eq!(voted.header("location"), Some(review.as_str()));
     let seen = s.get(&review, &[])?;
     assert!(!is_hit(&seen), "{}", status(&seen));
@@ -192,7 +197,13 @@ fn unsafe_methods_pass_through_and_invalidate_what_they_touch() -> Result<()> {
     assert_eq!(json(&after)?[0]["rating"], 2);
 
     // DELETE likewise; the review is gone at the edge too.
-    assert_eq!(s.send("DELETE", &review, &[], None)?.status, 200);
+    let deleted = s.send("DELETE", &review, &[], None)?;
+    assert_eq!(
+        deleted.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&deleted.body)
+    );
     assert_eq!(
         origin_refused(&s.get(&review, &[])?)?,
         (404, "review-unknown".to_owned())

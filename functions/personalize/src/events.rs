@@ -23,7 +23,7 @@ pub async fn serve(incoming: &Incoming, admission: &Admission) -> Result<Respons
     )?;
     let signing_key = variable("backend_signing_key")?;
     let development =
-        development_mode(&spin_sdk::variables::get("development_mode").unwrap_or_default());
+        development_mode(&meridian_spin::variables::get("development_mode").unwrap_or_default());
     check_signing_key(&signing_key, development)?;
     let secret = PseudonymSecret::new(pseudonym_secret()?.as_bytes())
         .map_err(|e| Refusal::new(500, "configuration-invalid", e.to_string()))?;

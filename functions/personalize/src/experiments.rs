@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use meridian_edge::backend::{BackendClient, Regional};
 use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::personalize::stored::{self, Change};
+use meridian_spin::http::Method;
 use meridian_spin::personalize::{definitions, open_store};
 use meridian_spin::{Incoming, SpinHttp, now, variable};
-use spin_sdk::http::Method;
 
 pub const ADMIN_PREFIX: &str = "/v1/admin/experiments";
 

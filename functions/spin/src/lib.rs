@@ -1,19 +1,29 @@
 //! What every Meridian Spin component shares: Spin's key-value store,
 //! variables and outbound HTTP behind `meridian-edge`'s traits, and the
-//! gate with the inputs Spin provides.
-// No unsafe here; the components' `#[http_component]` glue is theirs.
+//! gate with the inputs Spin provides. Components are WASIp3
+//! (`wasi:http/handler@0.3.0` through spin-sdk 7), so Spin 4.1 and
+//! meridian-host reuse an instance across requests: nothing here keeps
+//! anything about a request beyond it.
+// Unsafe only in the generated bindings (`bindings`).
 
+mod bindings;
+pub mod http;
 pub mod personalize;
+pub mod variables;
 
-use std::future::Future;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use bindings::fermyon::spin::key_value::Store;
+use bindings::fermyon::spin::redis;
+use bindings::wasi::keyvalue::{atomics, batch, store as wkv};
+use bytes::Bytes;
+use http::{IncomingRequest, Method, Request, ResponseOutparam, SpinResponse};
 use meridian_edge::backend::{
     InboundResponse, OutboundRequest, RoutingConfig, Transport, TransportError,
 };
-use meridian_edge::cache::Fetched;
 use meridian_edge::cache::kv::{Expiry, Kv, Split};
 use meridian_edge::cache::status::{CacheStatus, Forward};
+use meridian_edge::cache::{CacheConfig, Fetched};
 use meridian_edge::gate::{self, Admission, Ask};
 use meridian_edge::http::cors::{self, Cors};
 use meridian_edge::http::response::{Refusal, Response};
@@ -22,13 +32,7 @@ use meridian_edge::policy::CompiledPacks;
 use meridian_edge::policy::stored::{self, InForce, PolicyKv, Shipped};
 use meridian_edge::routes::origin::OriginClient;
 use meridian_wit::rpc::META_HEADER;
-use spin_sdk::http::{
-    self, Fields, IncomingRequest, IncomingResponse, Method, OutgoingResponse, Request,
-    ResponseOutparam,
-};
-use spin_sdk::key_value::Store;
-use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store as wkv};
-use spin_sdk::{redis, variables};
+use spin_sdk::http::body::IncomingBodyExt;
 
 /// Where edge cache entries live: a store of their own (label `cache`),
 /// which the host may give a byte budget and evict from; any of its keys
@@ -40,11 +44,11 @@ pub struct SpinKv(pub Store);
 
 impl SpinKv {
     pub fn open_default() -> Result<SpinKv, Refusal> {
-        Store::open_default().map(SpinKv).map_err(|e| {
+        Store::open("default").map(SpinKv).map_err(|e| {
             Refusal::new(
                 500,
                 "store-unavailable",
-                format!("key-value store `default`: {e}"),
+                format!("key-value store `default`: {e:?}"),
             )
         })
     }
@@ -52,13 +56,13 @@ impl SpinKv {
 
 impl Kv for SpinKv {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
-        self.0.get(key).map_err(|e| e.to_string())
+        self.0.get(key).map_err(|e| format!("{e:?}"))
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
-        self.0.set(key, value).map_err(|e| e.to_string())
+        self.0.set(key, value).map_err(|e| format!("{e:?}"))
     }
     fn delete(&self, key: &str) -> Result<(), String> {
-        self.0.delete(key).map_err(|e| e.to_string())
+        self.0.delete(key).map_err(|e| format!("{e:?}"))
     }
     fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, String> {
         SpinBucket::open("default")?.get_many(keys)
@@ -266,48 +270,61 @@ pub fn open_cache() -> Result<SpinCache, Refusal> {
     })
 }
 
-/// Spin's outbound HTTP; the host enforces `allowed_outbound_hosts`.
-/// A request's `timeout_ms` races the call against a monotonic-clock
-/// timer: spin-sdk's `send` sets no `request-options`, and dropping the
+/// Spin's outbound HTTP (`wasi:http/client@0.3.0`); the host enforces
+/// `allowed_outbound_hosts`. A request's `timeout_ms` races the whole
+/// exchange, body included, against a monotonic-clock timer; dropping the
 /// call cancels it.
 #[derive(Debug, Clone, Copy)]
 pub struct SpinHttp;
 
 impl Transport for SpinHttp {
     async fn send(&self, request: OutboundRequest) -> Result<InboundResponse, TransportError> {
-        let mut builder = Request::builder();
         let method = if request.method == "GET" {
-            Method::Get
+            ::http::Method::GET
         } else {
-            Method::Post
+            ::http::Method::POST
         };
-        builder.method(method).uri(request.url);
-        for (name, value) in request.headers {
-            builder.header(name, value);
+        let mut builder = ::http::Request::builder().method(method).uri(&request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
         }
-        let send = http::send::<_, http::Response>(builder.body(request.body).build());
-        let response = match request.timeout_ms {
-            None => send.await,
+        let outgoing = builder
+            .body(Bytes::from(request.body))
+            .map_err(|e| TransportError(e.to_string()))?;
+        let exchange = async {
+            let response = http::send(outgoing)
+                .await
+                .map_err(|e| TransportError(e.to_string()))?;
+            let status = response.status().as_u16();
+            let meta = response
+                .headers()
+                .get(META_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let body = response
+                .into_body()
+                .bytes()
+                .await
+                .map_err(|e| TransportError(format!("reading the answer: {e:?}")))?;
+            Ok(InboundResponse {
+                status,
+                meta,
+                body: body.to_vec(),
+            })
+        };
+        match request.timeout_ms {
+            None => exchange.await,
             Some(ms) => {
-                let send = std::pin::pin!(send);
+                let exchange = std::pin::pin!(exchange);
                 let timer = std::pin::pin!(sleep_ms(ms));
-                match futures_util::future::select(send, timer).await {
-                    futures_util::future::Either::Left((sent, _)) => sent,
+                match futures_util::future::select(exchange, timer).await {
+                    futures_util::future::Either::Left((answered, _)) => answered,
                     futures_util::future::Either::Right(((), _)) => {
-                        return Err(TransportError(format!("no answer within {ms} ms")));
+                        Err(TransportError(format!("no answer within {ms} ms")))
                     }
                 }
             }
         }
-        .map_err(|e| TransportError(e.to_string()))?;
-        Ok(InboundResponse {
-            status: *response.status(),
-            meta: response
-                .header(META_HEADER)
-                .and_then(|v| v.as_str())
-                .map(str::to_owned),
-            body: response.into_body(),
-        })
     }
 }
 
@@ -322,19 +339,7 @@ pub struct Incoming {
 
 impl Incoming {
     pub async fn read(incoming: IncomingRequest) -> Result<Incoming, Refusal> {
-        let header_lines = incoming.headers().entries();
-        let request = Request::builder()
-            .method(incoming.method())
-            .uri(incoming.uri())
-            .headers(incoming.headers())
-            .body(incoming.into_body().await.map_err(|e| {
-                Refusal::new(
-                    400,
-                    "body-unreadable",
-                    format!("reading the request body: {}", e.to_debug_string()),
-                )
-            })?)
-            .build();
+        let (request, header_lines) = http::read(incoming).await?;
         Ok(Incoming {
             request,
             header_lines,
@@ -353,7 +358,7 @@ impl Incoming {
         if !cors::is_public_route(self.request.path()) {
             return None;
         }
-        let method = self.request.method().to_string();
+        let method = self.request.method().as_str();
         let policy = match cors_policy() {
             Ok(policy) => policy,
             // Only a preflight is refused for it: the route itself answers
@@ -364,7 +369,7 @@ impl Incoming {
             }
         };
         policy.preflight(
-            &method,
+            method,
             self.header("origin"),
             self.header("access-control-request-method"),
             self.header("access-control-request-headers"),
@@ -413,7 +418,7 @@ fn cors_policy() -> Result<&'static Cors, &'static Refusal> {
 pub async fn answer(
     req: IncomingRequest,
     serve: impl FnOnce(&Incoming) -> Result<Response, Refusal>,
-) -> http::Response {
+) -> SpinResponse {
     into_spin(match Incoming::read(req).await {
         Ok(incoming) => match incoming.preflight() {
             Some(preflight) => preflight,
@@ -423,6 +428,32 @@ pub async fn answer(
         },
         Err(refusal) => refusal.into_response(),
     })
+}
+
+/// `cache_config` (TOML; empty keeps every default), parsed once per
+/// instance: a variable cannot change under a running instance.
+pub fn cache_config() -> Result<&'static CacheConfig, Refusal> {
+    static CONFIG: std::sync::OnceLock<Result<CacheConfig, Refusal>> = std::sync::OnceLock::new();
+    CONFIG
+        .get_or_init(|| CacheConfig::from_toml(&variables::get("cache_config").unwrap_or_default()))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// `market_config` (TOML; empty keeps the defaults), parsed once per instance.
+fn market_config() -> Result<&'static MarketConfig, Refusal> {
+    static CONFIG: std::sync::OnceLock<Result<MarketConfig, Refusal>> = std::sync::OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let text = variables::get("market_config").unwrap_or_default();
+            if text.trim().is_empty() {
+                return Ok(MarketConfig::default());
+            }
+            MarketConfig::from_toml(&text)
+                .map_err(|e| Refusal::new(500, "market-config-invalid", e.to_string()))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 /// A Spin variable, or a 500 that names it.
@@ -438,14 +469,8 @@ pub fn variable(name: &str) -> Result<String, Refusal> {
 
 /// An edge response as Spin's. Every response says what the edge cache
 /// did; routes that never cache say `fwd=bypass`.
-pub fn into_spin(response: Response) -> http::Response {
-    let response = with_cache_status(response);
-    let mut builder = http::Response::builder();
-    builder.status(response.status);
-    for (name, value) in response.headers {
-        builder.header(name, value);
-    }
-    builder.body(response.body).build()
+pub fn into_spin(response: Response) -> SpinResponse {
+    http::to_spin(with_cache_status(response))
 }
 
 fn with_cache_status(mut response: Response) -> Response {
@@ -458,46 +483,15 @@ fn with_cache_status(mut response: Response) -> Response {
     response
 }
 
-/// Sends `response` through `out` and returns once it is written, so the
-/// caller can go on working after the shopper has the answer (Spin keeps
-/// the instance until the handler returns).
+/// Answers the request with `response` through `out`; the handler goes
+/// on after it (see [`http::with_outparam`]), the shopper already served.
 pub async fn respond(out: ResponseOutparam, response: Response) {
-    let response = with_cache_status(response);
-    let fields: Vec<(String, Vec<u8>)> = response
-        .headers
-        .into_iter()
-        .map(|(n, v)| (n, v.into_bytes()))
-        .collect();
-    let headers = match Fields::from_list(&fields) {
-        Ok(headers) => headers,
-        Err(e) => {
-            eprintln!("meridian: response headers refused: {e:?}");
-            Fields::new()
-        }
-    };
-    let outgoing = OutgoingResponse::new(headers);
-    if outgoing.set_status_code(response.status).is_err() {
-        eprintln!("meridian: status {} refused", response.status);
-    }
-    if let Err(e) = out.set_with_body(outgoing, response.body).await {
-        eprintln!("meridian: writing the response body: {e:?}");
-    }
+    out.set(into_spin(response));
 }
 
-/// Waits `ms` on `wasi:clocks/monotonic-clock`, inside Spin's executor.
-fn sleep_ms(ms: u64) -> impl Future<Output = ()> {
-    use wasi::clocks::monotonic_clock;
-    let deadline = monotonic_clock::now().saturating_add(ms.saturating_mul(1_000_000));
-    std::future::poll_fn(move |cx| {
-        if monotonic_clock::now() >= deadline {
-            return std::task::Poll::Ready(());
-        }
-        spin_executor::push_waker(
-            monotonic_clock::subscribe_instant(deadline),
-            cx.waker().clone(),
-        );
-        std::task::Poll::Pending
-    })
+/// Waits `ms` on `wasi:clocks/monotonic-clock@0.3.0`.
+async fn sleep_ms(ms: u64) {
+    spin_sdk::wasip3::clocks::monotonic_clock::wait_for(ms.saturating_mul(1_000_000)).await;
 }
 
 /// Unix milliseconds now (the router's clock).
@@ -525,7 +519,7 @@ pub fn now() -> u64 {
 /// database and the policy packs in force.
 pub struct Gate {
     loaded: Instant,
-    config: MarketConfig,
+    config: &'static MarketConfig,
     db: Option<CountryDb>,
     policy: InForce,
 }
@@ -565,13 +559,7 @@ impl Gate {
     /// to the shipped ones (and saying so) when they cannot be used.
     pub fn load(store: &SpinKv) -> Result<Gate, Refusal> {
         let loaded = Instant::now();
-        let text = variables::get("market_config").unwrap_or_default();
-        let config = if text.trim().is_empty() {
-            MarketConfig::default()
-        } else {
-            MarketConfig::from_toml(&text)
-                .map_err(|e| Refusal::new(500, "market-config-invalid", e.to_string()))?
-        };
+        let config = market_config()?;
         // Embedded: opening it only reads its metadata.
         let db = CountryDb::embedded()
             .inspect_err(|e| eprintln!("meridian: country database unusable: {e}"))
@@ -620,7 +608,7 @@ impl Gate {
                 peer,
                 req.request.query(),
                 ask,
-                &self.config,
+                self.config,
                 self.db.as_ref(),
                 &packs,
             )
@@ -720,38 +708,24 @@ impl OriginClient for SpinOrigin {
                 format!("the origin could not be reached: {e}"),
             )
         };
-        let mut builder = Request::builder();
-        // The cache's method: GET, or HEAD forwarded as HEAD.
-        let method = match parts.method.as_str() {
-            "GET" => Method::Get,
-            "HEAD" => Method::Head,
-            "POST" => Method::Post,
-            "PUT" => Method::Put,
-            "PATCH" => Method::Patch,
-            "DELETE" => Method::Delete,
-            "OPTIONS" => Method::Options,
-            other => Method::Other(other.to_owned()),
-        };
-        builder.method(method).uri(url);
+        let mut builder = ::http::Request::builder()
+            .method(parts.method.clone())
+            .uri(url);
         for (name, value) in &parts.headers {
-            if let Ok(value) = value.to_str() {
-                builder.header(name.as_str(), value);
-            }
+            builder = builder.header(name, value);
         }
-        builder.body(body.to_vec());
-        let response: IncomingResponse = http::send(builder.build())
+        let outgoing = builder
+            .body(Bytes::copy_from_slice(body))
+            .map_err(|e| Refusal::new(400, "header-invalid", e.to_string()))?;
+        let response = http::send(outgoing)
             .await
             .map_err(|e| unreachable(e.to_string()))?;
-        let mut out = ::http::Response::builder().status(response.status());
-        for (name, value) in response.headers().entries() {
-            out = out.header(name, value);
-        }
-        let body = response
-            .into_body()
+        let (answer, body) = response.into_parts();
+        let body = body
+            .bytes()
             .await
-            .map_err(|e| unreachable(e.to_debug_string()))?;
-        out.body(body)
-            .map_err(|e| Refusal::new(502, "origin-malformed", e.to_string()))
+            .map_err(|e| unreachable(format!("{e:?}")))?;
+        Ok(::http::Response::from_parts(answer, body.to_vec()))
     }
 }
 

@@ -2,13 +2,13 @@
 //! in force (from `default`), the cookie key (a secret variable) and the
 //! request's cookie, device and page.
 
+use crate::variables;
 use meridian_edge::backend::development_mode;
 use meridian_edge::gate::Admission;
 use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::personalize::assign::{self, Assignments, Context, Device};
 use meridian_edge::personalize::identity::{self, CookieKey};
 use meridian_edge::personalize::stored::{self, InForce};
-use spin_sdk::variables;
 
 use crate::{Incoming, SpinBucket, now};
 
@@ -45,12 +45,29 @@ pub fn cookie_key() -> Option<CookieKey> {
 /// in for stored ones.
 pub fn definitions(store: &SpinBucket) -> Result<InForce, Refusal> {
     let in_force = stored::load(store)?;
+    log_fallback(&in_force);
+    Ok(in_force)
+}
+
+thread_local! {
+    /// The definitions this instance last parsed (by the stored head).
+    static IN_FORCE: stored::Memo = stored::Memo::default();
+}
+
+/// The definitions in force for a request, parsed once per published head
+/// by this instance; logs a fallback as [`definitions`] does.
+fn definitions_memo(store: &SpinBucket) -> Result<std::rc::Rc<InForce>, Refusal> {
+    let in_force = IN_FORCE.with(|memo| memo.load(store))?;
+    log_fallback(&in_force);
+    Ok(in_force)
+}
+
+fn log_fallback(in_force: &InForce) {
     if let (Some(why), Some(problem)) = (in_force.fallback, in_force.problem.as_deref()) {
         eprintln!(
             "meridian: EXPERIMENTS FALLBACK {why}: {problem}; serving the shipped definitions"
         );
     }
-    Ok(in_force)
 }
 
 /// A new shopper's id: `wasi:random` through getrandom.
@@ -84,7 +101,7 @@ impl Personalized {
         page: &str,
         may_issue: bool,
     ) -> Result<Personalized, Refusal> {
-        let in_force = definitions(store)?;
+        let in_force = definitions_memo(store)?;
         let key = cookie_key();
         let now = now();
         let sent = match &key {

@@ -63,6 +63,41 @@ pub struct InForce {
 /// else the shipped ones. Fails only when the shipped ones do not validate
 /// (a build that a test refuses).
 pub fn load<K: PolicyKv + ?Sized>(kv: &K) -> Result<InForce, Refusal> {
+    from_read(kv.get(HEAD_KEY))
+}
+
+/// The definitions an instance last loaded, by the stored head's bytes.
+/// Every load still reads the head (one key), so a publish is in force on
+/// the next request; an unchanged head skips parsing and validating it.
+/// Components are reused across requests (WASIp3): what is kept is the
+/// merchant's configuration, never anything about a shopper.
+#[derive(Default)]
+pub struct Memo {
+    last: std::cell::RefCell<Option<Remembered>>,
+}
+
+/// The head's bytes as read (`None`: nothing stored) and what they gave.
+type Remembered = (Option<Vec<u8>>, std::rc::Rc<InForce>);
+
+impl Memo {
+    pub fn load<K: PolicyKv + ?Sized>(&self, kv: &K) -> Result<std::rc::Rc<InForce>, Refusal> {
+        let read = kv.get(HEAD_KEY);
+        if let (Ok(bytes), Some((seen, in_force))) = (&read, &*self.last.borrow())
+            && seen == bytes
+        {
+            return Ok(in_force.clone());
+        }
+        // An unreadable store is a fallback for this request only.
+        let seen = read.as_ref().ok().cloned();
+        let in_force = std::rc::Rc::new(from_read(read)?);
+        if let Some(seen) = seen {
+            *self.last.borrow_mut() = Some((seen, in_force.clone()));
+        }
+        Ok(in_force)
+    }
+}
+
+fn from_read(read: Result<Option<Vec<u8>>, String>) -> Result<InForce, Refusal> {
     let shipped = || Definitions::shipped().map_err(|e| e.refusal());
     let fallback = |why: &'static str, problem: String, head_bytes| -> Result<InForce, Refusal> {
         Ok(InForce {
@@ -73,7 +108,7 @@ pub fn load<K: PolicyKv + ?Sized>(kv: &K) -> Result<InForce, Refusal> {
             head_bytes,
         })
     };
-    let bytes = match kv.get(HEAD_KEY) {
+    let bytes = match read {
         Err(e) => return fallback("store-unreadable", format!("reading {HEAD_KEY}: {e}"), None),
         Ok(None) => {
             return Ok(InForce {
@@ -422,4 +457,76 @@ pub fn bandit_markets<K: PolicyKv + ?Sized>(kv: &K, experiment: &str) -> Vec<Str
         .flatten()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod memo_tests {
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::personalize::definitions::SHIPPED;
+    use crate::policy::stored::tests::MemKv;
+
+    /// The policy tests' store, whose reads can be made to fail.
+    #[derive(Default)]
+    struct Kv {
+        inner: MemKv,
+        broken: std::cell::Cell<bool>,
+    }
+
+    impl PolicyKv for Kv {
+        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+            if self.broken.get() {
+                return Err("store down".to_owned());
+            }
+            self.inner.get(key)
+        }
+        fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
+            self.inner.set(key, value)
+        }
+        fn delete(&self, key: &str) -> Result<(), String> {
+            self.inner.delete(key)
+        }
+        fn compare_and_swap(
+            &self,
+            key: &str,
+            expected: Option<&[u8]>,
+            value: &[u8],
+        ) -> Result<bool, String> {
+            self.inner.compare_and_swap(key, expected, value)
+        }
+    }
+
+    #[test]
+    fn memo_parses_once_per_head_and_sees_every_publish() {
+        let kv = Kv::default();
+        let memo = Memo::default();
+        let first = memo.load(&kv).expect("shipped");
+        assert!(Rc::ptr_eq(&first, &memo.load(&kv).expect("shipped")));
+        assert_eq!(first.version(), load(&kv).expect("shipped").version());
+
+        let published = format!("{SHIPPED}\n");
+        let version = first.version().to_owned();
+        let changed = change(
+            &kv,
+            Some(&format!("\"{version}\"")),
+            Change::Publish {
+                text: published.as_bytes(),
+            },
+            1_800_000_000,
+        );
+        assert!(changed.is_ok(), "publish refused");
+        let after = memo.load(&kv).expect("published");
+        assert!(!Rc::ptr_eq(&first, &after));
+        assert_ne!(after.version(), version);
+        assert_eq!(after.version(), load(&kv).expect("published").version());
+        assert!(Rc::ptr_eq(&after, &memo.load(&kv).expect("published")));
+
+        // A failed read falls back for that request and is not remembered.
+        kv.broken.set(true);
+        let down = memo.load(&kv).expect("fallback");
+        assert_eq!(down.fallback, Some("store-unreadable"));
+        kv.broken.set(false);
+        assert!(Rc::ptr_eq(&after, &memo.load(&kv).expect("published")));
+    }
 }

@@ -715,4 +715,4 @@ fn unavailable(e: PackError) -> Refusal {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -11,7 +11,7 @@ type BeforeCas = Box<dyn FnOnce(&MemKv)>;
 /// An in-memory store with an atomic compare-and-swap, and a hook run
 /// just before it.
 #[derive(Default)]
-struct MemKv {
+pub(crate) struct MemKv {
     map: RefCell<HashMap<String, Vec<u8>>>,
     before_cas: RefCell<Option<BeforeCas>>,
 }
