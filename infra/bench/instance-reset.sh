@@ -21,10 +21,7 @@ WORK=$(mktemp -d)
 source infra/bench/lib.sh
 export SPIN_VARIABLE_DEVELOPMENT_MODE=1
 
-target/release/meridian-demo-origin --listen 127.0.0.1:0 --max-age 3600 >"$WORK/origin.out" 2>"$WORK/origin.err" &
-PIDS+=($!)
-export SPIN_VARIABLE_ORIGIN_CATALOG_URL
-SPIN_VARIABLE_ORIGIN_CATALOG_URL=$(listen_url "$WORK/origin.out")
+start_catalog_origin
 
 PRODUCT=/v1/origin/catalog/products/MRD-SOLSTICE-SUN
 DE=(-H "cf-ipcountry: DE")

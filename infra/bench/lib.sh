@@ -19,6 +19,15 @@ listen_url() { # logfile [seconds to wait, default 60]
     echo "no address in $1" >&2; cat "$1" >&2; return 1
 }
 
+# The demo merchant origin (answers fresh for an hour) as the `catalog`
+# origin of the hosts started after it.
+start_catalog_origin() {
+    target/release/meridian-demo-origin --listen 127.0.0.1:0 --max-age 3600 >"$WORK/origin.out" 2>"$WORK/origin.err" &
+    PIDS+=($!)
+    export SPIN_VARIABLE_ORIGIN_CATALOG_URL
+    SPIN_VARIABLE_ORIGIN_CATALOG_URL=$(listen_url "$WORK/origin.out")
+}
+
 # nginx serving $WORK/www on NGINX_PORT with keep-alive and sendfile. Its
 # workers drop root, so the tree they read must be world-readable.
 start_nginx() { # mime-type-lines

@@ -32,10 +32,7 @@ declare -A SETTINGS=(
 )
 PROFILES=${PROFILES:-o3 os o3-lto os-lto oz-lto}
 
-target/release/meridian-demo-origin --listen 127.0.0.1:0 --max-age 3600 >"$WORK/origin.out" 2>"$WORK/origin.err" &
-PIDS+=($!)
-export SPIN_VARIABLE_ORIGIN_CATALOG_URL
-SPIN_VARIABLE_ORIGIN_CATALOG_URL=$(listen_url "$WORK/origin.out")
+start_catalog_origin
 PRODUCT=/v1/origin/catalog/products/MRD-SOLSTICE-SUN
 DE=(-H "cf-ipcountry: DE")
 now_ms() { date +%s%3N; }
