@@ -328,9 +328,9 @@ impl Transport for SpinHttp {
     }
 }
 
-/// A request as the components read it: spin-sdk's `Request` keeps one
-/// value per header name, so the header lines as received are kept beside
-/// it for the gate (a geo header sent twice, `X-Forwarded-For` on several
+/// A request as the components read it: [`http::Request::header`] gives
+/// one value per header name, so the header lines as received are kept
+/// beside it for the gate (a geo header sent twice, `X-Forwarded-For` on several
 /// lines, opt-ins on separate lines all matter).
 pub struct Incoming {
     pub request: Request,

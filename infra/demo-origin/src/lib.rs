@@ -227,7 +227,32 @@ fn router(shop: Arc<Shop>) -> Router {
         .route("/merchant/echo/{policy}", any(echo))
         .route("/admin/price", post(admin_price))
         .route("/admin/requests", get(admin_requests))
+        .layer(axum::middleware::from_fn(read_body_first))
         .with_state(shop)
+}
+
+/// The most of a request body this origin reads (axum's own default limit).
+const MAX_BODY: usize = 2 << 20;
+
+/// Reads every request body before its route answers. A route that ignores
+/// its body (a vote, a `DELETE`) would otherwise answer and close the
+/// connection with unread bytes in the socket, which the kernel turns into
+/// a reset that can reach a client still sending its body before the answer.
+async fn read_body_first(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(bytes) => {
+            next.run(axum::extract::Request::from_parts(
+                parts,
+                axum::body::Body::from(bytes),
+            ))
+            .await
+        }
+        Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request body over 2 MiB").into_response(),
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
