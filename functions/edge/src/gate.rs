@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use crate::http::response::{Refusal, Response};
 use crate::market::{
-    CountryDb, CountryResolution, LocaleChoice, MarketConfig, RequestHeaders, negotiate_locale,
-    resolve_country, truncate_ip,
+    CountryDbSource, CountryResolution, LocaleChoice, MarketConfig, RequestHeaders,
+    negotiate_locale, resolve_country, truncate_ip,
 };
 use crate::policy::consent::{GPP_HEADER, GPP_SID_HEADER, gpc_signal, gpp_string, tc_string};
 use crate::policy::pack::{MarketPack, TaxDisplay, Units};
@@ -100,13 +100,13 @@ fn opted_in<H: RequestHeaders + ?Sized>(headers: &H, what: &str) -> bool {
 
 /// Decides a request: country, locale, then the policy of its market.
 /// `peer` is Spin's `spin-client-addr`; `query` the URL's query string.
-pub fn admit<H: RequestHeaders + ?Sized>(
+pub fn admit<'d, H: RequestHeaders + ?Sized>(
     headers: &H,
     peer: Option<&str>,
     query: &str,
     ask: Ask<'_>,
     config: &MarketConfig,
-    db: Option<&CountryDb>,
+    db: impl CountryDbSource<'d>,
     packs: &CompiledPacks<'_>,
 ) -> Result<Admission, Refusal> {
     let country = resolve_country(headers, peer, config, db);
@@ -398,7 +398,7 @@ mod tests {
     #[test]
     fn a_spoofed_header_is_ignored_and_noticed() {
         let headers = [("cf-ipcountry", "CN")];
-        let db = CountryDb::embedded().expect("db");
+        let db = crate::market::CountryDb::embedded().expect("db");
         let a = admit(
             &headers,
             Some("8.8.8.8:5000"),

@@ -7,6 +7,7 @@
 // Unsafe only in the generated bindings (`bindings`).
 
 mod bindings;
+pub mod country_db;
 pub mod http;
 pub mod personalize;
 pub mod variables;
@@ -27,7 +28,7 @@ use meridian_edge::cache::{CacheConfig, Fetched};
 use meridian_edge::gate::{self, Admission, Ask};
 use meridian_edge::http::cors::{self, Cors};
 use meridian_edge::http::response::{Refusal, Response};
-use meridian_edge::market::{CountryDb, MarketConfig};
+use meridian_edge::market::MarketConfig;
 use meridian_edge::policy::CompiledPacks;
 use meridian_edge::policy::stored::{self, InForce, PolicyKv, Shipped};
 use meridian_edge::routes::origin::OriginClient;
@@ -515,12 +516,12 @@ pub fn now() -> u64 {
         .unwrap_or_default()
 }
 
-/// The gate's inputs for one request: market configuration, the country
-/// database and the policy packs in force.
+/// The gate's inputs for one request: market configuration and the policy
+/// packs in force (the country database is the instance's,
+/// [`country_db::COUNTRY_DB`]).
 pub struct Gate {
     loaded: Instant,
     config: &'static MarketConfig,
-    db: Option<CountryDb>,
     policy: InForce,
 }
 
@@ -560,10 +561,6 @@ impl Gate {
     pub fn load(store: &SpinKv) -> Result<Gate, Refusal> {
         let loaded = Instant::now();
         let config = market_config()?;
-        // Embedded: opening it only reads its metadata.
-        let db = CountryDb::embedded()
-            .inspect_err(|e| eprintln!("meridian: country database unusable: {e}"))
-            .ok();
         let reads = GateReads(store);
         let mut policy = stored::load(&reads, &Shipped::this_build());
         log_fallback(&policy);
@@ -573,7 +570,6 @@ impl Gate {
         Ok(Gate {
             loaded,
             config,
-            db,
             policy,
         })
     }
@@ -609,7 +605,7 @@ impl Gate {
                 req.request.query(),
                 ask,
                 self.config,
-                self.db.as_ref(),
+                &country_db::COUNTRY_DB,
                 &packs,
             )
         };

@@ -9,6 +9,12 @@ pub enum MarketError {
     /// The bytes are not a MaxMind DB the reader accepts.
     #[error("the IP-to-country database could not be opened: {0}")]
     OpenDatabase(#[source] maxminddb::MaxMindDbError),
+    /// The bytes start like a country table but are not a sound one.
+    #[error("the country table could not be opened: {0}")]
+    OpenTable(#[source] super::country_table::TableError),
+    /// A country table cannot be turned into a table again.
+    #[error("the database is already a country table")]
+    AlreadyTable,
     /// The database is corrupt where this address leads.
     #[error("the IP-to-country database failed looking up {ip}: {source}")]
     Lookup {

@@ -4,31 +4,38 @@
 
 use std::net::IpAddr;
 
-use maxminddb::{PathElement, Reader};
+use ipnetwork::IpNetwork;
+use maxminddb::{PathElement, Reader, WithinOptions};
 
 use super::client_ip::{canonical, is_public};
 use super::country_code::CountryCode;
+use super::country_table::{self, CountryTable};
 use super::error::MarketError;
 
 /// The shipped database: `data/geo/geo-whois-asn-country.mmdb` (see
 /// `data/geo/SOURCE.md` for origin, licence and known problems).
 pub static EMBEDDED_DB: &[u8] = include_bytes!("../../data/geo/geo-whois-asn-country.mmdb");
 
-/// An opened IP-to-country database.
+/// An opened IP-to-country database: a MaxMind DB (any that has a country
+/// per record) or Meridian's country table ([`super::country_table`]),
+/// told apart by their bytes.
 ///
-/// Opening reads the metadata at the end of the bytes and finds the IPv4
-/// subtree; nothing is copied, so it is cheap enough to do per request.
+/// Opening reads the metadata and checks the layout; nothing is copied.
 pub struct CountryDb {
-    reader: Reader<&'static [u8]>,
+    format: Format,
+}
+
+enum Format {
+    Mmdb(Reader<&'static [u8]>),
+    Table(CountryTable<'static>),
 }
 
 impl std::fmt::Debug for CountryDb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let meta = self.reader.metadata();
         f.debug_struct("CountryDb")
-            .field("database_type", &meta.database_type)
-            .field("ip_version", &meta.ip_version)
-            .field("build_epoch", &meta.build_epoch)
+            .field("format", &self.format_name())
+            .field("database_type", &self.database_type())
+            .field("build_epoch", &self.build_epoch())
             .finish()
     }
 }
@@ -41,13 +48,18 @@ const COUNTRY_PATHS: [&[PathElement<'static>]; 2] = [
 ];
 
 impl CountryDb {
-    /// Opens a database held in memory for the life of the program.
+    /// Opens a database held in memory for the life of the program: a
+    /// country table if the bytes start like one, else a MaxMind DB.
     pub fn from_bytes(bytes: &'static [u8]) -> Result<Self, MarketError> {
-        let reader = Reader::from_source(bytes).map_err(MarketError::OpenDatabase)?;
-        Ok(Self { reader })
+        let format = if CountryTable::sniff(bytes) {
+            Format::Table(CountryTable::parse(bytes).map_err(MarketError::OpenTable)?)
+        } else {
+            Format::Mmdb(Reader::from_source(bytes).map_err(MarketError::OpenDatabase)?)
+        };
+        Ok(Self { format })
     }
 
-    /// Opens the database compiled into this crate ([`EMBEDDED_DB`]).
+    /// Opens the MaxMind DB shipped in this crate ([`EMBEDDED_DB`]).
     pub fn embedded() -> Result<Self, MarketError> {
         Self::from_bytes(EMBEDDED_DB)
     }
@@ -60,37 +72,101 @@ impl CountryDb {
     /// country (`EU`, `ZZ`) is `None`.
     pub fn lookup(&self, ip: IpAddr) -> Result<Option<CountryCode>, MarketError> {
         let ip = canonical(ip);
-        if !is_public(ip) || (ip.is_ipv6() && self.reader.metadata().ip_version == 4) {
+        if !is_public(ip) {
             return Ok(None);
         }
-        let result = self
-            .reader
-            .lookup(ip)
-            .map_err(|source| MarketError::Lookup { ip, source })?;
-        if !result.has_data() {
-            return Ok(None);
+        match &self.format {
+            Format::Table(table) => Ok(table.lookup(ip)),
+            Format::Mmdb(reader) => mmdb_lookup(reader, ip),
         }
-        for path in COUNTRY_PATHS {
-            let code: Option<&str> = result
-                .decode_path(path)
-                .map_err(|source| MarketError::Lookup { ip, source })?;
-            if let Some(code) = code {
-                return Ok(CountryCode::parse(code));
-            }
+    }
+
+    /// `mmdb` or `table`, for logs.
+    pub fn format_name(&self) -> &'static str {
+        match self.format {
+            Format::Mmdb(_) => "mmdb",
+            Format::Table(_) => "table",
         }
-        Ok(None)
     }
 
     /// The database's own type name (`country ipvAll`), for logs.
     pub fn database_type(&self) -> &str {
-        &self.reader.metadata().database_type
+        match &self.format {
+            Format::Mmdb(reader) => &reader.metadata().database_type,
+            Format::Table(table) => table.database_type(),
+        }
     }
 
     /// When the database was built, Unix seconds: stale data is a reason to
     /// distrust it.
     pub fn build_epoch(&self) -> u64 {
-        self.reader.metadata().build_epoch
+        match &self.format {
+            Format::Mmdb(reader) => reader.metadata().build_epoch,
+            Format::Table(table) => table.build_epoch(),
+        }
     }
+
+    /// This database as a country table (`examples/country-table.rs`):
+    /// every network with a country, by family. Aliases of IPv4 inside
+    /// IPv6 are left out; [`CountryDb::lookup`] maps IPv4-mapped addresses
+    /// itself.
+    pub fn to_table(&self) -> Result<Vec<u8>, MarketError> {
+        let reader = match &self.format {
+            Format::Mmdb(reader) => reader,
+            Format::Table(_) => return Err(MarketError::AlreadyTable),
+        };
+        let mut v4 = Vec::new();
+        let mut v6 = Vec::new();
+        let networks = reader
+            .networks(WithinOptions::default())
+            .map_err(MarketError::OpenDatabase)?;
+        for found in networks {
+            let found = found.map_err(MarketError::OpenDatabase)?;
+            let network = found.network().map_err(MarketError::OpenDatabase)?;
+            let Some(code) = country_of(&found).map_err(MarketError::OpenDatabase)? else {
+                continue;
+            };
+            match network {
+                IpNetwork::V4(n) => {
+                    v4.push((u32::from(n.network()), u32::from(n.broadcast()), code))
+                }
+                IpNetwork::V6(n) => {
+                    v6.push((u128::from(n.network()), u128::from(n.broadcast()), code))
+                }
+            }
+        }
+        let meta = reader.metadata();
+        country_table::build(meta.build_epoch, &meta.database_type, &v4, &v6)
+            .map_err(MarketError::OpenTable)
+    }
+}
+
+fn mmdb_lookup(
+    reader: &Reader<&'static [u8]>,
+    ip: IpAddr,
+) -> Result<Option<CountryCode>, MarketError> {
+    if ip.is_ipv6() && reader.metadata().ip_version == 4 {
+        return Ok(None);
+    }
+    let result = reader
+        .lookup(ip)
+        .map_err(|source| MarketError::Lookup { ip, source })?;
+    country_of(&result).map_err(|source| MarketError::Lookup { ip, source })
+}
+
+fn country_of(
+    result: &maxminddb::LookupResult<'_, &'static [u8]>,
+) -> Result<Option<CountryCode>, maxminddb::MaxMindDbError> {
+    if !result.has_data() {
+        return Ok(None);
+    }
+    for path in COUNTRY_PATHS {
+        let code: Option<&str> = result.decode_path(path)?;
+        if let Some(code) = code {
+            return Ok(CountryCode::parse(code));
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]

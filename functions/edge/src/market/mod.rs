@@ -7,7 +7,7 @@
 //!
 //! - [`resolve_country`]: a trusted CDN's geo header ([`geo_header`]), else
 //!   the client address ([`client_ip`]) in the IP-to-country database
-//!   ([`ip_db`]), else [`MarketConfig::default_country`]. Never fails; the
+//!   ([`ip_db`]: a MaxMind DB or the smaller [`country_table`]), else [`MarketConfig::default_country`]. Never fails; the
 //!   result says which step answered and why.
 //! - [`negotiate_locale`]: an override, else `Accept-Language` by RFC 4647
 //!   Lookup ([`locale`]), else the market's default language.
@@ -17,6 +17,7 @@ pub mod audit;
 pub mod client_ip;
 pub mod config;
 pub mod country_code;
+pub mod country_table;
 pub mod error;
 pub mod geo_header;
 pub mod ip_db;
@@ -33,4 +34,6 @@ pub use error::MarketError;
 pub use geo_header::{GeoHeader, GeoHeaderFormat};
 pub use ip_db::{CountryDb, EMBEDDED_DB};
 pub use locale::{LocaleChoice, LocaleSource, negotiate_locale, parse_accept_language};
-pub use resolve::{CountryResolution, CountrySource, RequestHeaders, reason, resolve_country};
+pub use resolve::{
+    CountryDbSource, CountryResolution, CountrySource, RequestHeaders, reason, resolve_country,
+};

@@ -2,6 +2,7 @@
 //! IP database, else the configured default, always with the reason.
 
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 use serde::Serialize;
 
@@ -106,6 +107,28 @@ pub struct CountryResolution {
     pub client_ip: Option<IpAddr>,
 }
 
+/// The country database as [`resolve_country`] takes it: at hand
+/// (`Some(&db)`, `None`), or opened on first use (`&LazyLock`), so a request
+/// a trusted geo header answers never opens it.
+pub trait CountryDbSource<'a> {
+    /// The database, opened now if it was not.
+    fn open(self) -> Option<&'a CountryDb>;
+}
+
+impl<'a> CountryDbSource<'a> for Option<&'a CountryDb> {
+    fn open(self) -> Option<&'a CountryDb> {
+        self
+    }
+}
+
+impl<'a, F: FnOnce() -> Option<CountryDb>> CountryDbSource<'a>
+    for &'a LazyLock<Option<CountryDb>, F>
+{
+    fn open(self) -> Option<&'a CountryDb> {
+        LazyLock::force(self).as_ref()
+    }
+}
+
 /// Finds the market country of a request. Never fails: each step that has
 /// nothing usable falls through to the next, and `reason` says why.
 ///
@@ -113,11 +136,11 @@ pub struct CountryResolution {
 /// `[v6]:port`). Geo and client-IP headers count only when the peer is in
 /// [`MarketConfig::trusted_proxies`]; otherwise the peer itself is the
 /// client and geo headers are reported in `ignored_spoofed_header`.
-pub fn resolve_country<H: RequestHeaders + ?Sized>(
+pub fn resolve_country<'d, H: RequestHeaders + ?Sized>(
     headers: &H,
     peer: Option<&str>,
     cfg: &MarketConfig,
-    db: Option<&CountryDb>,
+    db: impl CountryDbSource<'d>,
 ) -> CountryResolution {
     let peer_ip = peer.and_then(parse_addr);
     let trusted = peer_ip.is_some_and(|ip| cfg.is_trusted(ip));
@@ -176,7 +199,7 @@ pub fn resolve_country<H: RequestHeaders + ?Sized>(
         result.reason = reason::DEFAULT_CLIENT_IP_NOT_PUBLIC;
         return result;
     }
-    let Some(db) = db else {
+    let Some(db) = db.open() else {
         result.reason = reason::DEFAULT_NO_DATABASE;
         return result;
     };
