@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Where the IP-to-country database lives: compiled into the component or
-# mounted through Spin's `files`, as the MaxMind DB (7.8 MB) or as
-# Meridian's country table (3.9 MB, market::country_table). Per way: the
+# Where the IP-to-country database lives: compiled into the component (as
+# shipped) or mounted through Spin's `files`, as the MaxMind DB (7.8 MB) or
+# as Meridian's country table (3.9 MB, market::country_table). Per way: the
 # market component's .wasm size, the first answer after host start (warm
 # compile cache; the first IP lookup opens the database), and /v1/market on
 # the IP-database path under wrk, with instances reused (Spin's default,
@@ -26,13 +26,13 @@ mkdir -p "$SCRATCH/mmdb"
 ln -f functions/edge/data/geo/geo-whois-asn-country.mmdb "$SCRATCH/mmdb/country.mmdb"
 export SPIN_VARIABLE_DEVELOPMENT_MODE=1
 
-SHIPPED_MOUNT='files = [{ source = "functions/edge/data/country", destination = "/country" }]'
+TABLE_MOUNT='files = [{ source = "functions/edge/data/country", destination = "/country" }]'
 MMDB_MOUNT='files = [{ source = ".country-db-bench/mmdb", destination = "/country" }]'
 WASM=target/country-db/wasm32-wasip2/component/meridian_market.wasm
 # name: cargo features of meridian-spin, the market component's mount.
-declare -A FEATURES=([embedded-mmdb]=embedded-country-mmdb [embedded-table]=embedded-country-table [files-mmdb]= [files-table]=)
-declare -A MOUNTS=([embedded-mmdb]= [embedded-table]= [files-mmdb]="$MMDB_MOUNT" [files-table]="$SHIPPED_MOUNT")
-# Built in target/country-db, apart from the shipped build.
+declare -A FEATURES=([embedded-mmdb]= [embedded-table]=embedded-country-table [files-mmdb]=mounted-country-db-only [files-table]=mounted-country-db-only)
+declare -A MOUNTS=([embedded-mmdb]= [embedded-table]= [files-mmdb]="$MMDB_MOUNT" [files-table]="$TABLE_MOUNT")
+# Built in target/country-db, apart from the shipped build (embedded-mmdb).
 NAMES="embedded-mmdb embedded-table files-mmdb files-table"
 
 IP=(-H "x-forwarded-for: 8.8.8.8")
@@ -40,20 +40,20 @@ now_ms() { date +%s%3N; }
 ROWS=()
 for name in $NAMES; do
     features=${FEATURES[$name]}
-    echo "building meridian-market (${features:-files}) (1-2 minutes)..." >&2
+    echo "building meridian-market (${features:-as shipped}) (1-2 minutes)..." >&2
     cargo build -q --profile component --target wasm32-wasip2 -p meridian-market --target-dir target/country-db \
         ${features:+--features "meridian-spin/$features"}
     cp "$WASM" "$SCRATCH/$name.wasm"
     manifest=$SCRATCH/../.country-db-$name.toml
     # Only the market component's source and mount change.
-    python3 - "$name" "${MOUNTS[$name]}" "$SHIPPED_MOUNT" >"$manifest" <<'PY'
+    python3 - "$name" "${MOUNTS[$name]}" >"$manifest" <<'PY'
 import sys
-name, mount, shipped = sys.argv[1:4]
+name, mount = sys.argv[1:3]
 text = open("spin.toml").read()
 head, sep, rest = text.partition("[component.market]")
 body, sep2, tail = rest.partition("[component.market.variables]")
-body = body.replace("target/wasm32-wasip2/component/meridian_market.wasm", f".country-db-bench/{name}.wasm")
-body = body.replace(shipped, mount)
+source = 'source = "target/wasm32-wasip2/component/meridian_market.wasm"'
+body = body.replace(source, f'source = ".country-db-bench/{name}.wasm"\n{mount}')
 sys.stdout.write(head + sep + body + sep2 + tail)
 PY
     host() { # label [extra flags...]

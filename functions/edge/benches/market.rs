@@ -1,7 +1,7 @@
-//! Market resolution costs, which decide whether components embed the
-//! IP-to-country database: opening the reader from embedded bytes (a Spin
-//! component does that per request), one lookup per address family, and
-//! the whole per-request path.
+//! Market resolution costs: opening the IP-to-country database (a Spin
+//! component does that once per instance), one lookup per address family
+//! in the MaxMind DB and in the country table built from it, and the whole
+//! per-request path.
 //!
 //! `cargo bench -p meridian-edge --bench market`
 
@@ -17,13 +17,30 @@ fn ip(text: &str) -> IpAddr {
     text.parse().expect("bench address parses")
 }
 
+/// The shipped country table (what components mount).
+static TABLE: &[u8] = include_bytes!("../data/country/country.table");
+
 fn bench_db(c: &mut Criterion) {
-    println!("embedded database: {} bytes", EMBEDDED_DB.len());
+    println!(
+        "MaxMind DB: {} bytes; country table: {} bytes",
+        EMBEDDED_DB.len(),
+        TABLE.len()
+    );
     c.bench_function("db_open_from_bytes", |b| {
         b.iter(|| CountryDb::from_bytes(black_box(EMBEDDED_DB)).expect("opens"))
     });
+    c.bench_function("table_open_from_bytes", |b| {
+        b.iter(|| CountryDb::from_bytes(black_box(TABLE)).expect("opens"))
+    });
 
-    let db = CountryDb::embedded().expect("opens");
+    let mmdb = CountryDb::embedded().expect("opens");
+    let table = CountryDb::from_bytes(TABLE).expect("opens");
+    for (kind, db) in [("mmdb", &mmdb), ("table", &table)] {
+        bench_lookups(c, kind, db);
+    }
+}
+
+fn bench_lookups(c: &mut Criterion, kind: &str, db: &CountryDb) {
     for (name, addr) in [
         ("lookup_v4_8.8.8.8", "8.8.8.8"),
         ("lookup_v4_193.0.14.129", "193.0.14.129"),
@@ -32,7 +49,7 @@ fn bench_db(c: &mut Criterion) {
         ("lookup_v6_miss_2c0f:ffff::1", "2c0f:ffff::1"),
     ] {
         let addr = ip(addr);
-        c.bench_function(name, |b| {
+        c.bench_function(&format!("{kind}_{name}"), |b| {
             b.iter(|| db.lookup(black_box(addr)).expect("lookup"))
         });
     }
