@@ -126,3 +126,59 @@ fn every_market_scenario_through_the_host() -> Result<()> {
     );
     Ok(())
 }
+
+/// A merchant's own database, mounted at `/country` through `files`, is
+/// used in place of the compiled-in one: a country table that puts
+/// 8.0.0.0/8 in Japan turns Google's 8.8.8.8 (US in the shipped database)
+/// into a Japanese shopper, and an address it lacks into the default.
+#[test]
+fn a_mounted_country_database_replaces_the_compiled_in_one() -> Result<()> {
+    use meridian_edge::market::{CountryCode, country_table};
+    let catalog = test_catalog()?;
+    let backend = start_backend(catalog.path())?;
+    let state = tempfile::tempdir()?;
+    // Mounted files must lie inside the app directory.
+    let mount = tempfile::tempdir_in(repo_root().join("target"))?;
+    let jp = CountryCode::parse("JP").context("JP is a country")?;
+    let table = country_table::build(1, "test", &[(0x0800_0000, 0x08ff_ffff, jp)], &[])?;
+    std::fs::write(mount.path().join("country.table"), table)?;
+    let shipped = std::fs::read_to_string(repo_root().join("spin.toml"))?;
+    let source = r#"source = "target/wasm32-wasip2/component/meridian_market.wasm""#;
+    anyhow::ensure!(shipped.contains(source), "spin.toml lacks `{source}`");
+    let relative = mount
+        .path()
+        .strip_prefix(repo_root())?
+        .display()
+        .to_string();
+    let manifest = shipped.replace(
+        source,
+        &format!("{source}\nfiles = [{{ source = \"{relative}\", destination = \"/country\" }}]"),
+    );
+    let path = repo_root().join(format!(".test-country-mount-{}.toml", std::process::id()));
+    std::fs::write(&path, manifest)?;
+    let _remove = meridian_e2e::RemoveOnDrop(path.clone());
+    let host = start_host_with(
+        &path,
+        state.path(),
+        &backend.url,
+        &[(
+            "SPIN_VARIABLE_MARKET_CONFIG",
+            r#"trusted_proxies = ["127.0.0.1/32"]"#,
+        )],
+    )?;
+    let country = |ip: &str| -> Result<String> {
+        let answer = get_with_repeated(&host.url, "/v1/market", &[("x-forwarded-for", ip)])?;
+        anyhow::ensure!(answer.status == 200, "{ip}: status {}", answer.status);
+        let body: serde_json::Value = serde_json::from_slice(&answer.body)?;
+        Ok(format!(
+            "{} {}",
+            body["country"]["country"], body["country"]["reason"]
+        ))
+    };
+    assert_eq!(country("8.8.8.8")?, r#""JP" "ip-database""#);
+    assert_eq!(
+        country("1.1.1.1")?,
+        r#""ZZ" "default-no-header-no-ip-match""#
+    );
+    Ok(())
+}
