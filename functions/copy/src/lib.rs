@@ -68,7 +68,7 @@ async fn serve(incoming: meridian_spin::Incoming) -> Result<Response, Refusal> {
         &now_ms,
     );
     let env = Env {
-        packs: &packs,
+        packs,
         router: &router,
         kv: &cache,
         generation: &generation,

@@ -522,7 +522,13 @@ pub fn now() -> u64 {
 pub struct Gate {
     loaded: Instant,
     config: &'static MarketConfig,
-    policy: InForce,
+    policy: stored::Held,
+}
+
+thread_local! {
+    /// The policy this instance last loaded, by the stored head (checked
+    /// on every request, so a publish is in force on the next one).
+    static POLICY: stored::Memo = stored::Memo::default();
 }
 
 /// The gate reads the policy through the store it was given; only the
@@ -562,11 +568,14 @@ impl Gate {
         let loaded = Instant::now();
         let config = market_config()?;
         let reads = GateReads(store);
-        let mut policy = stored::load(&reads, &Shipped::this_build());
-        log_fallback(&policy);
-        if let Err(e) = stored::save_cache(&reads, &mut policy) {
-            eprintln!("meridian: caching the compiled policy: {e}");
-        }
+        let policy = POLICY.with(|memo| {
+            memo.load(&reads, &Shipped::this_build(), |fresh| {
+                if let Err(e) = stored::save_cache(&reads, fresh) {
+                    eprintln!("meridian: caching the compiled policy: {e}");
+                }
+            })
+        });
+        log_fallback(&policy.in_force);
         Ok(Gate {
             loaded,
             config,
@@ -574,16 +583,26 @@ impl Gate {
         })
     }
 
-    /// The packs in force.
-    pub fn packs(&self) -> Result<CompiledPacks<'_>, Refusal> {
-        self.policy
-            .packs()
-            .map_err(|e| Refusal::new(500, "policy-unavailable", e.to_string()))
+    /// The packs in force, decoded once per published set by this instance.
+    pub fn packs(&self) -> Result<&CompiledPacks<'_>, Refusal> {
+        match &self.policy.packs {
+            Some(packs) => Ok(packs.get()),
+            None => Err(self.policy.in_force.packs().err().map_or_else(
+                || {
+                    Refusal::new(
+                        500,
+                        "policy-unavailable",
+                        "the packs in force did not decode",
+                    )
+                },
+                |e| Refusal::new(500, "policy-unavailable", e.to_string()),
+            )),
+        }
     }
 
     /// The policy in force and what the store held.
     pub fn policy(&self) -> &InForce {
-        &self.policy
+        &self.policy.in_force
     }
 
     /// Runs the gate for `req` and writes its audit line. The admission
@@ -595,10 +614,7 @@ impl Gate {
             .request
             .header("spin-client-addr")
             .and_then(|v| v.as_str());
-        let admit = |policy: &InForce| {
-            let packs = policy
-                .packs()
-                .map_err(|e| Refusal::new(500, "policy-unavailable", e.to_string()))?;
+        let admit = |packs: &CompiledPacks<'_>| {
             gate::admit(
                 &req.header_lines,
                 peer,
@@ -606,22 +622,25 @@ impl Gate {
                 ask,
                 self.config,
                 &country_db::COUNTRY_DB,
-                &packs,
+                packs,
             )
         };
-        let mut admission = match admit(&self.policy) {
-            Err(refusal)
-                if refusal.code == "policy-unavailable" && self.policy.uses_stored_set() =>
-            {
-                let shipped = self.policy.shipped_instead(refusal.message);
+        let in_force = &self.policy.in_force;
+        let outcome = self.packs().and_then(admit);
+        let mut admission = match outcome {
+            Err(refusal) if refusal.code == "policy-unavailable" && in_force.uses_stored_set() => {
+                let shipped = in_force.shipped_instead(refusal.message);
                 log_fallback(&shipped);
-                let mut admission = admit(&shipped)?;
+                let packs = shipped
+                    .packs()
+                    .map_err(|e| Refusal::new(500, "policy-unavailable", e.to_string()))?;
+                let mut admission = admit(&packs)?;
                 admission.policy_fallback = shipped.fallback;
                 admission
             }
             other => {
                 let mut admission = other?;
-                admission.policy_fallback = self.policy.fallback;
+                admission.policy_fallback = in_force.fallback;
                 admission
             }
         };

@@ -21,9 +21,15 @@ pub fn open_store() -> Result<SpinBucket, Refusal> {
     SpinBucket::open("default").map_err(|e| Refusal::new(500, "store-unavailable", e))
 }
 
-/// The cookie key from `personalization_secret`. `None` (identity off,
-/// logged) when it is unset outside development mode or too short.
-pub fn cookie_key() -> Option<CookieKey> {
+/// The cookie key from `personalization_secret`, keyed once per instance
+/// (variables are fixed for an application's run). `None` (identity off,
+/// logged once) when it is unset outside development mode or too short.
+pub fn cookie_key() -> Option<&'static CookieKey> {
+    static KEY: std::sync::OnceLock<Option<CookieKey>> = std::sync::OnceLock::new();
+    KEY.get_or_init(read_cookie_key).as_ref()
+}
+
+fn read_cookie_key() -> Option<CookieKey> {
     let secret = variables::get("personalization_secret").unwrap_or_default();
     let development = development_mode(&variables::get("development_mode").unwrap_or_default());
     let secret = if secret.trim().is_empty() && development {
@@ -87,7 +93,7 @@ fn random_id() -> Result<[u8; 16], Refusal> {
 /// shopper's cookie and the definitions decide every feature.
 pub struct Personalized {
     pub assignments: Assignments,
-    pub key: Option<CookieKey>,
+    pub key: Option<&'static CookieKey>,
     pub fallback: Option<&'static str>,
 }
 
@@ -151,7 +157,7 @@ impl Personalized {
         let now = now();
         response
             .headers
-            .extend(self.assignments.headers(self.key.as_ref(), now));
+            .extend(self.assignments.headers(self.key, now));
         if let Some(why) = self.fallback {
             response
                 .headers

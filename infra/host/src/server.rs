@@ -198,18 +198,25 @@ pub async fn start(config: Config) -> Result<RunningHost> {
 
     let mut components = Vec::with_capacity(app.components.len());
     let mut origins = Vec::with_capacity(app.components.len());
-    for c in &app.components {
-        let (engine2, id, source, hint, dir) = (
-            engine.clone(),
-            c.id.clone(),
-            c.source.clone(),
-            c.build_command.clone(),
-            cache_dir.clone(),
-        );
-        let (component, origin) = tokio::task::spawn_blocking(move || {
-            engine::load_component(&engine2, &id, &source, hint.as_deref(), &dir)
+    // Loaded (or compiled) side by side; linked in manifest order below.
+    let loads: Vec<_> = app
+        .components
+        .iter()
+        .map(|c| {
+            let (engine, id, source, hint, dir) = (
+                engine.clone(),
+                c.id.clone(),
+                c.source.clone(),
+                c.build_command.clone(),
+                cache_dir.clone(),
+            );
+            tokio::task::spawn_blocking(move || {
+                engine::load_component(&engine, &id, &source, hint.as_deref(), &dir)
+            })
         })
-        .await??;
+        .collect();
+    for (c, load) in app.components.iter().zip(loads) {
+        let (component, origin) = load.await??;
         let pre = linker
             .instantiate_pre(&component)
             .map_err(|e| refuse_imports(&c.id, e))?;

@@ -465,41 +465,11 @@ mod memo_tests {
 
     use super::*;
     use crate::personalize::definitions::SHIPPED;
-    use crate::policy::stored::tests::MemKv;
-
-    /// The policy tests' store, whose reads can be made to fail.
-    #[derive(Default)]
-    struct Kv {
-        inner: MemKv,
-        broken: std::cell::Cell<bool>,
-    }
-
-    impl PolicyKv for Kv {
-        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
-            if self.broken.get() {
-                return Err("store down".to_owned());
-            }
-            self.inner.get(key)
-        }
-        fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
-            self.inner.set(key, value)
-        }
-        fn delete(&self, key: &str) -> Result<(), String> {
-            self.inner.delete(key)
-        }
-        fn compare_and_swap(
-            &self,
-            key: &str,
-            expected: Option<&[u8]>,
-            value: &[u8],
-        ) -> Result<bool, String> {
-            self.inner.compare_and_swap(key, expected, value)
-        }
-    }
+    use crate::policy::stored::tests::FlakyKv;
 
     #[test]
     fn memo_parses_once_per_head_and_sees_every_publish() {
-        let kv = Kv::default();
+        let kv = FlakyKv::default();
         let memo = Memo::default();
         let first = memo.load(&kv).expect("shipped");
         assert!(Rc::ptr_eq(&first, &memo.load(&kv).expect("shipped")));
@@ -523,10 +493,10 @@ mod memo_tests {
         assert!(Rc::ptr_eq(&after, &memo.load(&kv).expect("published")));
 
         // A failed read falls back for that request and is not remembered.
-        kv.broken.set(true);
+        kv.down.set(true);
         let down = memo.load(&kv).expect("fallback");
         assert_eq!(down.fallback, Some("store-unreadable"));
-        kv.broken.set(false);
+        kv.down.set(false);
         assert!(Rc::ptr_eq(&after, &memo.load(&kv).expect("published")));
     }
 }

@@ -92,6 +92,7 @@ impl PackSet {
 /// A compiled set, borrowed from its bytes; nothing is decoded until asked,
 /// and nothing twice: a set held for many requests (a reused instance)
 /// decodes the merchant file, the embargo list and each market's pack once.
+#[derive(yoke::Yokeable)]
 pub struct CompiledPacks<'a> {
     blob: Blob<'a>,
     shared: OnceLock<(Arc<MerchantPolicy>, Arc<EmbargoList>)>,

@@ -15,10 +15,13 @@
 //! shipped packs in force, with [`Fallback`] saying so.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use yoke::Yoke;
 
 use super::compiled::{CompiledPacks, EMBEDDED_COMPILED};
 use super::pack::PackError;
@@ -327,6 +330,15 @@ impl InForce {
 /// the cache when it is current), else the shipped packs. Never fails:
 /// whatever is wrong with the store is in [`InForce::fallback`].
 pub fn load<K: PolicyKv + ?Sized>(kv: &K, shipped: &Shipped<'_>) -> InForce {
+    load_with_head(kv, shipped, kv.get(HEAD_KEY))
+}
+
+/// [`load`], given the read of [`HEAD_KEY`].
+fn load_with_head<K: PolicyKv + ?Sized>(
+    kv: &K,
+    shipped: &Shipped<'_>,
+    head_read: Result<Option<Vec<u8>>, String>,
+) -> InForce {
     let mut in_force = InForce {
         // This build's packs are borrowed: no copy per request.
         compiled: if shipped.id == THIS_BUILD {
@@ -346,7 +358,7 @@ pub fn load<K: PolicyKv + ?Sized>(kv: &K, shipped: &Shipped<'_>) -> InForce {
         in_force.problem = Some(problem);
         in_force
     };
-    match kv.get(HEAD_KEY) {
+    match head_read {
         Err(e) => {
             let problem = format!("reading {HEAD_KEY}: {e}");
             return fail(in_force, Fallback::StoreUnreadable, problem);
@@ -406,6 +418,70 @@ pub fn load<K: PolicyKv + ?Sized>(kv: &K, shipped: &Shipped<'_>) -> InForce {
             );
             fail(in_force, Fallback::StoredSetInvalid, problem)
         }
+    }
+}
+
+/// An [`InForce`] with its packs decoded, as an instance keeps it.
+#[derive(Clone)]
+pub struct Held {
+    pub in_force: Rc<InForce>,
+    /// `None` when the packs do not decode (the gate then falls back per
+    /// request, as without a memo).
+    pub packs: Option<Rc<HeldPacks>>,
+}
+
+/// Packs decoded once and kept with the bytes they borrow from: each
+/// market's pack, the merchant file and the embargo list are decoded on
+/// first use and then reused by every later request of the instance.
+pub type HeldPacks = Yoke<CompiledPacks<'static>, Rc<InForce>>;
+
+impl Held {
+    fn new(in_force: InForce) -> Held {
+        let in_force = Rc::new(in_force);
+        let packs = Yoke::try_attach_to_cart(in_force.clone(), |f: &InForce| f.packs())
+            .ok()
+            .map(Rc::new);
+        Held { in_force, packs }
+    }
+}
+
+/// The set an instance last loaded, by the stored head's bytes. Every
+/// load still reads the head (one key), so a publish is in force on the
+/// next request; an unchanged head skips the compiled cache's read, its
+/// validation and copy, and every pack decode. What is kept is the
+/// merchant's policy, never anything about a shopper. A head that cannot
+/// be read is a fallback for that request only, never remembered.
+#[derive(Default)]
+pub struct Memo {
+    last: RefCell<Option<(Option<Vec<u8>>, Held)>>,
+}
+
+impl Memo {
+    /// The set in force. `fresh` sees each newly loaded set before it is
+    /// kept (to write its compiled cache with [`save_cache`]).
+    pub fn load<K: PolicyKv + ?Sized>(
+        &self,
+        kv: &K,
+        shipped: &Shipped<'_>,
+        fresh: impl FnOnce(&mut InForce),
+    ) -> Held {
+        let head_read = kv.get(HEAD_KEY);
+        if let (Ok(bytes), Some((seen, held))) = (&head_read, &*self.last.borrow())
+            && seen == bytes
+        {
+            return held.clone();
+        }
+        let seen = head_read.as_ref().ok().cloned();
+        let mut in_force = load_with_head(kv, shipped, head_read);
+        fresh(&mut in_force);
+        let held = Held::new(in_force);
+        match seen {
+            Some(seen) if held.in_force.fallback != Some(Fallback::StoreUnreadable) => {
+                *self.last.borrow_mut() = Some((seen, held.clone()));
+            }
+            _ => *self.last.borrow_mut() = None,
+        }
+        held
     }
 }
 

@@ -483,3 +483,85 @@ fn keep_is_configured_within_bounds() {
         assert_eq!(parse_keep(bad).map_err(|r| r.status), Err(500), "{bad}");
     }
 }
+
+/// A store whose reads fail while `down` is set.
+#[derive(Default)]
+pub(crate) struct FlakyKv {
+    pub(crate) inner: MemKv,
+    pub(crate) down: std::cell::Cell<bool>,
+}
+
+impl PolicyKv for FlakyKv {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        if self.down.get() {
+            return Err("store offline".to_owned());
+        }
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), String> {
+        self.inner.delete(key)
+    }
+    fn compare_and_swap(&self, k: &str, e: Option<&[u8]>, v: &[u8]) -> Result<bool, String> {
+        self.inner.compare_and_swap(k, e, v)
+    }
+}
+
+#[test]
+fn an_instance_decodes_each_published_set_once_and_sees_every_publish() {
+    let shipped = Shipped::this_build();
+    let kv = FlakyKv::default();
+    let memo = Memo::default();
+    let fresh_loads = std::cell::Cell::new(0);
+    let load = || memo.load(&kv, &shipped, |_| fresh_loads.set(fresh_loads.get() + 1));
+    let jp_detail = |held: &Held| {
+        let packs = held.packs.as_ref().expect("decoded").get();
+        let set = packs.for_country("JP", None).expect("subset");
+        decide(&PolicyInput::new("JP", Purpose::Render), &set)
+            .market_reason
+            .detail
+    };
+
+    let first = load();
+    let again = load();
+    assert_eq!(
+        fresh_loads.get(),
+        1,
+        "an unchanged (empty) head is not reloaded"
+    );
+    assert!(Rc::ptr_eq(&first.in_force, &again.in_force));
+    let (a, b) = (first.packs.expect("decoded"), again.packs.expect("decoded"));
+    assert!(Rc::ptr_eq(&a, &b), "the decoded packs are kept");
+
+    let v0 = a.get().version().to_owned();
+    let text = jp("2026.12.1");
+    let publish = Change::Publish {
+        file: "markets/JP.toml",
+        text: text.as_bytes(),
+    };
+    admin(&shipped)
+        .change(&kv, Some(&tag(&v0)), publish)
+        .expect("published");
+    let published = load();
+    assert_eq!(
+        fresh_loads.get(),
+        2,
+        "a publish is in force on the next load"
+    );
+    assert_eq!(jp_detail(&published), "JP pack 2026.12.1");
+    assert_ne!(published.in_force.packs().expect("decodes").version(), v0);
+    let same = load();
+    assert_eq!(fresh_loads.get(), 2);
+    assert!(Rc::ptr_eq(&published.in_force, &same.in_force));
+
+    kv.down.set(true);
+    let offline = load();
+    assert_eq!(offline.in_force.fallback, Some(Fallback::StoreUnreadable));
+    kv.down.set(false);
+    let back = load();
+    assert_eq!(fresh_loads.get(), 4, "a failed read is not remembered");
+    assert_eq!(back.in_force.fallback, None);
+    assert_eq!(jp_detail(&back), "JP pack 2026.12.1");
+}
