@@ -23,7 +23,7 @@ HOST=(target/release/meridian-host --manifest spin.toml --listen 127.0.0.1:0 -q
 IP=(-H 'x-forwarded-for: 8.8.8.8')
 ORIGIN_PATH=/v1/origin/catalog/products/MRD-SOLSTICE-SUN
 
-echo "first start: compiling eight components into $WORK/compiled (about a minute on 2 cores)"
+echo "first start: compiling eight components into $WORK/compiled (about 10 seconds on 2 cores)"
 "${HOST[@]}" >"$WORK/cold.out" 2>"$WORK/cold.err" &
 PIDS+=($!)
 url=$(listen_url "$WORK/cold.out" 900)
