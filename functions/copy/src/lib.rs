@@ -7,13 +7,14 @@
 #![allow(unsafe_code)]
 
 use meridian_edge::backend::health::Health;
-use meridian_edge::backend::{Regional, Router, check_signing_key, development_mode};
+use meridian_edge::backend::{Regional, Router};
 use meridian_edge::cache::kv::Kv;
 use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::routes::copy::{self, Env};
 use meridian_spin::http::{IncomingRequest, Method, SpinResponse};
 use meridian_spin::{
-    Gate, SpinHttp, SpinKv, authorize_bearer, into_spin, now, now_ms, open_cache, routing, variable,
+    Gate, SpinHttp, SpinKv, authorize_bearer, backend_signing_key, into_spin, now, now_ms,
+    open_cache, routing, variable,
 };
 use spin_sdk::http_service;
 
@@ -42,29 +43,28 @@ async fn serve(incoming: meridian_spin::Incoming) -> Result<Response, Refusal> {
         ));
     }
     authorize_bearer(req, "copy_token", "copy")?;
-    let signing_key = variable("backend_signing_key")?;
-    check_signing_key(
-        &signing_key,
-        development_mode(&meridian_spin::variables::get("development_mode").unwrap_or_default()),
-    )?;
-    let regions = Regional::parse(
-        &variable("copy_backends")?,
-        "copy backend",
-        "product copy",
-        "copy-backends-invalid",
+    let regions = meridian_spin::once_per_instance!(
+        Regional,
+        variable("copy_backends").and_then(|text| {
+            Regional::parse(
+                &text,
+                "copy backend",
+                "product copy",
+                "copy-backends-invalid",
+            )
+        })
     )?;
     // Bumped with the backend's model or memory: older texts then miss.
     let generation = meridian_spin::variables::get("copy_generation").unwrap_or_default();
     let gate = Gate::load(&SpinKv::open_default()?)?;
     let packs = gate.packs()?;
     let cache = open_cache()?;
-    let routing = routing()?;
     let router = Router::new(
-        &regions,
-        &routing,
+        regions,
+        routing()?,
         Health::shared(cache.durable()),
         SpinHttp,
-        &signing_key,
+        backend_signing_key()?,
         &now_ms,
     );
     let env = Env {

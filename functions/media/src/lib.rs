@@ -63,16 +63,48 @@ async fn serve_request(req: IncomingRequest, out: ResponseOutparam) {
     }
 }
 
-/// `media_presets` (empty: the shipped ones), parsed once per instance.
+/// `media_presets` (empty: the shipped ones).
 fn presets() -> Result<&'static Presets, Refusal> {
-    static PRESETS: std::sync::OnceLock<Result<Presets, Refusal>> = std::sync::OnceLock::new();
-    PRESETS
-        .get_or_init(|| {
-            Presets::load(variables::get("media_presets").ok().as_deref())
-                .map_err(|e| Refusal::new(500, "presets-invalid", e.to_string()))
+    meridian_spin::once_per_instance!(
+        Presets,
+        Presets::load(variables::get("media_presets").ok().as_deref()).map_err(|e| Refusal::new(
+            500,
+            "presets-invalid",
+            e.to_string()
+        ))
+    )
+}
+
+/// Rendition backends by region (`imaging_backends`).
+fn imaging_backends() -> Result<&'static Regional, Refusal> {
+    meridian_spin::once_per_instance!(
+        Regional,
+        variable("imaging_backends").and_then(|text| {
+            Regional::parse(
+                &text,
+                "imaging backend",
+                "renditions",
+                "imaging-backends-invalid",
+            )
         })
-        .as_ref()
-        .map_err(Clone::clone)
+    )
+}
+
+/// `merchant_id`, the account the backends bill renditions to.
+fn merchant() -> Result<u32, Refusal> {
+    meridian_spin::once_per_instance!(
+        u32,
+        variable("merchant_id").and_then(|text| {
+            text.trim().parse().map_err(|e| {
+                Refusal::new(
+                    500,
+                    "merchant-id-invalid",
+                    format!("variable merchant_id is not a 32-bit number: {e}"),
+                )
+            })
+        })
+    )
+    .copied()
 }
 
 /// What every request reads from Spin.
@@ -80,39 +112,24 @@ struct Inputs {
     presets: &'static Presets,
     cache: &'static CacheConfig,
     store: SpinCache,
-    /// Rendition backends by region (`imaging_backends`).
-    backends: Regional,
-    routing: RoutingConfig,
-    signing_key: String,
+    backends: &'static Regional,
+    routing: &'static RoutingConfig,
+    signing_key: &'static str,
     merchant: u32,
 }
 
 impl Inputs {
+    /// Configuration is built once per instance; only the stores are
+    /// opened per request.
     fn load() -> Result<Inputs, Refusal> {
-        let signing_key = variable("backend_signing_key")?;
-        let development = meridian_edge::backend::development_mode(
-            &variables::get("development_mode").unwrap_or_default(),
-        );
-        meridian_edge::backend::check_signing_key(&signing_key, development)?;
         Ok(Inputs {
             presets: presets()?,
             cache: meridian_spin::cache_config()?,
             store: open_cache()?,
-            backends: Regional::parse(
-                &variable("imaging_backends")?,
-                "imaging backend",
-                "renditions",
-                "imaging-backends-invalid",
-            )?,
+            backends: imaging_backends()?,
             routing: routing()?,
-            signing_key,
-            merchant: variable("merchant_id")?.trim().parse().map_err(|e| {
-                Refusal::new(
-                    500,
-                    "merchant-id-invalid",
-                    format!("variable merchant_id is not a 32-bit number: {e}"),
-                )
-            })?,
+            signing_key: meridian_spin::backend_signing_key()?,
+            merchant: merchant()?,
         })
     }
 }
@@ -121,11 +138,11 @@ impl Inputs {
     /// The request's router: breakers shared through `default`.
     fn router(&self) -> Router<'_, SpinHttp> {
         Router::new(
-            &self.backends,
-            &self.routing,
+            self.backends,
+            self.routing,
             Health::shared(self.store.durable()),
             SpinHttp,
-            &self.signing_key,
+            self.signing_key,
             &now_ms,
         )
     }

@@ -130,11 +130,14 @@ async fn serve(
     cache: &CacheConfig,
 ) -> Result<(Response, Deferred), Refusal> {
     let req = &incoming.request;
-    let origins = Origins::parse(&variable("origins")?)?;
+    let origins = meridian_spin::once_per_instance!(
+        Origins,
+        variable("origins").and_then(|text| Origins::parse(&text))
+    )?;
     let requested = req.path_and_query().unwrap_or(req.path());
     if !matches!(req.method(), Method::Get | Method::Head) {
         return Ok((
-            pass_unsafe(incoming, &origins, requested, store, cache).await?,
+            pass_unsafe(incoming, origins, requested, store, cache).await?,
             None,
         ));
     }

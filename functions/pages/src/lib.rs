@@ -25,9 +25,9 @@ async fn handle(req: IncomingRequest) -> SpinResponse {
     answer(req, serve).await
 }
 
-/// What the widget's products route reads: the catalog and the presets
-/// the media component renders (`media_presets`), parsed once per
-/// instance (configuration, nothing about a shopper). A failure is not
+/// What the pages and the widget's products route read: the catalog and
+/// the presets the media component renders (`media_presets`), parsed once
+/// per instance (configuration, nothing about a shopper). A failure is not
 /// kept: the next request tries again.
 struct Shelf {
     catalog: Catalog,
@@ -92,15 +92,13 @@ fn serve(incoming: &Incoming) -> Result<Response, Refusal> {
         Ask::default()
     };
     let admission = Gate::load(&store)?.admit(incoming, ask)?;
-    let catalog = Catalog::shipped()?;
+    let shelf = shelf()?;
     let mut personalized = None;
     let html = if tryon {
-        pages::tryon::render_with(&admission, &catalog, query_param(req.query(), "sku"))
+        pages::tryon::render_with(&admission, &shelf.catalog, query_param(req.query(), "sku"))
     } else {
-        let presets =
-            Presets::load(None).map_err(|e| Refusal::new(500, "presets-invalid", e.to_string()))?;
         let p = Personalized::assign(&open_store()?, incoming, &admission, path, true)?;
-        let html = storefront::render(&admission, &catalog, &presets, &p.assignments);
+        let html = storefront::render(&admission, &shelf.catalog, &shelf.presets, &p.assignments);
         personalized = Some(p);
         html
     };

@@ -3,7 +3,7 @@
 //! allows (as try-on frames are routed), accepted whole or refused whole.
 
 use meridian_edge::backend::health::Health;
-use meridian_edge::backend::{Regional, Retry, Router, Scope, check_signing_key, development_mode};
+use meridian_edge::backend::{Regional, Retry, Router, Scope};
 use meridian_edge::gate::Admission;
 use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::personalize::assign::Identity;
@@ -11,32 +11,37 @@ use meridian_edge::personalize::events::{
     EventCollector, EventDetail, EventsConfig, PseudonymSecret, RequestFacts,
 };
 use meridian_spin::personalize::{Personalized, open_store, pseudonym_secret};
-use meridian_spin::{Incoming, SpinHttp, now, now_ms, routing, variable};
+use meridian_spin::{Incoming, SpinHttp, backend_signing_key, now, now_ms, routing, variable};
+
+/// The event collectors by region (`collector_backends`).
+pub(crate) fn collectors() -> Result<&'static Regional, Refusal> {
+    meridian_spin::once_per_instance!(
+        Regional,
+        variable("collector_backends").and_then(|text| {
+            Regional::parse(
+                &text,
+                "event collector",
+                "events",
+                "collector-backends-invalid",
+            )
+        })
+    )
+}
 
 pub async fn serve(incoming: &Incoming, admission: &Admission) -> Result<Response, Refusal> {
     let req = &incoming.request;
-    let collectors = Regional::parse(
-        &variable("collector_backends")?,
-        "event collector",
-        "events",
-        "collector-backends-invalid",
-    )?;
-    let signing_key = variable("backend_signing_key")?;
-    let development =
-        development_mode(&meridian_spin::variables::get("development_mode").unwrap_or_default());
-    check_signing_key(&signing_key, development)?;
     let secret = PseudonymSecret::new(pseudonym_secret()?.as_bytes())
         .map_err(|e| Refusal::new(500, "configuration-invalid", e.to_string()))?;
     let collector = EventCollector::new(EventsConfig::default(), secret);
     let decision = &admission.personalization;
     let store = open_store()?;
-    let routing = routing()?;
+    let collectors = collectors()?;
     let router = Router::new(
-        &collectors,
-        &routing,
+        collectors,
+        routing()?,
         Health::shared(&store),
         SpinHttp,
-        &signing_key,
+        backend_signing_key()?,
         &now_ms,
     );
     // Checked against the batch as the residency's first choice; the

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use meridian_edge::backend::{BackendClient, Regional};
+use meridian_edge::backend::BackendClient;
 use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::personalize::stored::{self, Change};
 use meridian_spin::http::Method;
 use meridian_spin::personalize::{definitions, open_store};
-use meridian_spin::{Incoming, SpinHttp, now, variable};
+use meridian_spin::{Incoming, SpinHttp, now};
 
 pub const ADMIN_PREFIX: &str = "/v1/admin/experiments";
 
@@ -106,15 +106,8 @@ pub async fn show(id: &str) -> Result<Response, Refusal> {
 /// regions and markets. Events stay in the region residency sent them to;
 /// only these aggregates travel.
 async fn collected_counts(id: &str) -> serde_json::Value {
-    let configured = variable("collector_backends").and_then(|text| {
-        let collectors = Regional::parse(
-            &text,
-            "event collector",
-            "events",
-            "collector-backends-invalid",
-        )?;
-        Ok((collectors, variable("backend_signing_key")?))
-    });
+    let configured = crate::events::collectors()
+        .and_then(|collectors| Ok((collectors, meridian_spin::backend_signing_key()?)));
     let (collectors, key) = match configured {
         Ok(c) => c,
         Err(refusal) => {
@@ -129,7 +122,7 @@ async fn collected_counts(id: &str) -> serde_json::Value {
     let mut unavailable = Vec::new();
     let mut arms: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     for (region, url) in collectors.all() {
-        let client = BackendClient::new(url, &key, SpinHttp).in_region(region);
+        let client = BackendClient::new(url, key, SpinHttp).in_region(region);
         match client.event_counts(id, now()).await {
             Ok(counts) => {
                 for c in &counts.counts {

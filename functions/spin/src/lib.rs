@@ -20,7 +20,8 @@ use bindings::wasi::keyvalue::{atomics, batch, store as wkv};
 use bytes::Bytes;
 use http::{IncomingRequest, Method, Request, ResponseOutparam, SpinResponse};
 use meridian_edge::backend::{
-    InboundResponse, OutboundRequest, RoutingConfig, Transport, TransportError,
+    InboundResponse, OutboundRequest, RoutingConfig, Transport, TransportError, check_signing_key,
+    development_mode,
 };
 use meridian_edge::cache::kv::{Expiry, Kv, Split};
 use meridian_edge::cache::status::{CacheStatus, Forward};
@@ -366,7 +367,7 @@ impl Incoming {
             // as it would without CORS.
             Err(refusal) => {
                 return (method == "OPTIONS" && self.header("origin").is_some())
-                    .then(|| refusal.clone().into_response());
+                    .then(|| refusal.into_response());
             }
         };
         policy.preflight(
@@ -401,17 +402,13 @@ impl CrossOrigin {
     }
 }
 
-/// The instance's `cors_origins`, parsed once: configuration, never
-/// anything about a request.
-fn cors_policy() -> Result<&'static Cors, &'static Refusal> {
-    static POLICY: std::sync::OnceLock<Result<Cors, Refusal>> = std::sync::OnceLock::new();
-    POLICY
-        .get_or_init(|| {
-            // A component that does not declare the variable has no CORS.
-            let list = variables::get("cors_origins").unwrap_or_default();
-            Cors::parse(&list).inspect_err(|refusal| eprintln!("meridian: {refusal}"))
-        })
-        .as_ref()
+/// The instance's `cors_origins`.
+fn cors_policy() -> Result<&'static Cors, Refusal> {
+    crate::once_per_instance!(Cors, {
+        // A component that does not declare the variable has no CORS.
+        let list = variables::get("cors_origins").unwrap_or_default();
+        Cors::parse(&list).inspect_err(|refusal| eprintln!("meridian: {refusal}"))
+    })
 }
 
 /// Reads the request and answers with `serve`'s response, or its refusal;
@@ -431,30 +428,66 @@ pub async fn answer(
     })
 }
 
-/// `cache_config` (TOML; empty keeps every default), parsed once per
-/// instance: a variable cannot change under a running instance.
-pub fn cache_config() -> Result<&'static CacheConfig, Refusal> {
-    static CONFIG: std::sync::OnceLock<Result<CacheConfig, Refusal>> = std::sync::OnceLock::new();
-    CONFIG
-        .get_or_init(|| CacheConfig::from_toml(&variables::get("cache_config").unwrap_or_default()))
-        .as_ref()
-        .map_err(Clone::clone)
+/// A value built from Spin variables once per instance, the same
+/// `&'static` after; a failure is kept too, as a variable cannot change
+/// under a running instance. Only configuration goes in here, never
+/// anything about a shopper or a request.
+#[macro_export]
+macro_rules! once_per_instance {
+    ($ty:ty, $build:expr) => {{
+        static ONCE: ::std::sync::OnceLock<
+            ::core::result::Result<$ty, $crate::__private::Refusal>,
+        > = ::std::sync::OnceLock::new();
+        ONCE.get_or_init(|| $build)
+            .as_ref()
+            .map_err(::core::clone::Clone::clone)
+    }};
 }
 
-/// `market_config` (TOML; empty keeps the defaults), parsed once per instance.
+#[doc(hidden)]
+pub mod __private {
+    pub use meridian_edge::http::response::Refusal;
+}
+
+/// `cache_config` (TOML; empty keeps every default).
+pub fn cache_config() -> Result<&'static CacheConfig, Refusal> {
+    once_per_instance!(
+        CacheConfig,
+        CacheConfig::from_toml(&variables::get("cache_config").unwrap_or_default())
+    )
+}
+
+/// `market_config` (TOML; empty keeps the defaults).
 fn market_config() -> Result<&'static MarketConfig, Refusal> {
-    static CONFIG: std::sync::OnceLock<Result<MarketConfig, Refusal>> = std::sync::OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            let text = variables::get("market_config").unwrap_or_default();
-            if text.trim().is_empty() {
-                return Ok(MarketConfig::default());
-            }
+    once_per_instance!(MarketConfig, {
+        let text = variables::get("market_config").unwrap_or_default();
+        if text.trim().is_empty() {
+            Ok(MarketConfig::default())
+        } else {
             MarketConfig::from_toml(&text)
                 .map_err(|e| Refusal::new(500, "market-config-invalid", e.to_string()))
-        })
-        .as_ref()
-        .map_err(Clone::clone)
+        }
+    })
+}
+
+/// `backend_signing_key`, refused when weak outside `development_mode`.
+pub fn backend_signing_key() -> Result<&'static str, Refusal> {
+    once_per_instance!(String, {
+        variable("backend_signing_key")
+            .and_then(|key| check_signing_key(&key, development()).map(|()| key))
+    })
+    .map(String::as_str)
+}
+
+/// `development_mode`: plain-http backends and weak keys allowed.
+pub fn development() -> bool {
+    once_per_instance!(
+        bool,
+        Ok(development_mode(
+            &variables::get("development_mode").unwrap_or_default()
+        ))
+    )
+    .is_ok_and(|on| *on)
 }
 
 /// A Spin variable, or a 500 that names it.
@@ -504,8 +537,11 @@ pub fn now_ms() -> u64 {
 }
 
 /// The `backend_routing` variable (empty: every default).
-pub fn routing() -> Result<RoutingConfig, Refusal> {
-    RoutingConfig::from_toml(&variables::get("backend_routing").unwrap_or_default())
+pub fn routing() -> Result<&'static RoutingConfig, Refusal> {
+    once_per_instance!(
+        RoutingConfig,
+        RoutingConfig::from_toml(&variables::get("backend_routing").unwrap_or_default())
+    )
 }
 
 /// Unix seconds now.

@@ -3,7 +3,6 @@
 //! request's cookie, device and page.
 
 use crate::variables;
-use meridian_edge::backend::development_mode;
 use meridian_edge::gate::Admission;
 use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::personalize::assign::{self, Assignments, Context, Device};
@@ -31,7 +30,7 @@ pub fn cookie_key() -> Option<&'static CookieKey> {
 
 fn read_cookie_key() -> Option<CookieKey> {
     let secret = variables::get("personalization_secret").unwrap_or_default();
-    let development = development_mode(&variables::get("development_mode").unwrap_or_default());
+    let development = crate::development();
     let secret = if secret.trim().is_empty() && development {
         DEVELOPMENT_SECRET.to_owned()
     } else {
@@ -175,7 +174,7 @@ pub fn pseudonym_secret() -> Result<String, Refusal> {
     if !secret.trim().is_empty() {
         return Ok(secret);
     }
-    if development_mode(&variables::get("development_mode").unwrap_or_default()) {
+    if crate::development() {
         return Ok(DEVELOPMENT_SECRET.to_owned());
     }
     Err(Refusal::new(

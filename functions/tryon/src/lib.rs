@@ -11,7 +11,9 @@ use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::routes::tryon::{self, Backends, FrameRequest};
 use meridian_spin::http::{IncomingRequest, SpinResponse};
 use meridian_spin::personalize::Personalized;
-use meridian_spin::{Gate, Incoming, SpinHttp, SpinKv, into_spin, now, now_ms, routing, variable};
+use meridian_spin::{
+    Gate, Incoming, SpinHttp, SpinKv, development, into_spin, now, now_ms, routing, variable,
+};
 use spin_sdk::http_service;
 
 #[http_service]
@@ -30,20 +32,20 @@ async fn handle(req: IncomingRequest) -> SpinResponse {
 }
 
 async fn serve(incoming: Incoming) -> Result<Response, Refusal> {
-    let backends = Backends::parse(&variable("tryon_backends")?)?;
-    let signing_key = variable("backend_signing_key")?;
-    let development = meridian_edge::backend::development_mode(
-        &meridian_spin::variables::get("development_mode").unwrap_or_default(),
-    );
+    let backends = meridian_spin::once_per_instance!(
+        Backends,
+        variable("tryon_backends").and_then(|text| Backends::parse(&text))
+    )?;
+    // Checked by the route, which refuses a weak key its own way.
+    let signing_key = meridian_spin::once_per_instance!(String, variable("backend_signing_key"))?;
     let store = SpinKv::open_default()?;
     let gate = Gate::load(&store)?;
-    let routing = routing()?;
     let router = Router::new(
         backends.regional(),
-        &routing,
+        routing()?,
         Health::shared(&store),
         SpinHttp,
-        &signing_key,
+        signing_key,
         &now_ms,
     );
     let req = &incoming.request;
@@ -65,5 +67,5 @@ async fn serve(incoming: Incoming) -> Result<Response, Refusal> {
             .map(|p| p.assignments.variant())
             .unwrap_or_default()
     };
-    Ok(tryon::handle(frame, admit, variant_of, &router, development, now()).await)
+    Ok(tryon::handle(frame, admit, variant_of, &router, development(), now()).await)
 }
