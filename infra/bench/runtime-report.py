@@ -95,8 +95,7 @@ def targets(rows, by_id, env):
     wasmtime = {row["id"].rsplit("-", 1)[1]: row for row in rows if row["id"].startswith("wasmtime-hello-")}
     hosts = [row for row in rows if row["id"].startswith("host-hello")]
     for host in hosts:
-        # Without reuse flags the host makes an instance per request: reuse 1.
-        reuse = host["id"].rsplit("-", 1)[1] if host["id"] != "host-hello" else "1"
+        reuse = host["id"].rsplit("-", 1)[1]
         other = wasmtime.get(reuse)
         if other:
             lines.append(
@@ -104,12 +103,6 @@ def targets(rows, by_id, env):
                 f"{other['rps']:,.0f} ({100 * host['rps'] / other['rps']:.0f}%; target ≥ 100%: "
                 f"{verdict(host['rps'] >= other['rps'])})"
             )
-    if "128" in wasmtime and "host-hello-128" not in by_id:
-        lines.append(
-            "- hello world, reuse 128: the hello world is a WASIp2 component, which meridian-host, "
-            "like Spin, never reuses (its reuse flags apply to WASIp3 components); nothing to "
-            f"compare with wasmtime serve's {wasmtime['128']['rps']:,.0f} req/s yet"
-        )
     first = float(env["BENCH_FIRST_APP_MS"])
     lines.append(f"- first response after host start, warm compile cache: {first:.1f} ms (target ≤ 50 ms: {verdict(first <= 50)})")
     return lines

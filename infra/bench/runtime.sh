@@ -89,7 +89,7 @@ start_nginx ""
 
 echo "hello world ($(stat -c %s "$HELLO") bytes of Wasm)"
 # -Scli: the Rust standard library's WASI imports (environment, exit) beyond
-# the proxy world, which Spin and meridian-host provide too. Starting at all
+# the service world, which Spin and meridian-host provide too. Starting at all
 # proves the component imports nothing but WASI.
 for reuse in 1 128; do
     "$WASMTIME" serve -Scli --addr 127.0.0.1:0 --max-instance-reuse-count "$reuse" "$HELLO" \
@@ -104,22 +104,20 @@ done
 
 # meridian-host with the same .wasm.
 HELLO_STATE=$WORK/hello-state
-# The hello world is a WASIp2 component, which meridian-host (as Spin) never
-# reuses; its reuse flags apply to WASIp3 components only.
-HOST_REUSE=("")
-for flags in "${HOST_REUSE[@]}"; do
+# The same reuse settings as wasmtime serve's rows (both default to 16
+# concurrent requests an instance for a WASIp3 component).
+for reuse in 1 128; do
+    flags="--max-instance-reuse-count $reuse"
     # shellcheck disable=SC2086
     RUST_LOG=warn "$HOST_BIN" --manifest infra/bench/hello/spin.toml --listen 127.0.0.1:0 \
         --state-dir "$HELLO_STATE" $flags >"$WORK/host-hello.out" 2>"$WORK/host-hello.err" &
     pid=$!
     PIDS+=($pid)
     url=$(listen_url "$WORK/host-hello.out" 300)
-    reuse=${flags##* }
-    measure "host-hello${reuse:+-$reuse}" "$pid" meridian-host "hello world${flags:+, $flags}${flags:-, an instance per request}" \
-        nginx-hello "$url/"
+    measure "host-hello-$reuse" "$pid" meridian-host "hello world, $flags" nginx-hello "$url/"
     stop "$pid"
 done
-nginx_row nginx-hello "host-hello${reuse:+-$reuse}" "the hello world's bytes"
+nginx_row nginx-hello host-hello-128 "the hello world's bytes"
 export BENCH_FIRST_HELLO_MS BENCH_FIRST_HELLO_LISTEN
 BENCH_FIRST_HELLO_MS=$(RUST_LOG=warn python3 infra/bench/first-response.py / -- \
     "$HOST_BIN" --manifest infra/bench/hello/spin.toml --listen 127.0.0.1:0 --state-dir "$HELLO_STATE" \
