@@ -133,3 +133,35 @@ fn a_listed_storefront_may_call_the_public_routes_and_no_one_else() -> Result<()
     }
     Ok(())
 }
+
+#[test]
+fn the_storefront_lists_the_presets_the_media_component_renders() -> Result<()> {
+    let presets = "[banner]\nwidth = 777\nheight = 333\nfit = \"cover\"\nformats = [\"webp\"]\nmax_age_s = 3600\n";
+    let stack = start_stack(&[("SPIN_VARIABLE_MEDIA_PRESETS", presets)])?;
+    let page = get(&format!("{}/", stack.host.url), &[])?;
+    ensure!(
+        page.status == 200,
+        "storefront: {} {}",
+        page.status,
+        String::from_utf8_lossy(&page.body)
+    );
+    let html = String::from_utf8_lossy(&page.body);
+    ensure!(
+        html.contains("banner (777×333, cover)"),
+        "the merchant's preset is listed"
+    );
+    ensure!(html.contains("/banner.webp\""), "and linked");
+    ensure!(
+        !html.contains("/thumbnail.webp\""),
+        "the shipped presets are replaced, as the media component replaces them"
+    );
+    // The rendition the page links is one the media component renders.
+    let link = html
+        .split("href=\"")
+        .filter_map(|rest| rest.split('"').next())
+        .find(|href| href.ends_with("/banner.webp"))
+        .context("a banner link")?;
+    let rendition = get(&format!("{}{link}", stack.host.url), &[])?;
+    ensure!(rendition.status == 200, "{link}: {}", rendition.status);
+    Ok(())
+}

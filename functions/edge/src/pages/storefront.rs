@@ -14,7 +14,7 @@ use crate::pages::messages::{Messages, args};
 use crate::personalize::assign::Assignments;
 use crate::policy::pack::TaxDisplay;
 use crate::policy::scrub_copy;
-use crate::presets::Presets;
+use crate::presets::{Preset, Presets};
 use meridian_wit::types::Fit;
 
 struct Price {
@@ -71,7 +71,7 @@ struct StorefrontPage<'a> {
     free_shipping: bool,
     market: String,
     count: String,
-    hero: &'a str,
+    images: Option<CardImages<'a>>,
     cards: Vec<Card<'a>>,
     example: &'a str,
     presets: Vec<PresetRow<'a>>,
@@ -150,13 +150,35 @@ pub fn market_line(a: &Admission, t: &Messages) -> String {
     .into_owned()
 }
 
-/// The hero rendition preset a variant may name: only presets the page
-/// knows, so a definition cannot point images at an unknown preset.
-fn hero_preset<'a>(assigned: &'a str, presets: &Presets) -> &'a str {
-    if presets.get(assigned).is_ok() {
-        assigned
-    } else {
-        "product"
+/// The renditions a product card shows: the hero (a variant may name it)
+/// and a small one for the srcset and the recommendations. Chosen from the
+/// configured presets only, so a variant or a merchant's own `media_presets`
+/// never points an image at a preset the media component refuses.
+struct CardImages<'a> {
+    hero: &'a Preset,
+    thumb: &'a Preset,
+}
+
+impl<'a> CardImages<'a> {
+    /// The assigned hero, else `product`, else the widest preset; the
+    /// thumbnail `thumbnail`, else the narrowest. `None` for no presets.
+    fn choose(assigned: &str, presets: &'a Presets) -> Option<CardImages<'a>> {
+        let all = || {
+            presets
+                .names()
+                .into_iter()
+                .filter_map(|n| presets.get(n).ok())
+        };
+        let hero = presets
+            .get(assigned)
+            .or_else(|_| presets.get("product"))
+            .ok()
+            .or_else(|| all().max_by_key(|p| p.width))?;
+        let thumb = presets
+            .get("thumbnail")
+            .ok()
+            .or_else(|| all().min_by_key(|p| p.width))?;
+        Some(CardImages { hero, thumb })
     }
 }
 
@@ -212,7 +234,7 @@ pub fn render(
                 Some(&args([("available", FluentValue::from(available))])),
             )
             .into_owned(),
-        hero: hero_preset(assignments.text("storefront-hero", "product"), presets),
+        images: CardImages::choose(assignments.text("storefront-hero", "product"), presets),
         cards,
         example,
         presets: presets_shown,
@@ -277,7 +299,7 @@ mod tests {
         let plain = page("DE", "de");
         assert!(plain.contains(r#"data-variant="" data-personalized="false""#));
         assert!(plain.contains("/product.webp"));
-        assert!(!plain.contains("square-1080.webp 800w"));
+        assert!(!plain.contains("square-1080.webp 1080w"));
         assert!(!plain.contains(r#"data-feature="free-shipping-banner""#));
         let variant = Assignments {
             features: vec![
@@ -299,7 +321,7 @@ mod tests {
         };
         let html = page_with("DE", "de", &variant);
         assert!(html.contains(r#"data-variant="hero-preset=square;rec-strategy=trending" data-personalized="true""#), "{html}");
-        assert!(html.contains("/square-1080.webp 800w"));
+        assert!(html.contains("/square-1080.webp 1080w"));
         assert!(html.contains(r#"data-feature="free-shipping-banner""#));
         assert!(html.contains(r#"data-strategy="trending""#));
         // A definition naming a preset the page does not know falls back.
@@ -313,6 +335,31 @@ mod tests {
         };
         let html = page_with("DE", "de", &unknown);
         assert!(html.contains("/product.webp 800w") && !html.contains("<script>\""));
+    }
+
+    #[test]
+    fn a_merchants_own_presets_name_every_image_on_the_page() {
+        let presets = Presets::parse(
+            "[banner]\nwidth = 1200\nheight = 600\nfit = \"cover\"\nformats = [\"webp\"]\nmax_age_s = 60\n\n\
+             [icon]\nwidth = 96\nheight = 96\nfit = \"cover\"\nformats = [\"webp\"]\nmax_age_s = 60\n",
+        )
+        .expect("presets");
+        let a = admit_shopper("DE", "de", Purpose::Render);
+        let html = render(
+            &a,
+            &Catalog::shipped().expect("catalog"),
+            &presets,
+            &control(),
+        );
+        assert!(
+            html.contains("/banner.webp 1200w") && html.contains("/icon.webp 96w"),
+            "{html}"
+        );
+        assert!(html.contains(r#"width="1200" height="600""#));
+        assert!(html.contains(r#"id="recs" data-preset="icon""#));
+        for shipped in ["/thumbnail.webp", "/product.webp"] {
+            assert!(!html.contains(shipped), "{shipped} is not configured");
+        }
     }
 
     #[test]
