@@ -13,6 +13,13 @@ use meridian_host::Config;
 use meridian_host::reuse::{Range, ReuseConfig, parse_duration_range};
 use meridian_host::stdio::Follow;
 
+// A reused instance's allocations are freed on whichever worker thread its
+// response finishes on; glibc's malloc then takes the owning arena's lock
+// on every cross-thread free, which showed as futex waits in `perf` under
+// load. mimalloc frees to the owning thread's heap without a lock.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Run a Spin application (spin.toml, manifest version 2) on wasmtime.
 ///
 /// Takes `spin up`'s flags where they apply. Application variables are
