@@ -13,7 +13,6 @@ use meridian_edge::presets::Presets;
 use meridian_edge::routes::media::{self, Media, MediaRequest, Served};
 use meridian_edge::routes::watermark;
 use meridian_spin::http::{IncomingRequest, ResponseOutparam, SpinResponse, with_outparam};
-use meridian_spin::variables;
 use meridian_spin::{
     Gate, Incoming, SpinCache, SpinHttp, authorize_bearer, now, now_ms, open_cache, respond,
     routing, variable,
@@ -61,18 +60,6 @@ async fn serve_request(req: IncomingRequest, out: ResponseOutparam) {
             Err(refusal) => eprintln!("meridian: revalidation failed: {refusal}"),
         }
     }
-}
-
-/// `media_presets` (empty: the shipped ones).
-fn presets() -> Result<&'static Presets, Refusal> {
-    meridian_spin::once_per_instance!(
-        Presets,
-        Presets::load(variables::get("media_presets").ok().as_deref()).map_err(|e| Refusal::new(
-            500,
-            "presets-invalid",
-            e.to_string()
-        ))
-    )
 }
 
 /// Rendition backends by region (`imaging_backends`).
@@ -123,7 +110,7 @@ impl Inputs {
     /// opened per request.
     fn load() -> Result<Inputs, Refusal> {
         Ok(Inputs {
-            presets: presets()?,
+            presets: meridian_spin::media_presets()?,
             cache: meridian_spin::cache_config()?,
             store: open_cache()?,
             backends: imaging_backends()?,

@@ -17,7 +17,7 @@ use meridian_edge::policy::Purpose;
 use meridian_edge::presets::Presets;
 use meridian_spin::http::{IncomingRequest, SpinResponse};
 use meridian_spin::personalize::{Personalized, open_store};
-use meridian_spin::{Gate, Incoming, SpinKv, answer, get_or_head, variable};
+use meridian_spin::{Gate, Incoming, SpinKv, answer, get_or_head};
 use spin_sdk::http_service;
 
 #[http_service]
@@ -31,7 +31,7 @@ async fn handle(req: IncomingRequest) -> SpinResponse {
 /// kept: the next request tries again.
 struct Shelf {
     catalog: Catalog,
-    presets: Presets,
+    presets: &'static Presets,
 }
 
 fn shelf() -> Result<&'static Shelf, Refusal> {
@@ -39,9 +39,7 @@ fn shelf() -> Result<&'static Shelf, Refusal> {
     if let Some(shelf) = SHELF.get() {
         return Ok(shelf);
     }
-    let overrides = variable("media_presets")?;
-    let presets = Presets::load(Some(&overrides))
-        .map_err(|e| Refusal::new(500, "presets-invalid", format!("media_presets: {e}")))?;
+    let presets = meridian_spin::media_presets()?;
     let catalog = Catalog::shipped()?;
     Ok(SHELF.get_or_init(|| Shelf { catalog, presets }))
 }
@@ -59,15 +57,10 @@ fn serve(incoming: &Incoming) -> Result<Response, Refusal> {
         let store = SpinKv::open_default()?;
         let admission = Gate::load(&store)?.admit(incoming, Ask::default())?;
         let shelf = shelf()?;
-        let response = widget::products_response(
-            &admission,
-            &shelf.catalog,
-            &shelf.presets,
-            req.query(),
-            head,
-        )
-        // A malformed request is refused with what the gate decided too.
-        .unwrap_or_else(Refusal::into_response);
+        let response =
+            widget::products_response(&admission, &shelf.catalog, shelf.presets, req.query(), head)
+                // A malformed request is refused with what the gate decided too.
+                .unwrap_or_else(Refusal::into_response);
         return Ok(admission.stamp(response));
     }
     let tryon = match path {
@@ -98,7 +91,7 @@ fn serve(incoming: &Incoming) -> Result<Response, Refusal> {
         pages::tryon::render_with(&admission, &shelf.catalog, query_param(req.query(), "sku"))
     } else {
         let p = Personalized::assign(&open_store()?, incoming, &admission, path, true)?;
-        let html = storefront::render(&admission, &shelf.catalog, &shelf.presets, &p.assignments);
+        let html = storefront::render(&admission, &shelf.catalog, shelf.presets, &p.assignments);
         personalized = Some(p);
         html
     };

@@ -32,6 +32,7 @@ use meridian_edge::http::response::{Refusal, Response};
 use meridian_edge::market::MarketConfig;
 use meridian_edge::policy::CompiledPacks;
 use meridian_edge::policy::stored::{self, InForce, PolicyKv, Shipped};
+use meridian_edge::presets::Presets;
 use meridian_edge::routes::origin::OriginClient;
 use meridian_wit::rpc::META_HEADER;
 use spin_sdk::http::body::IncomingBodyExt;
@@ -468,6 +469,19 @@ fn market_config() -> Result<&'static MarketConfig, Refusal> {
                 .map_err(|e| Refusal::new(500, "market-config-invalid", e.to_string()))
         }
     })
+}
+
+/// `media_presets` (empty or undeclared: the shipped ones): what the media
+/// component renders and the pages link to, read one way for both.
+pub fn media_presets() -> Result<&'static Presets, Refusal> {
+    once_per_instance!(
+        Presets,
+        Presets::load(variables::get("media_presets").ok().as_deref()).map_err(|e| Refusal::new(
+            500,
+            "presets-invalid",
+            format!("media_presets: {e}")
+        ))
+    )
 }
 
 /// `backend_signing_key`, refused when weak outside `development_mode`.
